@@ -26,6 +26,10 @@ func Info(version string) tfbridge.ProviderInfo {
 		Publisher:   "ClusterOS Lab",
 		GitHubOrg:   "dmacvicar",
 		Repository:  "https://github.com/dmacvicar/terraform-provider-libvirt",
+		// Same token as the upstream pulumi-libvirt package (the default would be CloudinitDisk).
+		Resources: map[string]*tfbridge.ResourceInfo{
+			"libvirt_cloudinit_disk": {Tok: "libvirt:index/cloudInitDisk:CloudInitDisk"},
+		},
 		Config: map[string]*tfbridge.SchemaInfo{
 			"uri": {Default: &tfbridge.DefaultInfo{EnvVars: []string{"LIBVIRT_DEFAULT_URI"}}},
 		},

@@ -1,0 +1,89 @@
+// Node identities: names, IPs, MACs, WireGuard addresses and roles. Pure, and the one
+// place these facts are computed; everything else asks here.
+import { createHash } from "node:crypto";
+import { Cidr, hostAddress, NODE_OFFSET } from "./cidr";
+import { ClusterConfig } from "./config";
+
+export interface NodePlan {
+    /** 1-based node number. */
+    index: number;
+    /** Guest hostname, e.g. cluster-node-2. */
+    hostname: string;
+    fqdn: string;
+    /** libvirt domain name, <project>-<stack>-node-N. */
+    domainName: string;
+    ip: string;
+    mac: string;
+    wireguardIp: string;
+    slurmController: boolean;
+    k3sServer: boolean;
+}
+
+export interface NetworkPlan {
+    name: string;
+    bridge: string;
+    domain: string;
+    cidr: string;
+    gateway: string;
+    prefix: number;
+}
+
+/** Every libvirt object of a stack is named <project>-<stack>-<thing>. */
+export function libvirtName(project: string, stack: string, thing: string): string {
+    return `${project}-${stack}-${thing}`;
+}
+
+export function hostname(index: number): string {
+    return `cluster-node-${index}`;
+}
+
+export function dnsDomain(stack: string): string {
+    return `${stack}.clusteros.internal`;
+}
+
+export function nodeIp(cidr: Cidr, index: number): string {
+    return hostAddress(cidr, NODE_OFFSET + index);
+}
+
+export function wireguardIp(cidr: Cidr, index: number): string {
+    return hostAddress(cidr, index);
+}
+
+/** Locally administered QEMU MAC, stable per (stack network, node). */
+export function nodeMac(project: string, stack: string, index: number): string {
+    const h = createHash("sha256").update(`${project}/${stack}`).digest();
+    const bytes = [0x52, 0x54, 0x00, h[0], h[1], index];
+    return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+export function planNetwork(project: string, stack: string, cidr: Cidr): NetworkPlan {
+    // Linux limits bridge names to 15 characters: derive a short, stable one.
+    const h = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
+    return {
+        name: libvirtName(project, stack, "net"),
+        bridge: `clab${h}`,
+        domain: dnsDomain(stack),
+        cidr: cidr.text,
+        gateway: hostAddress(cidr, 1),
+        prefix: cidr.prefix,
+    };
+}
+
+export function planNode(project: string, stack: string, cfg: ClusterConfig, index: number): NodePlan {
+    const name = hostname(index);
+    return {
+        index,
+        hostname: name,
+        fqdn: `${name}.${dnsDomain(stack)}`,
+        domainName: libvirtName(project, stack, `node-${index}`),
+        ip: nodeIp(cfg.nodeCidr, index),
+        mac: nodeMac(project, stack, index),
+        wireguardIp: wireguardIp(cfg.wireguardCidr, index),
+        slurmController: index === cfg.controllerNode,
+        k3sServer: index === cfg.k3sServerNode,
+    };
+}
+
+export function planNodes(project: string, stack: string, cfg: ClusterConfig): NodePlan[] {
+    return Array.from({ length: cfg.nodeCount }, (_, i) => planNode(project, stack, cfg, i + 1));
+}

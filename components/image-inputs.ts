@@ -1,0 +1,56 @@
+// What an image is made of, and its content hash. Pure apart from reading the files it
+// hashes. The hash keys the image's output directory, so an unchanged image is never
+// rebuilt and a rebuilt one never overwrites the image running nodes use.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ClusterConfig, ImageFlavor } from "./config";
+
+export const IMAGES_DIR = path.join(__dirname, "..", "images");
+
+/** Template directory of each flavor, relative to images/. */
+export const FLAVOR_DIRS: Record<ImageFlavor, string> = { "ubuntu-24.04": "ubuntu", "debian-12": "debian" };
+/** Flavors whose nodes boot the image's kernel directly (their images have no bootloader). */
+export const DIRECT_BOOT: Record<ImageFlavor, boolean> = { "ubuntu-24.04": false, "debian-12": true };
+
+export interface ImageRecipe {
+    flavor: ImageFlavor;
+    /** Files that define the image, relative to images/. */
+    files: string[];
+    nodeAgentPath?: string;
+    k3sVersion?: string;
+}
+
+function listFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? listFiles(p) : [p];
+    });
+}
+
+export function imageRecipe(cfg: ClusterConfig, flavor: ImageFlavor): ImageRecipe {
+    const dirs = [FLAVOR_DIRS[flavor], "common"].map((d) => path.join(IMAGES_DIR, d));
+    const files = [...dirs.flatMap(listFiles), path.join(IMAGES_DIR, "build.sh")]
+        .map((f) => path.relative(IMAGES_DIR, f))
+        .sort();
+    return {
+        flavor,
+        files,
+        nodeAgentPath: cfg.nodeAgentDelivery === "image" ? cfg.nodeAgentPath : undefined,
+        k3sVersion: cfg.k3s ? cfg.k3sVersion : undefined,
+    };
+}
+
+export function recipeHash(recipe: ImageRecipe, read: (p: string) => Buffer): string {
+    const h = createHash("sha256");
+    h.update(`flavor=${recipe.flavor}\nk3s=${recipe.k3sVersion ?? ""}\n`);
+    for (const f of recipe.files) {
+        h.update(`file=${f}\n`).update(read(path.join(IMAGES_DIR, f)));
+    }
+    if (recipe.nodeAgentPath) h.update("node-agent\n").update(read(recipe.nodeAgentPath));
+    return h.digest("hex").slice(0, 16);
+}
+
+export function fileSha256(p: string): string {
+    return createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+}

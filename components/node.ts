@@ -1,0 +1,107 @@
+// ClusterNode: one VM. A copy-on-write disk on the base volume, a cloud-init disk named by
+// its content hash, the domain, and the membership step that configures the running node.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { NodePlan } from "./addressing";
+import { CloudInitDocs } from "./cloud-init";
+import { ClusterConfig } from "./config";
+import { serialLogPath } from "./paths";
+import { RemoteCommand } from "./providers/remote-command";
+
+const GUEST_AGENT_XSLT = fs.readFileSync(path.join(__dirname, "xml", "guest-agent.xsl"), "utf8");
+const GIB = 1024 ** 3;
+
+export interface ClusterNodeArgs {
+    plan: NodePlan;
+    cfg: ClusterConfig;
+    poolName: pulumi.Input<string>;
+    networkId: pulumi.Input<string>;
+    baseVolumeId: pulumi.Input<string>;
+    kernelVolumeId?: pulumi.Input<string>;
+    initrdVolumeId?: pulumi.Input<string>;
+    cloudInit: pulumi.Output<CloudInitDocs>;
+    membership: pulumi.Output<{ hash: string; script: string }>;
+    automationPrivateKey: pulumi.Output<string>;
+    /** Resources whose membership step must finish first (the SLURM controller's). */
+    membershipAfter?: pulumi.Resource[];
+}
+
+export class ClusterNode extends pulumi.ComponentResource {
+    readonly domain: libvirt.Domain;
+    readonly membership: RemoteCommand;
+    readonly serialLog: string;
+
+    constructor(name: string, args: ClusterNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clusteros:lab:ClusterNode", name, {}, opts);
+        const { plan, cfg } = args;
+        const o = { parent: this };
+
+        const disk = new libvirt.Volume(`${name}-disk`, {
+            name: `${plan.domainName}-disk.qcow2`,
+            pool: args.poolName,
+            baseVolumeId: args.baseVolumeId,
+            format: "qcow2",
+            size: cfg.nodeDiskGiB * GIB,
+        }, o);
+
+        // Named by content: a changed document is a new ISO, never a clash with the old name.
+        const isoHash = pulumi.unsecret(args.cloudInit.apply((d) =>
+            createHash("sha256").update(d.userData).update(d.metaData).update(d.networkConfig).digest("hex").slice(0, 12)));
+        const cidata = new libvirt.CloudInitDisk(`${name}-cloud-init`, {
+            name: pulumi.interpolate`${plan.domainName}-cidata-${isoHash}.iso`,
+            pool: args.poolName,
+            userData: pulumi.secret(args.cloudInit.apply((d) => d.userData)),
+            metaData: args.cloudInit.apply((d) => d.metaData),
+            networkConfig: args.cloudInit.apply((d) => d.networkConfig),
+        }, o);
+
+        this.serialLog = serialLogPath(plan.domainName);
+        const directBoot = args.kernelVolumeId !== undefined;
+        this.domain = new libvirt.Domain(`${name}-domain`, {
+            name: plan.domainName,
+            type: cfg.domainType,
+            memory: cfg.nodeMemoryMiB,
+            vcpu: cfg.nodeVcpus,
+            cpu: cfg.domainType === "kvm" ? { mode: "host-passthrough" } : undefined,
+            cloudinit: cidata.id,
+            kernel: args.kernelVolumeId,
+            initrd: args.initrdVolumeId,
+            // The provider sorts the arguments: console=ttyS0 comes last and is the primary
+            // console (the serial log); hvc0 is the one `virsh console` attaches to.
+            cmdlines: directBoot
+                ? [{ root: "LABEL=clusteros-root" }, { _: "rw" }, { console: "hvc0" }, { console: "ttyS0" }]
+                : undefined,
+            disks: [{ volumeId: disk.id }],
+            networkInterfaces: [{
+                networkId: args.networkId,
+                hostname: plan.hostname,
+                addresses: [plan.ip],
+                mac: plan.mac,
+                waitForLease: false,
+            }],
+            consoles: [
+                { type: "file", sourcePath: this.serialLog, targetType: "serial", targetPort: "0" },
+                { type: "pty", targetType: "virtio", targetPort: "1" },
+            ],
+            graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
+            xml: { xslt: GUEST_AGENT_XSLT },
+            autostart: false,
+            running: true,
+        }, o);
+
+        this.membership = new RemoteCommand(`${name}-membership`, {
+            host: plan.ip,
+            user: cfg.adminUser,
+            privateKey: args.automationPrivateKey,
+            script: args.membership.apply((m) => m.script),
+            triggers: args.membership.apply((m) => m.hash),
+            timeoutSeconds: 900,
+            logPrefix: `${plan.hostname}: `,
+        }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
+
+        this.registerOutputs({ domain: this.domain.name });
+    }
+}

@@ -1,0 +1,40 @@
+// Forwards lines from inside a dynamic provider to the Pulumi engine's log, so long
+// commands (a Packer build) show progress in `pulumi up`. The engine's address is the
+// provider process's first argument. Falls back to stderr when there is no engine.
+export type LineLogger = (line: string) => void;
+
+export function engineLogger(prefix: string): LineLogger {
+    const address = process.argv[2];
+    try {
+        const grpc = require("@grpc/grpc-js");
+        const engrpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
+        const engproto = require("@pulumi/pulumi/proto/engine_pb");
+        if (!address) throw new Error("no engine address");
+        const client = new engrpc.EngineClient(address, grpc.credentials.createInsecure());
+        return (line: string) => {
+            const req = new engproto.LogRequest();
+            req.setSeverity(engproto.LogSeverity.INFO);
+            req.setMessage(`${prefix}${line}`);
+            req.setEphemeral(false);
+            client.log(req, () => undefined);
+        };
+    } catch {
+        return (line: string) => process.stderr.write(`${prefix}${line}\n`);
+    }
+}
+
+/** Splits a stream of chunks into lines for `log`. */
+export function lineSplitter(log: LineLogger): { push(chunk: string): void; end(): void } {
+    let rest = "";
+    return {
+        push(chunk: string) {
+            const parts = (rest + chunk).split("\n");
+            rest = parts.pop() ?? "";
+            parts.filter((l) => l.trim() !== "").forEach(log);
+        },
+        end() {
+            if (rest.trim() !== "") log(rest);
+            rest = "";
+        },
+    };
+}

@@ -1,0 +1,109 @@
+// RemoteCommand: runs a script as root on a node over SSH (with the stack's automation
+// key) once the node accepts SSH, and again whenever `triggers` change (an update, not a
+// replacement: the node stays). The private key is a secret input and output.
+import * as pulumi from "@pulumi/pulumi";
+import { engineLogger, lineSplitter } from "./engine-log";
+
+export interface RemoteCommandInputs {
+    host: string;
+    user: string;
+    privateKey: string;
+    /** Bash script, run with sudo; receives nothing on its command line. */
+    script: string;
+    triggers: string;
+    /** How long to wait for SSH and the script together. */
+    timeoutSeconds: number;
+    logPrefix: string;
+}
+
+export interface RemoteCommandArgs {
+    host: pulumi.Input<string>;
+    user: pulumi.Input<string>;
+    privateKey: pulumi.Input<string>;
+    script: pulumi.Input<string>;
+    triggers: pulumi.Input<string>;
+    timeoutSeconds: pulumi.Input<number>;
+    logPrefix: pulumi.Input<string>;
+}
+
+async function run(inputs: RemoteCommandInputs): Promise<string> {
+    const fs = require("node:fs");
+    const os = require("node:os");
+    const path = require("node:path");
+    const { spawn } = require("node:child_process");
+    const log = engineLogger(inputs.logPrefix);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
+    const keyFile = path.join(dir, "key");
+    fs.writeFileSync(keyFile, inputs.privateKey, { mode: 0o600 });
+    const deadline = Date.now() + inputs.timeoutSeconds * 1000;
+    const sshArgs = [
+        "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5",
+        "-o", "ServerAliveInterval=15", `${inputs.user}@${inputs.host}`,
+    ];
+    const exec = (args: string[], stdin: string, onLine?: (l: string) => void) =>
+        new Promise<{ code: number; output: string }>((resolve) => {
+            const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+            let output = "";
+            const lines = lineSplitter((l) => onLine?.(l));
+            const take = (d: Buffer) => {
+                output += d.toString();
+                lines.push(d.toString());
+            };
+            child.stdout.on("data", take);
+            child.stderr.on("data", take);
+            child.on("error", (e: Error) => resolve({ code: 255, output: e.message }));
+            child.on("close", (c: number | null) => {
+                lines.end();
+                resolve({ code: c ?? 255, output });
+            });
+            child.stdin.end(stdin);
+        });
+    try {
+        let last = "";
+        for (;;) {
+            const probe = await exec([...sshArgs, "true"], "");
+            if (probe.code === 0) break;
+            last = probe.output.trim();
+            if (Date.now() > deadline) {
+                throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s: ${last}`);
+            }
+            await new Promise((r) => setTimeout(r, 5000));
+        }
+        const result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+        if (result.code !== 0) {
+            const tail = result.output.trim().split("\n").slice(-20).join("\n");
+            throw new Error(`script on ${inputs.host} failed with exit code ${result.code}:\n${tail}`);
+        }
+        return result.output.trim().split("\n").slice(-10).join("\n");
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+const provider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: RemoteCommandInputs) {
+        const stdoutTail = await run(inputs);
+        return { id: require("node:crypto").randomUUID(), outs: { ...inputs, stdoutTail } };
+    },
+    async diff(_id: string, olds: RemoteCommandInputs, news: RemoteCommandInputs) {
+        const replaces = olds.host !== news.host ? ["host"] : [];
+        const changes = replaces.length > 0 || olds.triggers !== news.triggers || olds.script !== news.script
+            || olds.user !== news.user || olds.privateKey !== news.privateKey;
+        return { changes, replaces, deleteBeforeReplace: true };
+    },
+    async update(_id: string, olds: RemoteCommandInputs, news: RemoteCommandInputs) {
+        const rerun = olds.triggers !== news.triggers || olds.script !== news.script;
+        const stdoutTail = rerun ? await run(news) : (olds as RemoteCommandInputs & { stdoutTail: string }).stdoutTail;
+        return { outs: { ...news, stdoutTail } };
+    },
+};
+
+export class RemoteCommand extends pulumi.dynamic.Resource {
+    declare readonly stdoutTail: pulumi.Output<string>;
+
+    constructor(name: string, args: RemoteCommandArgs, opts?: pulumi.CustomResourceOptions) {
+        super(provider, name, { ...args, stdoutTail: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] },
+            "clusteros", "RemoteCommand");
+    }
+}

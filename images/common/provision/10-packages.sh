@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Cluster packages: WireGuard, SLURM with munge, guest agent. The Debian base already
+# has them (mmdebstrap); the Ubuntu cloud image installs them from its archive.
+. /tmp/clusteros-payload/lib.sh
+need=(wireguard-tools slurm-wlm munge qemu-guest-agent cloud-guest-utils)
+missing=()
+for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+say "packages present: ${need[*]}"
