@@ -35,6 +35,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly nodes: NodePlan[];
     readonly nodeOutputs: NodeOutput[];
     readonly automationPrivateKey: pulumi.Output<string>;
+    readonly secrets: ClusterSecrets;
+    readonly mesh: WireGuardMesh;
     readonly imagePath: pulumi.Output<string>;
     readonly imageHash: string;
     readonly networkName: string;
@@ -87,8 +89,10 @@ export class Cluster extends pulumi.ComponentResource {
         }, lv);
 
         const secrets = new ClusterSecrets(`${name}-secrets`, `${prefix}automation`, o);
+        this.secrets = secrets;
         this.automationPrivateKey = secrets.automationPrivateKey;
         const mesh = new WireGuardMesh(`${name}-wireguard`, cfg.nodeCount, o);
+        this.mesh = mesh;
 
         this.nodes = planNodes(project, stack, cfg);
         const k3sServer = this.nodes.find((n) => n.k3sServer) ?? this.nodes[0];

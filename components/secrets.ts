@@ -16,11 +16,13 @@ export class ClusterSecrets extends pulumi.ComponentResource {
     constructor(name: string, comment: string, opts?: pulumi.ComponentResourceOptions) {
         super("clusteros:lab:ClusterSecrets", name, {}, opts);
         const o = { parent: this };
-        this.mungeKey = new RandomBytes(`${name}-munge-key`, { length: 1024, encoding: "base64" }, o).value;
-        this.k3sToken = new RandomBytes(`${name}-k3s-token`, { length: 32, encoding: "hex" }, o).value;
-        this.clusterKey = new RandomBytes(`${name}-cluster-key`, { length: 32, encoding: "hex" }, o).value;
+        // The providers mark these outputs secret in state; pulumi.secret keeps them secret
+        // in the program too, whatever a provider does.
+        this.mungeKey = pulumi.secret(new RandomBytes(`${name}-munge-key`, { length: 1024, encoding: "base64" }, o).value);
+        this.k3sToken = pulumi.secret(new RandomBytes(`${name}-k3s-token`, { length: 32, encoding: "hex" }, o).value);
+        this.clusterKey = pulumi.secret(new RandomBytes(`${name}-cluster-key`, { length: 32, encoding: "hex" }, o).value);
         const key = new SshKeyPair(`${name}-automation-key`, { comment }, o);
-        this.automationPrivateKey = key.privateKey;
+        this.automationPrivateKey = pulumi.secret(key.privateKey);
         this.automationPublicKey = key.publicKey;
         this.registerOutputs({});
     }

@@ -47,6 +47,8 @@ source "qemu" "debian" {
   vnc_bind_address = "127.0.0.1"
   output_directory = var.output_dir
   vm_name          = "clusteros-node.qcow2"
+  # Keep the base's size (Packer would grow it to 40 GiB): node disks may be as small as 4 GiB.
+  disk_size        = "3072M"
   qemuargs = [
     ["-kernel", "${var.base_dir}/vmlinuz"],
     ["-initrd", "${var.base_dir}/initrd.img"],

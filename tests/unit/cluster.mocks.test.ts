@@ -1,0 +1,117 @@
+// The Cluster component under Pulumi's mocks: what `pulumi up` would register.
+import * as pulumi from "@pulumi/pulumi";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ClusterConfig } from "../../components/config";
+import { config } from "./helpers";
+
+interface Registered {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+}
+
+let registered: Registered[] = [];
+
+const dynamicOutputs: Record<string, Record<string, unknown>> = {
+    RandomBytes: { value: "c2VjcmV0LWJ5dGVzLWZvci10ZXN0cy0xMjM0NTY3ODk=" },
+    SshKeyPair: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n", publicKey: "ssh-ed25519 AAAAmock lab" },
+};
+
+pulumi.runtime.setMocks(
+    {
+        newResource(args) {
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            // Dynamic resources register as pulumi-nodejs:<module>:<type>.
+            const extra = dynamicOutputs[args.type.split(":")[2]] ?? {};
+            const id = args.type.startsWith("libvirt:") ? `/var/lib/libvirt/images/${args.inputs.name ?? args.name}` : `${args.name}-id`;
+            return { id, state: { ...args.inputs, ...extra } };
+        },
+        call: () => ({}),
+    },
+    "clusteros-lab",
+    "unit",
+    false,
+);
+
+async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
+    return new Promise((res) => {
+        pulumi.all([o, pulumi.isSecret(o)]).apply(([value, secret]) => res({ value: value as T, secret }));
+    });
+}
+
+async function deploy(cfg: ClusterConfig) {
+    registered = [];
+    const { Cluster } = await import("../../components/cluster");
+    const cluster = new Cluster(`clusteros-lab-unit`, { project: "clusteros-lab", stack: "unit", cfg });
+    await new Promise((r) => setTimeout(r, 300));
+    // Wait until registrations settle.
+    let last = -1;
+    while (last !== registered.length) {
+        last = registered.length;
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return cluster;
+}
+
+const count = (type: string) => registered.filter((r) => r.type === type).length;
+
+describe.each([1, 3, 5])("a %i-node cluster", (n) => {
+    let cluster: Awaited<ReturnType<typeof deploy>>;
+    beforeEach(async () => {
+        cluster = await deploy(config({ nodeCount: n, nodeAgentPath: undefined }));
+    });
+
+    it("registers one pool, one network, a base image and a disk, ISO and domain per node", () => {
+        expect(count("libvirt:index/pool:Pool")).toBe(1);
+        expect(count("libvirt:index/network:Network")).toBe(1);
+        expect(count("libvirt:index/domain:Domain")).toBe(n);
+        expect(count("libvirt:index/cloudInitDisk:CloudInitDisk")).toBe(n);
+        // base + kernel + initrd (debian-12 boots directly) + one disk per node
+        expect(count("libvirt:index/volume:Volume")).toBe(3 + n);
+        expect(count("clusteros:lab:ClusterNode")).toBe(n);
+    });
+
+    it("bases every node disk on the base volume", () => {
+        const vols = registered.filter((r) => r.type === "libvirt:index/volume:Volume");
+        const base = vols.find((v) => String(v.inputs.name).includes("-base-"))!;
+        const disks = vols.filter((v) => String(v.inputs.name).endsWith("-disk.qcow2"));
+        expect(disks).toHaveLength(n);
+        for (const d of disks) expect(d.inputs.baseVolumeId).toBe(`/var/lib/libvirt/images/${base.inputs.name}`);
+    });
+
+    it("names every libvirt object uniquely with the project and stack", () => {
+        const names = registered.filter((r) => r.type.startsWith("libvirt:index/") && r.inputs.name).map((r) => String(r.inputs.name));
+        expect(new Set(names).size).toBe(names.length);
+        for (const name of names) expect(name.startsWith("clusteros-lab-unit-")).toBe(true);
+    });
+
+    it("keeps every secret secret and public keys public", async () => {
+        const s = cluster.secrets;
+        for (const o of [s.automationPrivateKey, s.mungeKey, s.k3sToken, s.clusterKey, cluster.automationPrivateKey]) {
+            expect((await resolve(o)).secret).toBe(true);
+        }
+        expect(cluster.mesh.keys).toHaveLength(n);
+        for (const key of cluster.mesh.keys) {
+            const priv = await resolve(key.privateKey);
+            expect(priv.secret).toBe(true);
+            expect(Buffer.from(priv.value, "base64")).toHaveLength(32);
+            expect((await resolve(key.publicKey)).secret).toBe(false);
+        }
+        expect((await resolve(s.automationPublicKey)).secret).toBe(false);
+    });
+});
+
+describe("scaling from 3 to 4 nodes", () => {
+    it("leaves the cloud-init of nodes 1-3 byte-identical", async () => {
+        const iso = () => registered
+            .filter((r) => r.type === "libvirt:index/cloudInitDisk:CloudInitDisk")
+            .map((r) => ({ name: r.name, inputs: JSON.stringify(r.inputs) }))
+            .sort((a, b) => a.name.localeCompare(b.name));
+        await deploy(config({ nodeCount: 3 }));
+        const three = iso();
+        await deploy(config({ nodeCount: 4 }));
+        const four = iso();
+        expect(four).toHaveLength(4);
+        expect(four.slice(0, 3)).toEqual(three);
+    });
+});

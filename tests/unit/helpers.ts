@@ -1,0 +1,8 @@
+import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "../../components/config";
+
+export const existing = new Set(["/images/prebuilt.qcow2", "/bin/node-agent"]);
+export const host: HostChecks = { isFile: (p) => existing.has(p) };
+
+export function config(raw: RawConfig = {}): ClusterConfig {
+    return validateConfig({ imageFlavor: "debian-12", ...raw }, host);
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { planNodes } from "../../components/addressing";
+import { peersOf, planMembership, renderSlurmConf, slurmRealMemory } from "../../components/membership";
+import { config } from "./helpers";
+
+const keys = (n: number) => Array.from({ length: n }, (_, i) => `pubkey-${i + 1}=`);
+
+describe.each([1, 3, 5])("membership of a %i-node cluster", (n) => {
+    const cfg = config({ nodeCount: n });
+    const nodes = planNodes("p", "s", cfg);
+
+    it("peers every node with every other node, once", () => {
+        for (const self of nodes) {
+            const peers = peersOf(self, nodes, keys(n), cfg.wireguardPort);
+            expect(peers.map((p) => p.hostname)).toEqual(nodes.filter((x) => x !== self).map((x) => x.hostname));
+            for (const p of peers) {
+                const other = nodes.find((x) => x.hostname === p.hostname)!;
+                expect(p.publicKey).toBe(`pubkey-${other.index}=`);
+                expect(p.endpoint).toBe(`${other.ip}:51820`);
+                expect(p.allowedIps).toBe(`${other.wireguardIp}/32`);
+            }
+        }
+    });
+
+    it("lists every node in slurm.conf with the controller first", () => {
+        const conf = renderSlurmConf(nodes, cfg);
+        expect(conf).toContain(`SlurmctldHost=cluster-node-1(${nodes[0].ip})`);
+        const lines = conf.split("\n").filter((l) => l.startsWith("NodeName="));
+        expect(lines).toHaveLength(n);
+        expect(lines[n - 1]).toContain(`NodeName=cluster-node-${n} NodeAddr=${nodes[n - 1].ip} CPUs=${cfg.nodeVcpus}`);
+        expect(lines[0]).toContain(`RealMemory=${slurmRealMemory(cfg.nodeMemoryMiB)}`);
+    });
+
+    it("builds a script that writes peers, hosts and SLURM config", () => {
+        const m = planMembership(nodes[0], nodes, keys(n), cfg);
+        expect(m.script).toContain("cloud-init status --wait");
+        expect(m.script).toContain("wg syncconf wg0");
+        expect(m.script).toContain("systemctl restart slurmctld");
+        const peersB64 = /put \/etc\/wireguard\/peers.conf 0600 '([^']*)'/.exec(m.script)![1];
+        const peers = Buffer.from(peersB64, "base64").toString();
+        expect((peers.match(/\[Peer\]/g) ?? []).length).toBe(n - 1);
+    });
+});
+
+describe("membership hash", () => {
+    it("changes for every node when a node joins, and only then", () => {
+        const three = planNodes("p", "s", config({ nodeCount: 3 }));
+        const four = planNodes("p", "s", config({ nodeCount: 4 }));
+        for (const i of [0, 1, 2]) {
+            const before = planMembership(three[i], three, keys(3), config({ nodeCount: 3 }));
+            const again = planMembership(three[i], three, keys(3), config({ nodeCount: 3 }));
+            const after = planMembership(four[i], four, keys(4), config({ nodeCount: 4 }));
+            expect(again.hash).toBe(before.hash);
+            expect(after.hash).not.toBe(before.hash);
+        }
+    });
+
+    it("leaves SLURM out when it is off", () => {
+        const cfg = config({ nodeCount: 2, slurm: false });
+        const nodes = planNodes("p", "s", cfg);
+        expect(planMembership(nodes[1], nodes, keys(2), cfg).script).not.toContain("slurmd");
+    });
+});
