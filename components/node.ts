@@ -1,7 +1,6 @@
 // ClusterNode: one VM. A copy-on-write disk on the base volume, a cloud-init disk named by
 // its content hash, the domain, and the membership step that configures the running node.
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,8 +9,9 @@ import { CloudInitDocs } from "./cloud-init";
 import { ClusterConfig } from "./config";
 import { serialLogPath } from "./paths";
 import { RemoteCommand } from "./providers/remote-command";
+import { renderFile } from "./templates";
 
-const GUEST_AGENT_XSLT = fs.readFileSync(path.join(__dirname, "xml", "guest-agent.xsl"), "utf8");
+const DOMAIN_XSLT = path.join(__dirname, "xml", "domain.xsl.mustache");
 const GIB = 1024 ** 3;
 
 export interface ClusterNodeArgs {
@@ -69,11 +69,7 @@ export class ClusterNode extends pulumi.ComponentResource {
             cloudinit: cidata.id,
             kernel: args.kernelVolumeId,
             initrd: args.initrdVolumeId,
-            // The provider sorts the arguments: console=ttyS0 comes last and is the primary
-            // console (the serial log); hvc0 is the one `virsh console` attaches to.
-            cmdlines: directBoot
-                ? [{ root: "LABEL=clusteros-root" }, { _: "rw" }, { console: "hvc0" }, { console: "ttyS0" }]
-                : undefined,
+            cmdlines: directBoot ? [{ root: "LABEL=clusteros-root" }, { _: "rw" }, { console: "ttyS0" }] : undefined,
             disks: [{ volumeId: disk.id }],
             networkInterfaces: [{
                 networkId: args.networkId,
@@ -82,12 +78,9 @@ export class ClusterNode extends pulumi.ComponentResource {
                 mac: plan.mac,
                 waitForLease: false,
             }],
-            consoles: [
-                { type: "file", sourcePath: this.serialLog, targetType: "serial", targetPort: "0" },
-                { type: "pty", targetType: "virtio", targetPort: "1" },
-            ],
+            consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
             graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
-            xml: { xslt: GUEST_AGENT_XSLT },
+            xml: { xslt: renderFile(DOMAIN_XSLT, { serialLog: this.serialLog }) },
             autostart: false,
             running: true,
         }, o);

@@ -9,17 +9,27 @@ export const TEMPLATE_DIR = path.join(__dirname, "..", "cloud-init");
 
 const cache = new Map<string, string>();
 
-export function template(name: string): string {
-    let t = cache.get(name);
+function read(file: string): string {
+    let t = cache.get(file);
     if (t === undefined) {
-        t = fs.readFileSync(path.join(TEMPLATE_DIR, name), "utf8");
-        cache.set(name, t);
+        t = fs.readFileSync(file, "utf8");
+        cache.set(file, t);
     }
     return t;
 }
 
+/** A template (or plain file) of cloud-init/, by its path there. */
+export function template(name: string): string {
+    return read(path.join(TEMPLATE_DIR, name));
+}
+
 export function render(name: string, view: object): string {
-    return Mustache.render(template(name), view, {}, { escape: (s: string) => s });
+    return renderFile(path.join(TEMPLATE_DIR, name), view);
+}
+
+/** Renders the mustache template at an absolute path. */
+export function renderFile(file: string, view: object): string {
+    return Mustache.render(read(file), view, {}, { escape: (s: string) => s });
 }
 
 export function b64(text: string): string {

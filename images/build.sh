@@ -11,76 +11,88 @@
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 
-flavor="" out="" agent="" k3s="" accel="tcg" raw=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --flavor) flavor="$2"; shift 2 ;;
-    --out) out="$2"; shift 2 ;;
-    --node-agent) agent="$2"; shift 2 ;;
-    --k3s-version) k3s="$2"; shift 2 ;;
-    --accelerator) accel="$2"; shift 2 ;;
-    --raw) raw=1; shift ;;
-    *) lab_die "build.sh: unknown argument $1" ;;
+# The whole script is one function, read completely before it runs: editing the file
+# while a build runs cannot change what the build does.
+main() {
+  flavor="" out="" agent="" k3s="" accel="tcg" raw=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --flavor) flavor="$2"; shift 2 ;;
+      --out) out="$2"; shift 2 ;;
+      --node-agent) agent="$2"; shift 2 ;;
+      --k3s-version) k3s="$2"; shift 2 ;;
+      --accelerator) accel="$2"; shift 2 ;;
+      --raw) raw=1; shift ;;
+      *) lab_die "build.sh: unknown argument $1" ;;
+    esac
+  done
+  [ -n "$flavor" ] && [ -n "$out" ] || lab_die "usage: build.sh --flavor F --out DIR [...]"
+
+  if [ -f "$out/clusteros-node.qcow2" ]; then
+    lab_log "image $out is built already"
+    exit 0
+  fi
+  command -v packer >/dev/null || lab_die "packer is not installed: run make setup"
+  [ -z "$agent" ] || [ -f "$agent" ] || lab_die "node-agent binary $agent does not exist (config key nodeAgentPath)"
+
+  mkdir -p "$(dirname "$out")"
+  work="$(mktemp -d "$out.building.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+  payload="$work/payload"
+  mkdir -p "$payload"
+  cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
+  printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
+  if [ -n "$agent" ]; then
+    install -m 0755 "$agent" "$payload/node-agent"
+    cp "$LAB_ROOT/images/common/node-agent.service" "$payload/"
+  fi
+
+  case "$flavor" in
+    debian-12)
+      base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only)" \
+        || lab_die "the Debian base is not built: run 'make image-base' (it needs apt, so outside the cluster namespace)"
+      template="$LAB_ROOT/images/debian/debian.pkr.hcl"
+      vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/root.img" | cut -d' ' -f1)")
+      ;;
+    ubuntu-24.04)
+      img="$("$LAB_ROOT/images/ubuntu/fetch.sh" --cached-only)" \
+        || lab_die "the Ubuntu 24.04 cloud image is not downloaded: run 'make image-base FLAVOR=ubuntu-24.04' (needs internet, outside the cluster namespace); offline, use the ci stack (debian-12)"
+      template="$LAB_ROOT/images/ubuntu/ubuntu.pkr.hcl"
+      ssh-keygen -q -t ed25519 -N '' -C packer-build -f "$work/build_key"
+      mkdir -p "$work/http"
+      sed "s|{{{publicKey}}}|$(cat "$work/build_key.pub")|" "$LAB_ROOT/images/ubuntu/build-user-data.mustache" > "$work/http/user-data"
+      echo "instance-id: clusteros-build" > "$work/http/meta-data"
+      vars=(-var "cloud_image=$img" -var "cloud_image_checksum=sha256:$(sha256sum "$img" | cut -d' ' -f1)"
+        -var "http_dir=$work/http" -var "ssh_key=$work/build_key")
+      ;;
+    *) lab_die "unknown image flavor '$flavor' (config key imageFlavor): use debian-12 or ubuntu-24.04" ;;
   esac
-done
-[ -n "$flavor" ] && [ -n "$out" ] || lab_die "usage: build.sh --flavor F --out DIR [...]"
 
-if [ -f "$out/clusteros-node.qcow2" ]; then
-  lab_log "image $out is built already"
-  exit 0
-fi
-command -v packer >/dev/null || lab_die "packer is not installed: run make setup"
-[ -z "$agent" ] || [ -f "$agent" ] || lab_die "node-agent binary $agent does not exist (config key nodeAgentPath)"
+  lab_log "packer build $flavor -> $out"
+  export PACKER_CACHE_DIR="$LAB_CACHE/packer"
+  export CHECKPOINT_DISABLE=1
+  (cd "$(dirname "$template")" && packer build -color=false -timestamp-ui \
+    "${vars[@]}" \
+    -var "output_dir=$work/packer" \
+    -var "payload_dir=$payload" \
+    -var "accelerator=$accel" \
+    -var "serial_log=$work/serial.log" \
+    "$(basename "$template")") 2>&1 | tee "$work/packer.log"
 
-mkdir -p "$(dirname "$out")"
-work="$(mktemp -d "$out.building.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-payload="$work/payload"
-mkdir -p "$payload"
-cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
-printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
-if [ -n "$agent" ]; then
-  install -m 0755 "$agent" "$payload/node-agent"
-  cp "$LAB_ROOT/images/common/node-agent.service" "$payload/"
-fi
+  final="$work/final"
+  mkdir -p "$final"
+  mv "$work/packer/clusteros-node.qcow2" "$final/"
+  if [ "$flavor" = debian-12 ]; then
+    cp "$base/vmlinuz" "$base/initrd.img" "$final/"
+  fi
+  if [ "$raw" = 1 ]; then
+    qemu-img convert -O raw "$final/clusteros-node.qcow2" "$final/clusteros-node.raw"
+    gzip -k -1 "$final/clusteros-node.raw"
+  fi
+  (cd "$final" && sha256sum ./* > SHA256SUMS)
+  cp "$work/packer.log" "$out.log"
+  mv "$final" "$out"
+  lab_log "image ready: $out"
+}
 
-case "$flavor" in
-  debian-12)
-    base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only)" \
-      || lab_die "the Debian base is not built: run 'make image-base' (it needs apt, so outside the cluster namespace)"
-    template="$LAB_ROOT/images/debian/debian.pkr.hcl"
-    vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/root.img" | cut -d' ' -f1)")
-    ;;
-  ubuntu-24.04)
-    template="$LAB_ROOT/images/ubuntu/ubuntu.pkr.hcl"
-    vars=(-var "cache_dir=$LAB_CACHE/downloads")
-    mkdir -p "$LAB_CACHE/downloads"
-    ;;
-  *) lab_die "unknown image flavor '$flavor' (config key imageFlavor): use debian-12 or ubuntu-24.04" ;;
-esac
-
-lab_log "packer build $flavor -> $out"
-export PACKER_CACHE_DIR="$LAB_CACHE/packer"
-export CHECKPOINT_DISABLE=1
-(cd "$(dirname "$template")" && packer build -color=false -timestamp-ui \
-  "${vars[@]}" \
-  -var "output_dir=$work/packer" \
-  -var "payload_dir=$payload" \
-  -var "accelerator=$accel" \
-  -var "serial_log=$work/serial.log" \
-  "$(basename "$template")") 2>&1 | tee "$work/packer.log"
-
-final="$work/final"
-mkdir -p "$final"
-mv "$work/packer/clusteros-node.qcow2" "$final/"
-if [ "$flavor" = debian-12 ]; then
-  cp "$base/vmlinuz" "$base/initrd.img" "$final/"
-fi
-if [ "$raw" = 1 ]; then
-  qemu-img convert -O raw "$final/clusteros-node.qcow2" "$final/clusteros-node.raw"
-  gzip -k -1 "$final/clusteros-node.raw"
-fi
-(cd "$final" && sha256sum ./* > SHA256SUMS)
-cp "$work/packer.log" "$out.log"
-mv "$final" "$out"
-lab_log "image ready: $out"
+main "$@"

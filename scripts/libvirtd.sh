@@ -10,6 +10,17 @@ NS="${2:-$LAB_NETNS}"
 LIBVIRTD_PID=/run/libvirtd.pid
 VIRTLOGD_PID=/run/virtlogd.pid
 
+# Without udev, /dev/kvm stays root-only; libvirt then probes QEMU with KVM (as root) but
+# finds KVM unusable for its QEMU user, declares its capability cache outdated on every
+# call and re-probes QEMU (tens of seconds per API call). Give the device the owner and
+# mode Debian's udev rules give it (root:kvm 0660).
+fix_kvm_permissions() {
+  if [ -c /dev/kvm ] && getent group kvm >/dev/null && [ "$(stat -c %G:%a /dev/kvm)" != "kvm:660" ]; then
+    chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+    lab_log "/dev/kvm set to root:kvm 0660 (as udev would)"
+  fi
+}
+
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 pid_netns() { ip netns identify "$(cat "$1")" 2>/dev/null || true; }
 
@@ -24,6 +35,7 @@ start() {
     local where; where="$(pid_netns "$LIBVIRTD_PID")"
     [ "$where" = "$NS" ] || lab_die "libvirtd already runs in namespace '${where:-<host>}', not '$NS': stop it first (scripts/libvirtd.sh stop ${where})"
   fi
+  fix_kvm_permissions
   pid_alive "$VIRTLOGD_PID" || ip netns exec "$NS" virtlogd -d
   if ! pid_alive "$LIBVIRTD_PID"; then
     ip netns exec "$NS" libvirtd -d

@@ -5,7 +5,7 @@
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   xorriso genisoimage wireguard-tools mmdebstrap packer cloud-init shellcheck iproute2 iptables
-  openssh-client e2fsprogs socat curl ca-certificates)
+  openssh-client e2fsprogs socat curl ca-certificates xsltproc)
 
 # Upstream builds the CLI and language hosts with these tags.
 CLI_BUILD_FLAGS=(-tags osusergo,grpcnotrace)

@@ -1,0 +1,61 @@
+# ClusterOS Lab. Every target is a thin wrapper over a script or a Pulumi command.
+#   make setup | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | down | test | unit | e2e
+SHELL := /bin/bash
+STACK ?= dev
+NETNS ?= clusteros-lab
+N ?= 1
+CMD ?= hostname
+LAB := source scripts/lib/common.sh && lab_load_env &&
+IN_NETNS := ip netns exec $(NETNS)
+
+.PHONY: setup env up preview down image-base status ssh exec logs console vnc ssh-config test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
+
+setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
+	@scripts/setup.sh
+
+env:              ## eval "$(make -s env)": the project's Node, pulumi and Pulumi settings in your shell
+	@bash -c 'source scripts/lib/common.sh && lab_env_exports'
+
+FLAVOR ?= debian-12
+image-base:       ## what Packer starts from (FLAVOR=debian-12: mmdebstrap base; ubuntu-24.04: cloud image); needs the network
+	@if [ "$(FLAVOR)" = ubuntu-24.04 ]; then images/ubuntu/fetch.sh; else images/debian/build-base.sh; fi
+
+up: setup         ## pulumi up on STACK (default dev): image, network, nodes, readiness
+	@scripts/up.sh $(STACK) $(NETNS)
+
+preview: setup
+	@$(LAB) scripts/libvirtd.sh start $(NETNS) && $(IN_NETNS) pulumi preview --stack $(STACK)
+
+down:             ## pulumi destroy on STACK: nothing of the stack is left on the host
+	@$(LAB) scripts/libvirtd.sh start $(NETNS) && $(IN_NETNS) pulumi destroy --stack $(STACK) --yes
+
+status:           ## every node: state, IPs, WireGuard handshakes, SLURM, K3s, cloud-init
+	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) status
+
+ssh:              ## a shell on node N
+	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) ssh $(N)
+
+exec:             ## run CMD on node N (N=all for every node)
+	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) exec $(N) "$(CMD)"
+
+logs:             ## serial log of node N
+	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)
+
+test: setup       ## what CI runs: unit tests, then the end-to-end test
+	@scripts/test.sh all
+
+unit: setup
+	@scripts/test.sh unit
+
+e2e: setup
+	@scripts/test.sh e2e
+
+libvirtd-start:
+	@scripts/libvirtd.sh start $(NETNS)
+libvirtd-stop:
+	@scripts/libvirtd.sh stop $(NETNS)
+libvirtd-status:
+	@scripts/libvirtd.sh status $(NETNS)
+
+lint:
+	@shellcheck -x scripts/*.sh scripts/lib/*.sh images/*.sh images/debian/*.sh images/common/provision/*.sh tests/e2e/*.sh

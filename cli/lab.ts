@@ -1,0 +1,131 @@
+// lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
+// console, vnc, ssh-config). Reads the stack's outputs; run it inside the cluster's
+// network namespace for anything that talks to nodes (the make targets do).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Table from "cli-table3";
+import { Command } from "commander";
+import { assess, Probe, Row } from "./health";
+import { interactive, keyFile, runOn, sshConfig } from "./ssh";
+import { CliError, loadStack, NodeInfo, nodeByNumber, StackInfo } from "./stack";
+
+const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
+
+function virsh(info: StackInfo, ...args: string[]): { ok: boolean; out: string } {
+    const r = spawnSync("virsh", ["-c", info.libvirtUri, ...args], { encoding: "utf8" });
+    if (r.error || (r.status !== 0 && /failed to connect|no such file/i.test(r.stderr))) {
+        throw new CliError(`libvirt is unreachable at ${info.libvirtUri}: start it with scripts/libvirtd.sh start`);
+    }
+    return { ok: r.status === 0, out: (r.stdout ?? "").trim() };
+}
+
+function parseProbe(text: string): Omit<Probe, "domainState" | "reachable"> {
+    const kv = Object.fromEntries(text.split("\n").filter((l) => l.includes("=")).map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1).trim()];
+    }));
+    const handshakeAges = kv.handshakes ? kv.handshakes.split(",").map((a: string) => (a === "inf" ? Infinity : Number(a))) : [];
+    return { cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, k3s: kv.k3s };
+}
+
+async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<Probe> {
+    const state = virsh(info, "domstate", node.domain);
+    const domainState = state.ok ? state.out.split("\n")[0] : "missing";
+    if (domainState !== "running") return { domainState, reachable: false };
+    const r = await runOn(info, node, key, "bash -s", PROBE);
+    if (r.code !== 0) return { domainState, reachable: false, error: r.stderr.trim().split("\n").pop() };
+    return { domainState, reachable: true, ...parseProbe(r.stdout) };
+}
+
+async function status(info: StackInfo): Promise<number> {
+    const { file, cleanup } = keyFile(info);
+    try {
+        const probes = await Promise.all(info.nodes.map((n) => probeNode(info, n, file)));
+        const rows: Row[] = info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
+            n.roles.some((r) => r.startsWith("slurm")), n.roles.some((r) => r.startsWith("k3s"))));
+        const table = new Table({ head: ["node", "domain", "ip", "wireguard", "handshakes", "slurm", "k3s", "cloud-init", "health"] });
+        for (const r of rows) {
+            table.push([r.node, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.k3s, r.cloudInit,
+                r.healthy ? "ok" : r.problems.join("; ")]);
+        }
+        console.log(table.toString());
+        const bad = rows.filter((r) => !r.healthy);
+        for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
+        return bad.length === 0 ? 0 : 1;
+    } finally {
+        cleanup();
+    }
+}
+
+async function execOn(info: StackInfo, which: string, command: string): Promise<number> {
+    const { file, cleanup } = keyFile(info);
+    try {
+        const nodes = which === "all" ? info.nodes : [nodeByNumber(info, which)];
+        const results = await Promise.all(nodes.map((n) => runOn(info, n, file, command)));
+        let worst = 0;
+        results.forEach((r, i) => {
+            const prefix = which === "all" ? `${nodes[i].name}: ` : "";
+            for (const line of (r.stdout + r.stderr).split("\n").filter((l) => l !== "")) console.log(prefix + line);
+            worst = Math.max(worst, r.code);
+        });
+        return worst;
+    } finally {
+        cleanup();
+    }
+}
+
+function main(argv: string[]): Promise<number> {
+    const program = new Command("lab").option("-s, --stack <name>", "Pulumi stack", process.env.STACK)
+        .description("control a ClusterOS Lab cluster");
+    const stack = () => loadStack(program.opts().stack);
+    let result: Promise<number> = Promise.resolve(0);
+    program.command("status").description("a row per node; exit code 1 when any node is unhealthy")
+        .action(() => { result = status(stack()); });
+    program.command("ssh <n>").description("a shell on node n")
+        .action((n: string) => {
+            const info = stack();
+            const { file, cleanup } = keyFile(info);
+            try { result = Promise.resolve(interactive(info, nodeByNumber(info, n), file)); } finally { cleanup(); }
+        });
+    program.command("exec <n> <command...>").description("run a command on node n, or on all nodes (n = all)")
+        .action((n: string, command: string[]) => { result = execOn(stack(), n, command.join(" ")); });
+    program.command("logs <n>").description("the serial console log of node n").option("-f, --follow", "keep following")
+        .action((n: string, o: { follow?: boolean }) => {
+            const node = nodeByNumber(stack(), n);
+            const r = spawnSync("tail", [...(o.follow ? ["-F"] : []), "-n", "+1", node.serialLog], { stdio: "inherit" });
+            result = Promise.resolve(r.status ?? 1);
+        });
+    program.command("console <n>").description("the serial console of node n (virsh console; Ctrl-] leaves)")
+        .action((n: string) => {
+            const info = stack();
+            const r = spawnSync("virsh", ["-c", info.libvirtUri, "console", nodeByNumber(info, n).domain], { stdio: "inherit" });
+            result = Promise.resolve(r.status ?? 1);
+        });
+    program.command("vnc <n>").description("the VNC display of node n")
+        .action((n: string) => {
+            const info = stack();
+            const r = virsh(info, "vncdisplay", nodeByNumber(info, n).domain);
+            if (!r.ok) throw new CliError(`node ${n} has no VNC display (is it running?)`);
+            console.log(`vnc://127.0.0.1${r.out.replace(/^127\.0\.0\.1/, "")} (display ${r.out})`);
+        });
+    program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
+        .action((file: string) => {
+            const info = stack();
+            const key = `${file}.key`;
+            fs.writeFileSync(key, info.automationPrivateKey, { mode: 0o600 });
+            fs.chmodSync(key, 0o600);
+            fs.writeFileSync(file, sshConfig(info, path.resolve(key), file), { mode: 0o600 });
+            console.log(`wrote ${file} and ${key}`);
+        });
+    program.parse(argv);
+    return result;
+}
+
+Promise.resolve()
+    .then(() => main(process.argv))
+    .then((code) => process.exit(code))
+    .catch((e) => {
+        console.error(`lab: ${e instanceof CliError ? e.message : e instanceof Error ? e.stack : e}`);
+        process.exit(2);
+    });

@@ -1,0 +1,71 @@
+// The selected stack's outputs, read with `pulumi stack output --json`: the CLI never
+// recomputes what the program knows.
+import { execFileSync } from "node:child_process";
+
+export interface NodeInfo {
+    name: string;
+    domain: string;
+    ip: string;
+    wireguardIp: string;
+    wireguardPublicKey: string;
+    ssh: string;
+    vncDisplay: string;
+    serialLog: string;
+    roles: string[];
+}
+
+export interface StackInfo {
+    stack: string;
+    nodes: NodeInfo[];
+    controller?: string;
+    adminUser: string;
+    libvirtUri: string;
+    automationPrivateKey: string;
+}
+
+export class CliError extends Error {}
+
+export type Runner = (cmd: string, args: string[]) => string;
+
+export const run: Runner = (cmd, args) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+export function parseStackOutputs(stack: string, json: string): StackInfo {
+    const o = JSON.parse(json);
+    if (!Array.isArray(o.nodes) || o.nodes.length === 0) {
+        throw new CliError(`stack '${stack}' is not up (it has no nodes): run make up STACK=${stack}`);
+    }
+    return {
+        stack,
+        nodes: o.nodes,
+        controller: o.controller,
+        adminUser: o.adminUser,
+        libvirtUri: o.libvirtUri,
+        automationPrivateKey: o.automationPrivateKey,
+    };
+}
+
+export function loadStack(stack: string | undefined, runner: Runner = run): StackInfo {
+    if (!stack) {
+        throw new CliError("no stack selected: pass --stack NAME (make ... STACK=NAME) or run pulumi stack select");
+    }
+    let json: string;
+    try {
+        json = runner("pulumi", ["stack", "output", "--stack", stack, "--json", "--show-secrets"]);
+    } catch (e) {
+        const msg = (e as { stderr?: string }).stderr ?? String(e);
+        if (/no stack named|could not find/i.test(msg)) {
+            throw new CliError(`there is no stack '${stack}': see pulumi stack ls`);
+        }
+        throw new CliError(`cannot read the outputs of stack '${stack}': ${msg.trim()}`);
+    }
+    return parseStackOutputs(stack, json);
+}
+
+/** Node by number (1-based), with a clear error when out of range. */
+export function nodeByNumber(info: StackInfo, n: string | number): NodeInfo {
+    const i = Number(n);
+    if (!Number.isInteger(i) || i < 1 || i > info.nodes.length) {
+        throw new CliError(`node ${n} is out of range: stack '${info.stack}' has nodes 1-${info.nodes.length}`);
+    }
+    return info.nodes[i - 1];
+}
