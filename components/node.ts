@@ -69,12 +69,14 @@ export class ClusterNode extends pulumi.ComponentResource {
             cloudinit: cidata.id,
             kernel: args.kernelVolumeId,
             initrd: args.initrdVolumeId,
-            cmdlines: directBoot ? [{ root: "LABEL=clusteros-root" }, { _: "rw" }, { console: "ttyS0" }] : undefined,
+            // One map, as the provider reads the command line back, so a refresh shows no diff.
+            cmdlines: directBoot ? [{ console: "ttyS0", root: "LABEL=clusteros-root" }, { _: "rw" }] : undefined,
             disks: [{ volumeId: disk.id }],
             networkInterfaces: [{
                 networkId: args.networkId,
+                // The address is static (cloud-init network-config); the provider can only read
+                // addresses back from DHCP leases, so giving it here would diff forever.
                 hostname: plan.hostname,
-                addresses: [plan.ip],
                 mac: plan.mac,
                 waitForLease: false,
             }],

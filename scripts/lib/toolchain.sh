@@ -5,7 +5,8 @@
 
 APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   xorriso genisoimage wireguard-tools mmdebstrap packer cloud-init shellcheck iproute2 iptables
-  openssh-client e2fsprogs socat curl ca-certificates xsltproc)
+  openssh-client e2fsprogs socat curl ca-certificates xsltproc
+  isolinux syslinux-common iputils-ping)
 
 # Upstream builds the CLI and language hosts with these tags.
 CLI_BUILD_FLAGS=(-tags osusergo,grpcnotrace)
