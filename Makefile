@@ -41,13 +41,13 @@ exec:             ## run CMD on node N (N=all for every node)
 logs:             ## serial log of node N
 	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)
 
-test: setup       ## what CI runs: unit tests, then the end-to-end test
+test:             ## what CI runs: setup, unit tests, then the end-to-end test
 	@scripts/test.sh all
 
-unit: setup
+unit:
 	@scripts/test.sh unit
 
-e2e: setup
+e2e:
 	@scripts/test.sh e2e
 
 libvirtd-start:

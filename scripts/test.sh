@@ -30,6 +30,13 @@ run_e2e() {
   if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$results/e2e.txt"; then failed=$((failed + 1)); fi
 }
 
+# Setup first (idempotent, seconds when warm): a failed setup is a failed run, still summarised.
+if ! "$LAB_ROOT/scripts/setup.sh"; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+lab_load_env
+
 case "$what" in
   unit) run_unit ;;
   e2e) run_e2e ;;
