@@ -8,7 +8,7 @@ CMD ?= hostname
 LAB := source scripts/lib/common.sh && lab_load_env &&
 IN_NETNS := ip netns exec $(NETNS)
 
-.PHONY: setup env up preview down image-base status ssh exec logs console vnc ssh-config test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
+.PHONY: usb setup env up preview down image-base status ssh exec logs console vnc ssh-config test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -37,6 +37,9 @@ ssh:              ## a shell on node N
 
 exec:             ## run CMD on node N (N=all for every node)
 	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) exec $(N) "$(CMD)"
+
+usb:              ## installer artifacts in dist/ (raw, raw.gz, bootable ISO, SHA256SUMS) from STACK's image
+	@$(LAB) scripts/installer.sh "$$(dirname "$$(pulumi stack output image --stack $(STACK) --json | node -p 'JSON.parse(require("fs").readFileSync(0)).path')")"
 
 logs:             ## serial log of node N
 	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)

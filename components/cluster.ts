@@ -9,6 +9,7 @@ import { ClusterConfig } from "./config";
 import { NodeImage } from "./image";
 import { planMembership } from "./membership";
 import { ClusterNode } from "./node";
+import { planLiveAgent } from "./node-agent";
 import { poolDir } from "./paths";
 import { ClusterSecrets } from "./secrets";
 import { WireGuardMesh } from "./wireguard";
@@ -122,6 +123,8 @@ export class Cluster extends pulumi.ComponentResource {
                 membership,
                 automationPrivateKey: secrets.automationPrivateKey,
                 membershipAfter: controller && cfg.slurm ? [controller.membership] : [],
+                liveAgent: cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath
+                    ? planLiveAgent(plan, cfg.nodeAgentPath) : undefined,
             }, { parent: this, providers: { libvirt: provider } });
             created.set(plan.index, node);
         }

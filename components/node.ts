@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodePlan } from "./addressing";
 import { CloudInitDocs } from "./cloud-init";
 import { ClusterConfig } from "./config";
+import { LiveAgentPlan } from "./node-agent";
 import { serialLogPath } from "./paths";
 import { RemoteCommand } from "./providers/remote-command";
 import { renderFile } from "./templates";
@@ -27,11 +28,14 @@ export interface ClusterNodeArgs {
     automationPrivateKey: pulumi.Output<string>;
     /** Resources whose membership step must finish first (the SLURM controller's). */
     membershipAfter?: pulumi.Resource[];
+    /** Node agent delivered to the running node (delivery = live). */
+    liveAgent?: LiveAgentPlan;
 }
 
 export class ClusterNode extends pulumi.ComponentResource {
     readonly domain: libvirt.Domain;
     readonly membership: RemoteCommand;
+    readonly nodeAgent?: RemoteCommand;
     readonly serialLog: string;
 
     constructor(name: string, args: ClusterNodeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -96,6 +100,21 @@ export class ClusterNode extends pulumi.ComponentResource {
             timeoutSeconds: 900,
             logPrefix: `${plan.hostname}: `,
         }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
+
+        if (args.liveAgent) {
+            const agent = args.liveAgent;
+            this.nodeAgent = new RemoteCommand(`${name}-node-agent`, {
+                host: plan.ip,
+                user: cfg.adminUser,
+                privateKey: args.automationPrivateKey,
+                uploadSource: agent.source,
+                uploadDestination: agent.destination,
+                script: agent.script,
+                triggers: agent.sha256,
+                timeoutSeconds: 900,
+                logPrefix: `${plan.hostname}: `,
+            }, { parent: this, dependsOn: [this.membership] });
+        }
 
         this.registerOutputs({ domain: this.domain.name });
     }

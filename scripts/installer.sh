@@ -19,8 +19,8 @@ main() {
     lab_log "installer artifacts in $dist are up to date"; return 0
   fi
   mkdir -p "$dist"
-  local work; work="$(mktemp -d "$dist/.build.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  WORK="$(mktemp -d "$dist/.build.XXXXXX")"; local work="$WORK"
+  trap 'rm -rf "$WORK"' EXIT
 
   lab_log "raw disk image"
   qemu-img convert -O raw "$img/clusteros-node.qcow2" "$work/clusteros-node.raw"

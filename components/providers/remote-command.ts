@@ -14,6 +14,9 @@ export interface RemoteCommandInputs {
     /** How long to wait for SSH and the script together. */
     timeoutSeconds: number;
     logPrefix: string;
+    /** A local file copied (scp) to `uploadDestination` on the node before the script runs. */
+    uploadSource?: string;
+    uploadDestination?: string;
 }
 
 export interface RemoteCommandArgs {
@@ -24,6 +27,8 @@ export interface RemoteCommandArgs {
     triggers: pulumi.Input<string>;
     timeoutSeconds: pulumi.Input<number>;
     logPrefix: pulumi.Input<string>;
+    uploadSource?: pulumi.Input<string>;
+    uploadDestination?: pulumi.Input<string>;
 }
 
 async function run(inputs: RemoteCommandInputs): Promise<string> {
@@ -36,14 +41,15 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
     const keyFile = path.join(dir, "key");
     fs.writeFileSync(keyFile, inputs.privateKey, { mode: 0o600 });
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    const sshArgs = [
+    const options = [
         "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
         "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5",
-        "-o", "ServerAliveInterval=15", `${inputs.user}@${inputs.host}`,
+        "-o", "ServerAliveInterval=15",
     ];
-    const exec = (args: string[], stdin: string, onLine?: (l: string) => void) =>
+    const sshArgs = [...options, `${inputs.user}@${inputs.host}`];
+    const exec = (args: string[], stdin: string, onLine?: (l: string) => void, program = "ssh") =>
         new Promise<{ code: number; output: string }>((resolve) => {
-            const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+            const child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
             let output = "";
             const lines = lineSplitter((l) => onLine?.(l));
             const take = (d: Buffer) => {
@@ -69,6 +75,13 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
                 throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s: ${last}`);
             }
             await new Promise((r) => setTimeout(r, 5000));
+        }
+        if (inputs.uploadSource && inputs.uploadDestination) {
+            const copy = await exec([...options, "-q", inputs.uploadSource,
+                `${inputs.user}@${inputs.host}:${inputs.uploadDestination}`], "", undefined, "scp");
+            if (copy.code !== 0) {
+                throw new Error(`copying ${inputs.uploadSource} to ${inputs.host} failed: ${copy.output.trim()}`);
+            }
         }
         const result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
         if (result.code !== 0) {

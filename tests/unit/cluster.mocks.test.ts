@@ -101,6 +101,26 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
     });
 });
 
+describe("node-agent delivery", () => {
+    const remoteCommands = () => registered.filter((r) => r.type.endsWith(":RemoteCommand")).map((r) => r.name).sort();
+
+    it("configures each node once (membership) when the agent is baked into the image", async () => {
+        await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "image" });
+        expect(remoteCommands()).toEqual(["clusteros-lab-unit-node-1-membership", "clusteros-lab-unit-node-2-membership"]);
+    });
+
+    it("adds a node-agent step per node, copying the binary, when delivery is live", async () => {
+        await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "live" });
+        expect(remoteCommands()).toEqual([
+            "clusteros-lab-unit-node-1-membership", "clusteros-lab-unit-node-1-node-agent",
+            "clusteros-lab-unit-node-2-membership", "clusteros-lab-unit-node-2-node-agent",
+        ]);
+        const step = registered.find((r) => r.name === "clusteros-lab-unit-node-2-node-agent")!;
+        expect(step.inputs.uploadSource).toBe(__filename);
+        expect(String(step.inputs.script)).toContain("systemctl restart clusteros-node-agent.service");
+    });
+});
+
 describe("scaling from 3 to 4 nodes", () => {
     it("leaves the cloud-init of nodes 1-3 byte-identical", async () => {
         const iso = () => registered

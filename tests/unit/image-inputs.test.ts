@@ -1,0 +1,67 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { planNodes } from "../../components/addressing";
+import { imageRecipe, recipeHash } from "../../components/image-inputs";
+import { planLiveAgent } from "../../components/node-agent";
+import { config } from "./helpers";
+
+const read = (p: string) => fs.readFileSync(p);
+
+function agentFile(content: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-"));
+    const file = path.join(dir, "node-agent");
+    fs.writeFileSync(file, content);
+    return file;
+}
+
+function withAgent(file: string, delivery: "image" | "live") {
+    return { ...config(), nodeAgentPath: file, nodeAgentDelivery: delivery } as ReturnType<typeof config>;
+}
+
+describe("image content hash", () => {
+    it("covers the flavor's template, the shared provisioning and build.sh", () => {
+        const r = imageRecipe(config(), "debian-12");
+        expect(r.files).toContain("debian/debian.pkr.hcl");
+        expect(r.files).toContain("common/provision/90-cleanup.sh");
+        expect(r.files).toContain("build.sh");
+        expect(r.files.some((f) => f.startsWith("ubuntu/"))).toBe(false);
+    });
+
+    it("is stable, and changes with the node-agent binary baked into the image", () => {
+        const a = agentFile("v1");
+        const b = agentFile("v2");
+        const h1 = recipeHash(imageRecipe(withAgent(a, "image"), "debian-12"), read);
+        expect(recipeHash(imageRecipe(withAgent(a, "image"), "debian-12"), read)).toBe(h1);
+        expect(recipeHash(imageRecipe(withAgent(b, "image"), "debian-12"), read)).not.toBe(h1);
+    });
+
+    it("ignores the node-agent binary when it is delivered live", () => {
+        const a = agentFile("v1");
+        const b = agentFile("v2");
+        expect(recipeHash(imageRecipe(withAgent(a, "live"), "debian-12"), read))
+            .toBe(recipeHash(imageRecipe(withAgent(b, "live"), "debian-12"), read));
+    });
+
+    it("changes with the K3s version only when K3s is on", () => {
+        const on = (v: string) => recipeHash(imageRecipe(config({ k3s: true, k3sVersion: v }), "debian-12"), read);
+        const off = (v: string) => recipeHash(imageRecipe(config({ k3s: false, k3sVersion: v }), "debian-12"), read);
+        expect(on("v1.31.4+k3s1")).not.toBe(on("v1.31.5+k3s1"));
+        expect(off("v1.31.4+k3s1")).toBe(off("v1.31.5+k3s1"));
+    });
+});
+
+describe("live node-agent delivery", () => {
+    it("copies the binary under its hash and restarts the service", () => {
+        const file = agentFile("#!/bin/sh\nsleep 1000\n");
+        const [node] = planNodes("p", "s", config({ nodeCount: 1 }));
+        const plan = planLiveAgent(node, file);
+        expect(plan.destination).toBe(`/tmp/clusteros-node-agent.${plan.sha256.slice(0, 16)}`);
+        expect(plan.script).toContain(`install -m 0755 ${plan.destination} /usr/local/bin/clusteros-node-agent`);
+        expect(plan.script).toContain("systemctl restart clusteros-node-agent.service");
+        const unit = Buffer.from(/echo '([^']+)' \| base64 -d/.exec(plan.script)![1], "base64").toString();
+        expect(unit).toContain("EnvironmentFile=/etc/clusteros/node-agent.env");
+        expect(planLiveAgent(node, agentFile("other")).sha256).not.toBe(plan.sha256);
+    });
+});
