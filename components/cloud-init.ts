@@ -62,7 +62,10 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
     const runcmd = ["systemctl enable --now wg-quick@wg0"];
     if (cfg.slurm) {
         files.push({ path: "/etc/munge/munge.key", mode: "0400", owner: "munge:munge", content: secrets.mungeKey });
-        runcmd.push("systemctl enable munge", "systemctl restart munge");
+        if (node.slurmController) {
+            files.push(file("/etc/clusteros/slurm-controller", "0644", "root:root", "slurmctld runs here\n"));
+        }
+        runcmd.push("systemctl restart munge");
     }
     if (cfg.k3s) {
         const server = node.k3sServer;

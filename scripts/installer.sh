@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # installer.sh IMAGE_DIR [DIST_DIR]: installer artifacts from a built node image (the seed's
-# create-usb-installer.sh), written to DIST_DIR (default dist/):
+# create-usb-installer.sh), written to DIST_DIR (argument, else $DIST_DIR, else dist/):
 #   clusteros-node.raw      the disk image, for dd onto a disk or USB stick
 #   clusteros-node.raw.gz   the same, compressed
 #   clusteros-installer.iso El Torito bootable (ISOLINUX): boots the image's kernel into its
@@ -12,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
 main() {
-  local img="${1:?usage: installer.sh IMAGE_DIR [DIST_DIR]}" dist="${2:-$LAB_ROOT/dist}"
+  local img="${1:?usage: installer.sh IMAGE_DIR [DIST_DIR]}" dist="${2:-${DIST_DIR:-$LAB_ROOT/dist}}"
   [ -f "$img/clusteros-node.qcow2" ] || lab_die "$img has no clusteros-node.qcow2: build the image first (make up)"
   local stamp; stamp="$(sha256sum "$img/SHA256SUMS" | cut -c1-16)"
   if [ "$(cat "$dist/.image" 2>/dev/null)" = "$stamp" ] && [ -f "$dist/SHA256SUMS" ]; then

@@ -79,9 +79,13 @@ main() {
   cluster_checks 3
   phase_end
 
+  phase "documented commands"
+  docs_checks
+  phase_end
+
   phase "preview --expect-no-changes"
   check "pulumi preview after up shows no changes" \
-    ns pulumi preview --stack "$STACK" --expect-no-changes >"$WORK/preview.log" 2>&1
+    quietly "$WORK/preview.log" ns pulumi preview --stack "$STACK" --expect-no-changes || tail -30 "$WORK/preview.log"
   phase_end
 
   # --- scale out to 4 ------------------------------------------------------------------
@@ -110,6 +114,10 @@ main() {
   phase "checks (back to 3 nodes)"
   mesh_checks 3
   slurm_checks 3
+  phase_end
+
+  phase "status of a broken cluster"
+  broken_node_checks 2
   phase_end
 
   exit "$FAILED"

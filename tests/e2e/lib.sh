@@ -173,3 +173,36 @@ leak_checks() {
   check "no volume directory of the stack remains" test ! -e "/var/lib/libvirt/images/$PREFIX"
   check "the stack's state is gone" bash -c "! pulumi stack ls --json | grep -q '\"$STACK\"'"
 }
+
+run_doc_block() {
+  (cd "$LAB_ROOT" && env NETNS="$NS" DIST_DIR="$WORK/dist" bash -euo pipefail "$WORK/doc-block.sh") >"$WORK/doc-block.log" 2>&1
+}
+
+# quietly LOG CMD...: run CMD with its output in LOG (check's own report stays on the console).
+quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
+
+# Every shell block the docs mark <!-- e2e -->, on this test's stack and namespace.
+docs_checks() {
+  local blocks n i where
+  blocks="$(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only "$LAB_ROOT/tests/docs/blocks.ts" "$STACK" "$NS")"
+  n="$(node -p "JSON.parse(process.argv[1]).length" "$blocks")"
+  for i in $(seq 0 $((n - 1))); do
+    where="$(node -p "JSON.parse(process.argv[1])[$i].where" "$blocks")"
+    node -p "JSON.parse(process.argv[1])[$i].commands.join('\n')" "$blocks" > "$WORK/doc-block.sh"
+    check "docs: the commands of $where run" run_doc_block || tail -20 "$WORK/doc-block.log"
+  done
+  rm -f "$LAB_ROOT/ci.ssh" "$LAB_ROOT/ci.ssh.key"
+  check "make usb wrote an El Torito bootable installer ISO" \
+    bash -c "xorriso -indev '$WORK/dist/clusteros-installer.iso' -report_el_torito plain 2>/dev/null | grep -q 'El Torito boot img'"
+  rm -rf "$WORK/dist"
+}
+
+# After a node is powered off, `lab status` fails and names the node and why.
+broken_node_checks() {
+  local n="$1" out rc=0
+  virsh -c qemu:///system destroy "$PREFIX-node-$n" >/dev/null
+  out="$(ip netns exec "$NS" "$LAB_ROOT/scripts/lab.sh" --stack "$STACK" status 2>&1)" || rc=$?
+  check "lab status exits non-zero when node $n is down" test "$rc" -ne 0
+  check "lab status says node $n is down and why" grep -q "cluster-node-$n is not healthy: domain is shut off" <<<"$out" \
+    || echo "$out"
+}

@@ -1,0 +1,59 @@
+// Shell blocks of the documentation and what runs them. Every ```sh block in README.md and
+// docs/*.md is preceded by a marker: `<!-- e2e -->` (the end-to-end test runs it against its
+// live cluster) or `<!-- not run: <reason> -->`. Run as a script, prints the e2e blocks as JSON.
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export const ROOT = path.join(__dirname, "..", "..");
+
+export interface DocBlock {
+    file: string;
+    line: number;
+    marker: "e2e" | "not run" | "none";
+    reason?: string;
+    commands: string[];
+}
+
+export function docFiles(root = ROOT): string[] {
+    const docs = fs.readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => path.join("docs", f));
+    return ["README.md", ...docs.sort()];
+}
+
+export function parseBlocks(file: string, text: string): DocBlock[] {
+    const lines = text.split("\n");
+    const blocks: DocBlock[] = [];
+    for (let i = 0; i < lines.length; i++) {
+        if (lines[i].trim() !== "```sh") continue;
+        const prev = (lines[i - 1] ?? "").trim();
+        const notRun = /^<!-- not run: (.+) -->$/.exec(prev);
+        const marker = prev === "<!-- e2e -->" ? "e2e" : notRun ? "not run" : "none";
+        const commands: string[] = [];
+        let j = i + 1;
+        for (; j < lines.length && lines[j].trim() !== "```"; j++) {
+            const cmd = lines[j].replace(/\s+#\s.*$/, "").trim();
+            if (cmd !== "" && !cmd.startsWith("#")) commands.push(cmd);
+        }
+        blocks.push({ file, line: i + 1, marker, reason: notRun?.[1], commands });
+        i = j;
+    }
+    return blocks;
+}
+
+export function allBlocks(root = ROOT): DocBlock[] {
+    return docFiles(root).flatMap((f) => parseBlocks(f, fs.readFileSync(path.join(root, f), "utf8")));
+}
+
+/** A documented command as the e2e test runs it: on its own stack and namespace. */
+export function forStack(command: string, stack: string, netns: string): string {
+    return command
+        .replace(/STACK=ci\b/g, `STACK=${stack}`)
+        .replace(/--stack ci\b/g, `--stack ${stack}`)
+        .replace(/ip netns exec clusteros-lab\b/g, `ip netns exec ${netns}`);
+}
+
+if (require.main === module) {
+    const [stack, netns] = process.argv.slice(2);
+    const blocks = allBlocks().filter((b) => b.marker === "e2e")
+        .map((b) => ({ where: `${b.file}:${b.line}`, commands: b.commands.map((c) => forStack(c, stack, netns)) }));
+    console.log(JSON.stringify(blocks));
+}
