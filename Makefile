@@ -53,6 +53,9 @@ unit:
 e2e:
 	@scripts/test.sh e2e
 
+bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json
+	@scripts/setup.sh >/dev/null && bench/bench.sh
+
 libvirtd-start:
 	@scripts/libvirtd.sh start $(NETNS)
 libvirtd-stop:

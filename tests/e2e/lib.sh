@@ -83,7 +83,7 @@ mesh_checks() {
 
 slurm_idle() {
   local want="$1" out
-  out="$(on 1 sinfo -h -N -o '%N %t')" || return 1
+  out="$(on 1 "sinfo -h -N -o '%N %t'")" || return 1
   [ "$(awk '$2 == "idle"' <<<"$out" | wc -l)" -eq "$want" ] && [ "$(wc -l <<<"$out")" -eq "$want" ]
 }
 
@@ -97,11 +97,13 @@ slurm_checks() {
     || echo "$hosts"
 }
 
+munge_decodes() { on "$2" unmunge <<<"$1" >/dev/null; }
+
 munge_checks() {
   local count="$1" cred n
   cred="$(on 1 munge -n)"
   for n in $(seq 2 "$count"); do
-    check "a munge credential made on node 1 decodes on node $n" bash -c "echo '$cred' | $(declare -f on); $(declare -p IPS NS KEY USER_NAME); on $n unmunge >/dev/null"
+    check "a munge credential made on node 1 decodes on node $n" munge_decodes "$cred" "$n"
   done
 }
 
@@ -114,12 +116,13 @@ node_agent_ok() {
     || { echo "node $n: node-agent environment lacks its node id or cluster key"; return 1; }
 }
 
+k3s_all_ready() { [ "$(on 1 sudo k3s kubectl get nodes --no-headers | grep -c ' Ready ')" -eq "${#IPS[@]}" ]; }
+
 k3s_report() {
   if [ "$(pulumi config get --stack "$STACK" k3s)" = "false" ]; then
     record SKIP "K3s: off in this stack (config key k3s), not checked"
   elif on 1 test -x /usr/local/bin/k3s; then
-    check "K3s: all nodes Ready" until_ok 300 bash -c "$(declare -f on); $(declare -p IPS NS KEY USER_NAME); \
-      [ \"\$(on 1 sudo k3s kubectl get nodes --no-headers | grep -c ' Ready ')\" -eq ${#IPS[@]} ]"
+    check "K3s: all nodes Ready" until_ok 300 k3s_all_ready
   else
     record SKIP "K3s: the image has no K3s binary (built offline): $(on 1 cat /etc/clusteros/k3s-missing)"
   fi

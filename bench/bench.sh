@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench.sh: what a ClusterOS Lab cluster costs, measured in one run so ratios hold on a
+# noisy machine. Prints a table and writes it as JSON to bench/results/<time>.json with a
+# description of the machine. Uses its own namespace and stack (ci settings, live node
+# agent) and leaves nothing behind. Not part of the test command: `make bench`.
+set -uo pipefail
+. "$(dirname "$0")/../scripts/lib/common.sh"
+. "$LAB_ROOT/tests/e2e/lib.sh"
+lab_load_env
+cd "$LAB_ROOT"
+
+STACK="bench-$(date +%s)"
+NS="clab-bench-$$"
+WORK="$(mktemp -d /tmp/clusteros-bench.XXXXXX)"
+E2E_RESULTS=/dev/null
+FAILED=0
+PREFIX="clusteros-lab-$STACK"
+KEY="$WORK/id"
+USER_NAME=clusteros
+PROBE_FILE="$LAB_ROOT/images/common/provision/90-cleanup.sh"
+declare -A R=()
+
+ns() { ip netns exec "$NS" "$@"; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# up LOGNAME: pulumi up; sets UP_SECONDS and PACKER_RUNS.
+up() {
+  local t0; t0="$(now)"
+  ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/$1.log" 2>&1 || { tail -30 "$WORK/$1.log"; exit 1; }
+  UP_SECONDS="$(since "$t0")"
+  PACKER_RUNS="$(grep -c 'packer: ==> packer build' "$WORK/$1.log")"
+}
+destroy() { ns pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"; }
+set_cfg() { pulumi config set --stack "$STACK" "$1" "$2" >/dev/null; }
+last_changes() {
+  pulumi stack history --stack "$STACK" --json | node -e \
+    'const c = JSON.parse(require("fs").readFileSync(0, "utf8"))[0].resourceChanges || {};
+     console.log([c.create || 0, c.update || 0, c.replace || 0, c.delete || 0].join(" "))'
+}
+refresh_nodes() {
+  pulumi stack output --stack "$STACK" automationPrivateKey --show-secrets > "$KEY"; chmod 600 "$KEY"
+  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
+    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+}
+
+cleanup() {
+  [ -f "$WORK/probe.orig" ] && cp "$WORK/probe.orig" "$PROBE_FILE"
+  destroy
+  pulumi stack rm "$STACK" --yes --force >/dev/null 2>&1
+  rm -f "Pulumi.$STACK.yaml"
+  scripts/libvirtd.sh stop "$NS" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+
+main() {
+  trap 'cleanup' EXIT
+  images/debian/build-base.sh >/dev/null || lab_die "the Debian base could not be built"
+  scripts/libvirtd.sh start "$NS" >/dev/null
+  pulumi stack init "$STACK" --secrets-provider passphrase --no-select >/dev/null
+  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$STACK.yaml"
+  printf '#!/bin/sh\n# bench agent v1\nexec sleep infinity\n' > "$WORK/node-agent"; chmod +x "$WORK/node-agent"
+  set_cfg nodeAgentPath "$WORK/node-agent"
+  set_cfg nodeAgentDelivery live
+  set_cfg nodeCount 1
+
+  echo "== P2 (N=1) and P1: first up"
+  up n1; R[up_n1]="$UP_SECONDS"; R[packer_first]="$PACKER_RUNS"
+  refresh_nodes
+
+  echo "== P4: copy-on-write allocation"
+  local base disk_alloc base_alloc
+  base="$(virsh -c qemu:///system vol-list "$PREFIX-pool" | awk '/-base-/ {print $2}')"
+  base_alloc="$(qemu-img info --output=json "$base" | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
+  disk_alloc="$(qemu-img info --output=json -U "/var/lib/libvirt/images/$PREFIX/$PREFIX-node-1-disk.qcow2" \
+    | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
+  R[cow_node_bytes]="$disk_alloc"; R[cow_base_bytes]="$base_alloc"
+
+  echo "== P3: no-op up"
+  up noop; R[up_noop]="$UP_SECONDS"; R[packer_noop]="$PACKER_RUNS"
+
+  echo "== P1: a provisioning file changes"
+  cp "$PROBE_FILE" "$WORK/probe.orig"
+  echo "# bench $(date +%s)" >> "$PROBE_FILE"
+  up provision; R[packer_provision]="$PACKER_RUNS"
+  R[image_build]="$(grep -o 'finished after [0-9]* minutes\? [0-9]* seconds\|finished after [0-9]* seconds' "$WORK/provision.log" | head -1)"
+  cp "$WORK/probe.orig" "$PROBE_FILE"; rm -f "$WORK/probe.orig"
+  up restore; R[packer_restore]="$PACKER_RUNS"
+
+  echo "== P2: N=2 and N=3 from nothing"
+  destroy; set_cfg nodeCount 2; up n2; R[up_n2]="$UP_SECONDS"; R[packer_n2]="$PACKER_RUNS"
+  destroy; set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
+
+  echo "== P5: scale out 3 -> 4"
+  set_cfg nodeCount 4; up n4; R[scale_out]="$UP_SECONDS"; R[scale_out_changes]="$(last_changes)"
+  refresh_nodes
+
+  echo "== P6: a new node-agent binary reaches every node"
+  printf '#!/bin/sh\n# bench agent v2\nexec sleep infinity\n' > "$WORK/node-agent"
+  local want t0; want="$(sha256sum "$WORK/node-agent" | cut -d' ' -f1)"; t0="$(now)"
+  up agent; R[agent_up]="$UP_SECONDS"
+  local n ok=0
+  for n in 1 2 3 4; do
+    [ "$(on "$n" sha256sum /usr/local/bin/clusteros-node-agent | cut -d' ' -f1)" = "$want" ] \
+      && on "$n" systemctl is-active --quiet clusteros-node-agent && ok=$((ok + 1))
+  done
+  R[agent_total]="$(since "$t0")"; R[agent_nodes_updated]="$ok"; R[agent_changes]="$(last_changes)"
+
+  report
+}
+
+report() {
+  local out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
+  mkdir -p "$(dirname "$out")"
+  local p2 p3 p4 read_changes
+  p2="$(ratio "${R[up_n3]}" "${R[up_n1]}")"
+  p3="$(ratio "${R[up_noop]}" "${R[up_n1]}")"
+  p4="$(awk -v a="${R[cow_node_bytes]}" -v b="${R[cow_base_bytes]}" 'BEGIN { printf "%.2f", 100 * a / b }')"
+  read -r c u r d <<<"${R[scale_out_changes]}"
+  read_changes="created $c, updated $u, replaced $r, deleted $d"
+  cat <<EOF
+
+ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, domain type qemu/TCG)
+| measure | value | ideal |
+|---|---|---|
+| P1 Packer runs: first up / no-op / nodeCount change / provisioning file changed / restored | ${R[packer_first]} / ${R[packer_noop]} / ${R[packer_n2]} / ${R[packer_provision]} / ${R[packer_restore]} | - / 0 / 0 / 1 / 0 |
+| P1 image build (Packer) | ${R[image_build]} | |
+| P2 up from nothing, N=1 / 2 / 3 | ${R[up_n1]}s / ${R[up_n2]}s / ${R[up_n3]}s | |
+| P2 ratio N=3 / N=1 | $p2 | ~1.5 |
+| P3 no-op up / full up (N=1) | ${R[up_noop]}s / ${R[up_n1]}s = $p3 | < 0.15 |
+| P4 node disk allocation / base image | ${R[cow_node_bytes]} / ${R[cow_base_bytes]} bytes = $p4 % | < 5 % |
+| P5 scale out 3 -> 4 | ${R[scale_out]}s ($read_changes) vs N=1 up ${R[up_n1]}s | replaced 0 |
+| P6 new node-agent on 4 nodes | ${R[agent_total]}s (up ${R[agent_up]}s), ${R[agent_nodes_updated]}/4 nodes run it | < 120s |
+EOF
+  node -e '
+    const [file, ...kv] = process.argv.slice(1);
+    const r = {}; for (let i = 0; i < kv.length; i += 2) r[kv[i]] = kv[i + 1];
+    const os = require("os");
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0].model, memGiB: Math.round(os.totalmem() / 2 ** 30),
+      kernel: os.release(), domainType: "qemu (TCG)" };
+    require("fs").writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), machine, results: r }, null, 2) + "\n");
+  ' "$out" $(for k in "${!R[@]}"; do printf '%s %s ' "$k" "${R[$k]// /_}"; done)
+  echo "written to $out"
+}
+
+main "$@"
