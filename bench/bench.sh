@@ -7,12 +7,13 @@ set -uo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 . "$LAB_ROOT/tests/e2e/lib.sh"
 lab_load_env
-cd "$LAB_ROOT"
+cd "$LAB_ROOT" || exit 1
 
 STACK="bench-$(date +%s)"
 NS="clab-bench-$$"
 WORK="$(mktemp -d /tmp/clusteros-bench.XXXXXX)"
 E2E_RESULTS=/dev/null
+# shellcheck disable=SC2034 # set by record() in tests/e2e/lib.sh
 FAILED=0
 PREFIX="clusteros-lab-$STACK"
 KEY="$WORK/id"
@@ -111,7 +112,8 @@ main() {
 }
 
 report() {
-  local out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
+  local out
+  out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
   mkdir -p "$(dirname "$out")"
   local p2 p3 p4 read_changes
   p2="$(ratio "${R[up_n3]}" "${R[up_n1]}")"
@@ -133,6 +135,8 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 | P5 scale out 3 -> 4 | ${R[scale_out]}s ($read_changes) vs N=1 up ${R[up_n1]}s | replaced 0 |
 | P6 new node-agent on 4 nodes | ${R[agent_total]}s (up ${R[agent_up]}s), ${R[agent_nodes_updated]}/4 nodes run it | < 120s |
 EOF
+  local pairs=() k
+  for k in "${!R[@]}"; do pairs+=("$k" "${R[$k]}"); done
   node -e '
     const [file, ...kv] = process.argv.slice(1);
     const r = {}; for (let i = 0; i < kv.length; i += 2) r[kv[i]] = kv[i + 1];
@@ -140,7 +144,7 @@ EOF
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0].model, memGiB: Math.round(os.totalmem() / 2 ** 30),
       kernel: os.release(), domainType: "qemu (TCG)" };
     require("fs").writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), machine, results: r }, null, 2) + "\n");
-  ' "$out" $(for k in "${!R[@]}"; do printf '%s %s ' "$k" "${R[$k]// /_}"; done)
+  ' "$out" "${pairs[@]}"
   echo "written to $out"
 }
 

@@ -40,8 +40,7 @@ start() {
   if ! pid_alive "$LIBVIRTD_PID"; then
     ip netns exec "$NS" libvirtd -d
   fi
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     virsh -c qemu:///system version >/dev/null 2>&1 && { lab_log "libvirtd runs in namespace $NS"; return 0; }
     sleep 0.2
   done

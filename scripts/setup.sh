@@ -8,6 +8,7 @@ set -euo pipefail
 
 STARTED=$(date +%s)
 CURRENT_STEP=""
+# shellcheck disable=SC2154 # rc is assigned inside the trap
 trap 'rc=$?; if [ $rc -ne 0 ] && [ -n "$CURRENT_STEP" ]; then
   printf "\nsetup failed in step \"%s\" (exit %s).\n%s\n" "$CURRENT_STEP" "$rc" "$(step_hint "$CURRENT_STEP")" >&2; fi' EXIT
 

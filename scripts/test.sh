@@ -4,7 +4,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env
-cd "$LAB_ROOT"
+cd "$LAB_ROOT" || exit 1
 what="${1:-all}"
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

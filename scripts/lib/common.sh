@@ -10,6 +10,7 @@ LAB_STATE="${CLUSTEROS_LAB_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/clustero
 LAB_TOOLS="$LAB_CACHE/tools"
 NODE_HOME="$LAB_TOOLS/node-v$NODE_VERSION"
 PULUMI_TOOLS="$LAB_TOOLS/pulumi-v$PULUMI_VERSION"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 LAB_NETNS="${CLUSTEROS_LAB_NETNS:-clusteros-lab}"
 
 export GOMODCACHE="$LAB_CACHE/go/mod"

@@ -9,7 +9,7 @@ APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   isolinux syslinux-common iputils-ping)
 
 # Upstream builds the CLI and language hosts with these tags.
-CLI_BUILD_FLAGS=(-tags osusergo,grpcnotrace)
+CLI_BUILD_FLAGS=(-tags "osusergo,grpcnotrace")
 
 # sha256 over the named files (sorted), first 16 hex digits.
 tc_hash_files() {

@@ -7,7 +7,7 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 lab_load_env
-cd "$LAB_ROOT"
+cd "$LAB_ROOT" || exit 1
 
 RUN_ID="$(date +%s)-$$"
 STACK="e2e-$RUN_ID"
@@ -70,6 +70,7 @@ main() {
   pulumi stack output --stack "$STACK" automationPrivateKey --show-secrets > "$KEY" && chmod 600 "$KEY"
   mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
     'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+  # shellcheck disable=SC2034 # used by on() in lib.sh
   USER_NAME="$(pulumi stack output --stack "$STACK" adminUser)"
 
   check "stack outputs show no secret in plaintext" \

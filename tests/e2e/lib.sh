@@ -19,6 +19,7 @@ print_phases() {
 record() { # record PASS|FAIL|SKIP message
   echo "$1 $2" >> "$E2E_RESULTS"
   echo "$1: $2"
+  # shellcheck disable=SC2034 # FAILED is read by the scripts that source this file
   [ "$1" != FAIL ] || FAILED=1
 }
 

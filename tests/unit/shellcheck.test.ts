@@ -1,0 +1,29 @@
+// Every shell script of the project passes shellcheck (warnings and errors).
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = path.join(__dirname, "..", "..");
+const DIRS = ["scripts", "scripts/lib", "images", "images/debian", "images/ubuntu", "images/common/provision",
+    "images/installer", "tests/e2e", "bench", ".ci"];
+
+function scripts(): string[] {
+    return DIRS.flatMap((d) => fs.readdirSync(path.join(ROOT, d), { withFileTypes: true })
+        .filter((e) => e.isFile() && (e.name.endsWith(".sh") || e.name === "run"))
+        .map((e) => path.join(d, e.name)));
+}
+
+describe("shell scripts", () => {
+    it("pass shellcheck", () => {
+        const files = scripts();
+        expect(files.length).toBeGreaterThan(15);
+        let out = "";
+        try {
+            execFileSync("shellcheck", ["-x", "-S", "warning", ...files], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+        } catch (e) {
+            out = (e as { stdout?: string }).stdout ?? String(e);
+        }
+        expect(out).toBe("");
+    });
+});
