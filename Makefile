@@ -5,6 +5,8 @@ STACK ?= dev
 NETNS ?= clusteros-lab
 N ?= 1
 CMD ?= hostname
+# Passed to recipes through the environment, so commands keep their own quotes.
+export CMD
 LAB := source scripts/lib/common.sh && lab_load_env &&
 IN_NETNS := ip netns exec $(NETNS)
 
@@ -36,7 +38,7 @@ ssh:              ## a shell on node N
 	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) ssh $(N)
 
 exec:             ## run CMD on node N (N=all for every node)
-	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) exec $(N) "$(CMD)"
+	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) exec $(N) "$$CMD"
 
 usb:              ## installer artifacts in dist/ (raw, raw.gz, bootable ISO, SHA256SUMS) from STACK's image
 	@$(LAB) scripts/installer.sh "$$(dirname "$$(pulumi stack output image --stack $(STACK) --json | node -p 'JSON.parse(require("fs").readFileSync(0)).path')")"
