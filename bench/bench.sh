@@ -29,7 +29,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 # up LOGNAME: pulumi up; sets UP_SECONDS and PACKER_RUNS.
 up() {
   local t0; t0="$(now)"
-  ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/$1.log" 2>&1 || { tail -30 "$WORK/$1.log"; exit 1; }
+  if ! ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/$1.log" 2>&1; then
+    local keep="$LAB_STATE/bench-failures/$STACK"
+    mkdir -p "$keep" && cp "$WORK/$1.log" "$keep/"
+    sed -n '/^Diagnostics:/,/^Outputs:/p' "$WORK/$1.log" | head -40
+    echo "bench: up '$1' failed; its log is kept in $keep/$1.log"
+    report
+    exit 1
+  fi
   UP_SECONDS="$(since "$t0")"
   PACKER_RUNS="$(grep -c 'packer: ==> packer build' "$WORK/$1.log")"
 }
@@ -117,24 +124,24 @@ report() {
   out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
   mkdir -p "$(dirname "$out")"
   local p2 p3 p4 read_changes
-  p2="$(ratio "${R[up_n3]}" "${R[up_n1_warm]}")"
-  p3="$(ratio "${R[up_noop]}" "${R[up_n1_warm]}")"
-  p4="$(awk -v a="${R[cow_node_bytes]}" -v b="${R[cow_base_bytes]}" 'BEGIN { printf "%.2f", 100 * a / b }')"
-  read -r c u r d <<<"${R[scale_out_changes]}"
+  p2="$(ratio "${R[up_n3]:-n/a}" "${R[up_n1_warm]:-n/a}")"
+  p3="$(ratio "${R[up_noop]:-n/a}" "${R[up_n1_warm]:-n/a}")"
+  p4="$(awk -v a="${R[cow_node_bytes]:-n/a}" -v b="${R[cow_base_bytes]:-n/a}" 'BEGIN { printf "%.2f", 100 * a / b }')"
+  read -r c u r d <<<"${R[scale_out_changes]:-n/a}"
   read_changes="created $c, updated $u, replaced $r, deleted $d"
   cat <<EOF
 
 ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, domain type qemu/TCG)
 | measure | value | ideal |
 |---|---|---|
-| P1 Packer runs: first up / no-op / nodeCount change / provisioning file changed / restored | ${R[packer_first]} / ${R[packer_noop]} / ${R[packer_n2]} / ${R[packer_provision]} / ${R[packer_restore]} | - / 0 / 0 / 1 / 0 |
-| P1 image build (Packer) | ${R[image_build]} (first up with it: ${R[up_n1]}s) | |
-| P2 up from nothing (image cached), N=1 / 2 / 3 | ${R[up_n1_warm]}s / ${R[up_n2]}s / ${R[up_n3]}s | |
+| P1 Packer runs: first up / no-op / nodeCount change / provisioning file changed / restored | ${R[packer_first]:-n/a} / ${R[packer_noop]:-n/a} / ${R[packer_n2]:-n/a} / ${R[packer_provision]:-n/a} / ${R[packer_restore]:-n/a} | - / 0 / 0 / 1 / 0 |
+| P1 image build (Packer) | ${R[image_build]:-n/a} (first up with it: ${R[up_n1]:-n/a}s) | |
+| P2 up from nothing (image cached), N=1 / 2 / 3 | ${R[up_n1_warm]:-n/a}s / ${R[up_n2]:-n/a}s / ${R[up_n3]:-n/a}s | |
 | P2 ratio N=3 / N=1 | $p2 | ~1.5 |
-| P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]}s / ${R[up_n1_warm]}s = $p3 | < 0.15 |
-| P4 node disk allocation / base image | ${R[cow_node_bytes]} / ${R[cow_base_bytes]} bytes = $p4 % | < 5 % |
-| P5 scale out 3 -> 4 | ${R[scale_out]}s ($read_changes) vs N=1 up ${R[up_n1_warm]}s | replaced 0 |
-| P6 new node-agent on 4 nodes | ${R[agent_total]}s (up ${R[agent_up]}s), ${R[agent_nodes_updated]}/4 nodes run it | < 120s |
+| P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]:-n/a}s / ${R[up_n1_warm]:-n/a}s = $p3 | < 0.15 |
+| P4 node disk allocation / base image | ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} bytes = $p4 % | < 5 % |
+| P5 scale out 3 -> 4 | ${R[scale_out]:-n/a}s ($read_changes) vs N=1 up ${R[up_n1_warm]:-n/a}s | replaced 0 |
+| P6 new node-agent on 4 nodes | ${R[agent_total]:-n/a}s (up ${R[agent_up]:-n/a}s), ${R[agent_nodes_updated]:-n/a}/4 nodes run it | < 120s |
 EOF
   local pairs=() k
   for k in "${!R[@]}"; do pairs+=("$k" "${R[$k]}"); done
