@@ -38,7 +38,8 @@ up() {
     exit 1
   fi
   UP_SECONDS="$(since "$t0")"
-  PACKER_RUNS="$(grep -c 'packer: ==> packer build' "$WORK/$1.log")"
+  # Each log line shows up twice (live, and again under Diagnostics): count distinct builds.
+  PACKER_RUNS="$(grep -o 'packer: ==> packer build .*' "$WORK/$1.log" | sort -u | wc -l)"
 }
 destroy() { ns pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"; }
 set_cfg() { pulumi config set --stack "$STACK" "$1" "$2" >/dev/null; }
@@ -84,6 +85,9 @@ main() {
   disk_alloc="$(qemu-img info --output=json -U "/var/lib/libvirt/images/$PREFIX/$PREFIX-node-1-disk.qcow2" \
     | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
   R[cow_node_bytes]="$disk_alloc"; R[cow_base_bytes]="$base_alloc"
+  # The volume as the provider creates it: an empty qcow2 overlay on the base.
+  qemu-img create -q -f qcow2 -F qcow2 -b "$base" "$WORK/overlay.qcow2" 8G
+  R[cow_created_bytes]="$(qemu-img info --output=json "$WORK/overlay.qcow2" | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
 
   echo "== P3: no-op up"
   up noop; R[up_noop]="$UP_SECONDS"; R[packer_noop]="$PACKER_RUNS"
@@ -139,7 +143,7 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 | P2 up from nothing (image cached), N=1 / 2 / 3 | ${R[up_n1_warm]:-n/a}s / ${R[up_n2]:-n/a}s / ${R[up_n3]:-n/a}s | |
 | P2 ratio N=3 / N=1 | $p2 | ~1.5 |
 | P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]:-n/a}s / ${R[up_n1_warm]:-n/a}s = $p3 | < 0.15 |
-| P4 node disk allocation / base image | ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} bytes = $p4 % | < 5 % |
+| P4 node disk / base image: as created; after first boot | ${R[cow_created_bytes]:-n/a} B; ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} B = $p4 % | < 5 % |
 | P5 scale out 3 -> 4 | ${R[scale_out]:-n/a}s ($read_changes) vs N=1 up ${R[up_n1_warm]:-n/a}s | replaced 0 |
 | P6 new node-agent on 4 nodes | ${R[agent_total]:-n/a}s (up ${R[agent_up]:-n/a}s), ${R[agent_nodes_updated]:-n/a}/4 nodes run it | < 120s |
 EOF
