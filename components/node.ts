@@ -73,7 +73,8 @@ export class ClusterNode extends pulumi.ComponentResource {
             cloudinit: cidata.id,
             kernel: args.kernelVolumeId,
             initrd: args.initrdVolumeId,
-            // One map, as the provider reads the command line back, so a refresh shows no diff.
+            // Grouped as the provider reads the command line back (key=value pairs in one map,
+            // bare words apart), so a refresh shows no diff.
             cmdlines: directBoot ? [{ console: "ttyS0", root: "LABEL=clusteros-root" }, { _: "rw" }] : undefined,
             disks: [{ volumeId: disk.id }],
             networkInterfaces: [{
