@@ -61,7 +61,7 @@ tc_pulumi_cli() {
     lab_log "installed Pulumi $PULUMI_VERSION with the official installer"
     mv "$tmp/official/bin/pulumi" "$bin/pulumi"
   else
-    lab_log "official installer unreachable: building Pulumi $PULUMI_VERSION from the Go module proxy (cold: ~6 min)"
+    lab_log "official installer unreachable: building Pulumi $PULUMI_VERSION from the Go module proxy (cold: about 6 minutes)"
     (cd "$LAB_ROOT/toolchain/pulumi" && CGO_ENABLED=0 go build "${CLI_BUILD_FLAGS[@]}" \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" \
       -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
@@ -101,7 +101,7 @@ tc_libvirt_provider() {
   local out src="$LAB_ROOT/toolchain/libvirt-provider"
   out="$(tc_libvirt_build_dir)"
   if [ ! -x "$out/pulumi-resource-libvirt" ]; then
-    lab_log "building the libvirt provider $LIBVIRT_PROVIDER_VERSION (cold: ~10 min)"
+    lab_log "building the libvirt provider $LIBVIRT_PROVIDER_VERSION (cold: a few minutes)"
     local tmp ldflags="-s -w -X main.version=$LIBVIRT_PROVIDER_VERSION"
     mkdir -p "$LAB_CACHE/build"
     tmp="$(mktemp -d "$LAB_CACHE/build/.libvirt.XXXXXX")"
