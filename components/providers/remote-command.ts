@@ -83,7 +83,14 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
                 throw new Error(`copying ${inputs.uploadSource} to ${inputs.host} failed: ${copy.output.trim()}`);
             }
         }
-        const result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+        // On first boot cloud-init regenerates the host keys and restarts sshd, so a node that
+        // just answered the probe may refuse the next connection: exit code 255 is ssh's own
+        // failure (the scripts are idempotent and exit 1 on their errors), so try again.
+        let result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+        while (result.code === 255 && Date.now() < deadline) {
+            await new Promise((r) => setTimeout(r, 5000));
+            result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+        }
         if (result.code !== 0) {
             const tail = result.output.trim().split("\n").slice(-20).join("\n");
             throw new Error(`script on ${inputs.host} failed with exit code ${result.code}:\n${tail}`);
