@@ -1,6 +1,7 @@
-// ClusterNode: one VM. A copy-on-write disk on the base volume, a cloud-init disk named by
+// ClusterNode: one VM. A copy-on-write disk on the base volume, a NoCloud seed disk named by
 // its content hash, the domain, and the membership step that configures the running node.
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,15 +11,20 @@ import { ClusterConfig } from "./config";
 import { LiveAgentPlan } from "./node-agent";
 import { serialLogPath } from "./paths";
 import { RemoteCommand } from "./providers/remote-command";
+import { SeedIso } from "./providers/seed-iso";
 import { renderFile } from "./templates";
 
 const DOMAIN_XSLT = path.join(__dirname, "xml", "domain.xsl.mustache");
+/** Volumes that hold secrets (the seed; the node's disk once booted) are 0600, not the provider's 0644. */
+const PRIVATE_VOLUME = { xslt: fs.readFileSync(path.join(__dirname, "xml", "private-volume.xsl"), "utf8") };
 const GIB = 1024 ** 3;
 
 export interface ClusterNodeArgs {
     plan: NodePlan;
     cfg: ClusterConfig;
     poolName: pulumi.Input<string>;
+    /** Private directory where the node's seed ISO is built before upload. */
+    seedDir: string;
     networkId: pulumi.Input<string>;
     baseVolumeId: pulumi.Input<string>;
     kernelVolumeId?: pulumi.Input<string>;
@@ -49,17 +55,27 @@ export class ClusterNode extends pulumi.ComponentResource {
             baseVolumeId: args.baseVolumeId,
             format: "qcow2",
             size: cfg.nodeDiskGiB * GIB,
+            xml: PRIVATE_VOLUME,
         }, o);
 
         // Named by content: a changed document is a new ISO, never a clash with the old name.
+        // Built here and uploaded as a plain volume: nothing reads it back on refresh.
         const isoHash = pulumi.unsecret(args.cloudInit.apply((d) =>
             createHash("sha256").update(d.userData).update(d.metaData).update(d.networkConfig).digest("hex").slice(0, 12)));
-        const cidata = new libvirt.CloudInitDisk(`${name}-cloud-init`, {
-            name: pulumi.interpolate`${plan.domainName}-cidata-${isoHash}.iso`,
-            pool: args.poolName,
+        const isoName = pulumi.interpolate`${plan.domainName}-cidata-${isoHash}.iso`;
+        const seed = new SeedIso(`${name}-seed`, {
+            dir: args.seedDir,
+            fileName: isoName,
             userData: pulumi.secret(args.cloudInit.apply((d) => d.userData)),
             metaData: args.cloudInit.apply((d) => d.metaData),
             networkConfig: args.cloudInit.apply((d) => d.networkConfig),
+        }, o);
+        const cidata = new libvirt.Volume(`${name}-cidata`, {
+            name: isoName,
+            pool: args.poolName,
+            source: seed.path,
+            format: "raw",
+            xml: PRIVATE_VOLUME,
         }, o);
 
         this.serialLog = serialLogPath(plan.domainName);
@@ -70,13 +86,13 @@ export class ClusterNode extends pulumi.ComponentResource {
             memory: cfg.nodeMemoryMiB,
             vcpu: cfg.nodeVcpus,
             cpu: cfg.domainType === "kvm" ? { mode: "host-passthrough" } : undefined,
-            cloudinit: cidata.id,
             kernel: args.kernelVolumeId,
             initrd: args.initrdVolumeId,
             // Grouped as the provider reads the command line back (key=value pairs in one map,
             // bare words apart), so a refresh shows no diff.
             cmdlines: directBoot ? [{ console: "ttyS0", root: "LABEL=clusteros-root" }, { _: "rw" }] : undefined,
-            disks: [{ volumeId: disk.id }],
+            // The seed is a second disk: cloud-init's NoCloud finds it by its "cidata" label.
+            disks: [{ volumeId: disk.id }, { volumeId: cidata.id }],
             networkInterfaces: [{
                 networkId: args.networkId,
                 // The address is static (cloud-init network-config); the provider can only read

@@ -8,6 +8,16 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return env.CLUSTEROS_LAB_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "clusteros-lab");
 }
 
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+    return env.CLUSTEROS_LAB_STATE
+        ?? path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), ".local", "state"), "clusteros-lab");
+}
+
+/** Where a stack's NoCloud seed ISOs are built before upload: private to root (0700). */
+export function seedDir(libvirtPrefix: string, env: NodeJS.ProcessEnv = process.env): string {
+    return path.join(stateDir(env), "seeds", libvirtPrefix);
+}
+
 /** Directory of the libvirt pool of a stack; under libvirt's own tree so QEMU may read it. */
 export function poolDir(libvirtPrefix: string): string {
     return path.join("/var/lib/libvirt/images", libvirtPrefix);

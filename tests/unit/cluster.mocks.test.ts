@@ -61,14 +61,34 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
         cluster = await deploy(config({ nodeCount: n, nodeAgentPath: undefined }));
     });
 
-    it("registers one pool, one network, a base image and a disk, ISO and domain per node", () => {
+    it("registers one pool, one network, a base image and a disk, seed ISO and domain per node", () => {
         expect(count("libvirt:index/pool:Pool")).toBe(1);
         expect(count("libvirt:index/network:Network")).toBe(1);
         expect(count("libvirt:index/domain:Domain")).toBe(n);
-        expect(count("libvirt:index/cloudInitDisk:CloudInitDisk")).toBe(n);
-        // base + kernel + initrd (debian-12 boots directly) + one disk per node
-        expect(count("libvirt:index/volume:Volume")).toBe(3 + n);
+        // The provider's CloudInitDisk reads ISOs back on refresh and flakes: seeds are plain volumes.
+        expect(count("libvirt:index/cloudInitDisk:CloudInitDisk")).toBe(0);
+        expect(registered.filter((r) => r.type.endsWith(":SeedIso"))).toHaveLength(n);
+        // base + kernel + initrd (debian-12 boots directly) + a disk and a seed per node
+        expect(count("libvirt:index/volume:Volume")).toBe(3 + 2 * n);
         expect(count("clusteros:lab:ClusterNode")).toBe(n);
+    });
+
+    it("attaches each node's seed as a second disk and keeps the volumes with secrets 0600", () => {
+        const vols = registered.filter((r) => r.type === "libvirt:index/volume:Volume");
+        const seeds = vols.filter((v) => String(v.inputs.name).endsWith(".iso"));
+        const disks = vols.filter((v) => String(v.inputs.name).endsWith("-disk.qcow2"));
+        expect(seeds).toHaveLength(n);
+        for (const v of [...seeds, ...disks]) {
+            expect(String((v.inputs.xml as { xslt: string }).xslt)).toContain("<mode>0600</mode>");
+        }
+        for (const d of registered.filter((r) => r.type === "libvirt:index/domain:Domain")) {
+            const node = String(d.inputs.name);
+            expect((d.inputs.disks as { volumeId: string }[]).map((x) => x.volumeId.replace(/-cidata-[0-9a-f]+\.iso$/, "-cidata.iso")))
+                .toEqual([`/var/lib/libvirt/images/${node}-disk.qcow2`, `/var/lib/libvirt/images/${node}-cidata.iso`]);
+        }
+        for (const seed of registered.filter((r) => r.type.endsWith(":SeedIso"))) {
+            expect(String(seed.inputs.dir)).toMatch(/clusteros-lab\/seeds\/clusteros-lab-unit$/);
+        }
     });
 
     it("bases every node disk on the base volume", () => {
@@ -124,7 +144,7 @@ describe("node-agent delivery", () => {
 describe("scaling from 3 to 4 nodes", () => {
     it("leaves the cloud-init of nodes 1-3 byte-identical", async () => {
         const iso = () => registered
-            .filter((r) => r.type === "libvirt:index/cloudInitDisk:CloudInitDisk")
+            .filter((r) => r.type.endsWith(":SeedIso"))
             .map((r) => ({ name: r.name, inputs: JSON.stringify(r.inputs) }))
             .sort((a, b) => a.name.localeCompare(b.name));
         await deploy(config({ nodeCount: 3 }));
