@@ -2,15 +2,21 @@
 #   make setup | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | down | test | unit | e2e
 SHELL := /bin/bash
 STACK ?= dev
-NETNS ?= clusteros-lab
 N ?= 1
 CMD ?= hostname
 # Passed to recipes through the environment, so commands keep their own quotes.
 export CMD
+# Where the lab runs is detected per machine (scripts/lib/mode.sh, `make mode` says it);
+# MODE=host|namespace or NETNS=<name> choose it instead.
+ifdef MODE
+export CLUSTEROS_LAB_MODE := $(MODE)
+endif
+ifdef NETNS
+export CLUSTEROS_LAB_NETNS := $(NETNS)
+endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
-IN_NETNS := ip netns exec $(NETNS)
 
-.PHONY: usb setup env up preview down image-base status ssh exec logs console vnc ssh-config test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
+.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -22,23 +28,29 @@ FLAVOR ?= debian-12
 image-base:       ## what Packer starts from (FLAVOR=debian-12: mmdebstrap base; ubuntu-24.04: cloud image); needs the network
 	@if [ "$(FLAVOR)" = ubuntu-24.04 ]; then images/ubuntu/fetch.sh; else images/debian/build-base.sh; fi
 
+mode:             ## which mode this machine is in (host or namespace) and why
+	@scripts/libvirtd.sh mode
+
 up: setup         ## pulumi up on STACK (default dev): image, network, nodes, readiness
-	@scripts/up.sh $(STACK) $(NETNS)
+	@scripts/up.sh $(STACK)
 
 preview: setup
-	@$(LAB) scripts/libvirtd.sh start $(NETNS) && $(IN_NETNS) pulumi preview --stack $(STACK)
+	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(STACK)
 
 down:             ## pulumi destroy on STACK: nothing of the stack is left on the host
-	@$(LAB) scripts/libvirtd.sh start $(NETNS) && $(IN_NETNS) pulumi destroy --stack $(STACK) --yes
+	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi destroy --stack $(STACK) --yes
 
 status:           ## every node: state, IPs, WireGuard handshakes, SLURM, K3s, cloud-init
-	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) status
+	@scripts/lab.sh --stack $(STACK) status
 
 ssh:              ## a shell on node N
-	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) ssh $(N)
+	@scripts/lab.sh --stack $(STACK) ssh $(N)
 
 exec:             ## run CMD on node N (N=all for every node)
-	@$(LAB) $(IN_NETNS) scripts/lab.sh --stack $(STACK) exec $(N) "$$CMD"
+	@scripts/lab.sh --stack $(STACK) exec $(N) "$$CMD"
+
+vnc:              ## node N's VNC display, reachable from this host (namespace mode: forwarded until Ctrl-C)
+	@scripts/lab.sh --stack $(STACK) vnc $(N)
 
 usb:              ## installer artifacts in dist/ (raw, raw.gz, bootable ISO, SHA256SUMS) from STACK's image
 	@$(LAB) scripts/installer.sh "$$(dirname "$$(pulumi stack output image --stack $(STACK) --json | node -p 'JSON.parse(require("fs").readFileSync(0)).path')")"
@@ -58,7 +70,7 @@ e2e:
 bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json
 	@scripts/setup.sh >/dev/null && bench/bench.sh
 
-libvirtd-start:
+libvirtd-start:   ## namespace mode: the lab's own libvirtd
 	@scripts/libvirtd.sh start $(NETNS)
 libvirtd-stop:
 	@scripts/libvirtd.sh stop $(NETNS)

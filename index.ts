@@ -1,5 +1,6 @@
 // ClusterOS Lab: a declarative N-node test cluster on libvirt. See README.md.
 import * as pulumi from "@pulumi/pulumi";
+import { sshCommand } from "./components/access";
 import { Cluster } from "./components/cluster";
 import { loadClusterConfig } from "./components/pulumi-config";
 
@@ -8,7 +9,9 @@ const cfg = loadClusterConfig();
 const project = pulumi.getProject();
 const stack = pulumi.getStack();
 
-const cluster = new Cluster(`${project}-${stack}`, { project, stack, cfg });
+// In namespace mode the lab's scripts name the namespace: the printed commands enter it.
+const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined };
+const cluster = new Cluster(`${project}-${stack}`, { project, stack, cfg, access });
 
 export const nodes = cluster.nodeOutputs;
 export const controller = cluster.nodes.find((n) => n.slurmController)?.hostname;
@@ -17,6 +20,6 @@ export const libvirtUri = cfg.libvirtUri;
 export const network = cluster.networkName;
 export const image = { path: cluster.imagePath, hash: cluster.imageHash };
 export const k3sKubeconfig = cfg.k3s
-    ? `ssh ${cfg.adminUser}@${cluster.nodes.find((n) => n.k3sServer)?.ip} sudo cat /etc/rancher/k3s/k3s.yaml`
+    ? `${sshCommand(access, cfg.adminUser, cluster.nodes.find((n) => n.k3sServer)!.ip)} sudo cat /etc/rancher/k3s/k3s.yaml`
     : "K3s is off for this stack (config key k3s)";
 export const automationPrivateKey = cluster.automationPrivateKey;

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # bench.sh: what a ClusterOS Lab cluster costs, measured in one run so ratios hold on a
 # noisy machine. Prints a table and writes it as JSON to bench/results/<time>.json with a
-# description of the machine. Uses its own namespace and stack (ci settings, live node
-# agent) and leaves nothing behind. Not part of the test command: `make bench`.
+# description of the machine. Uses its own stack (ci settings on free ranges, live node
+# agent) on the running libvirt daemon, or on one of its own (tests/e2e/daemon.sh), and
+# leaves nothing behind. Not part of the test command: `make bench`.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 . "$LAB_ROOT/tests/e2e/lib.sh"
+. "$LAB_ROOT/tests/e2e/daemon.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
 STACK="bench-$(date +%s)"
-NS="clab-bench-$$"
 WORK="$(mktemp -d /tmp/clusteros-bench.XXXXXX)"
 E2E_RESULTS=/dev/null
 # shellcheck disable=SC2034 # set by record() in tests/e2e/lib.sh
@@ -21,7 +22,6 @@ USER_NAME=clusteros
 PROBE_FILE="$LAB_ROOT/images/common/provision/90-cleanup.sh"
 declare -A R=()
 
-ns() { ip netns exec "$NS" "$@"; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -29,7 +29,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 # up LOGNAME: pulumi up; sets UP_SECONDS and PACKER_RUNS.
 up() {
   local t0; t0="$(now)"
-  if ! ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/$1.log" 2>&1; then
+  if ! in_host pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/$1.log" 2>&1; then
     local keep="$LAB_STATE/bench-failures/$STACK"
     mkdir -p "$keep" && cp "$WORK/$1.log" "$keep/"
     sed -n '/^Diagnostics:/,/^Outputs:/p' "$WORK/$1.log" | head -40
@@ -41,7 +41,7 @@ up() {
   # Each log line shows up twice (live, and again under Diagnostics): count distinct builds.
   PACKER_RUNS="$(grep -o 'packer: ==> packer build .*' "$WORK/$1.log" | sort -u | wc -l)"
 }
-destroy() { ns pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"; }
+destroy() { in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"; }
 set_cfg() { pulumi config set --stack "$STACK" "$1" "$2" >/dev/null; }
 last_changes() {
   pulumi stack history --stack "$STACK" --json | node -e \
@@ -59,20 +59,18 @@ cleanup() {
   destroy
   pulumi stack rm "$STACK" --yes --force >/dev/null 2>&1
   rm -f "Pulumi.$STACK.yaml"
-  scripts/libvirtd.sh stop "$NS" >/dev/null 2>&1
+  daemon_release
   rm -rf "$WORK"
 }
 
 main() {
   trap 'cleanup' EXIT
   images/debian/build-base.sh >/dev/null || lab_die "the Debian base could not be built"
-  scripts/libvirtd.sh start "$NS" >/dev/null
-  pulumi stack init "$STACK" --secrets-provider passphrase --no-select >/dev/null
-  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$STACK.yaml"
+  daemon_acquire "clab-bench-$$"
+  new_stack "$STACK" 1
   printf '#!/bin/sh\n# bench agent v1\nexec sleep infinity\n' > "$WORK/node-agent"; chmod +x "$WORK/node-agent"
   set_cfg nodeAgentPath "$WORK/node-agent"
   set_cfg nodeAgentDelivery live
-  set_cfg nodeCount 1
 
   echo "== P2 (N=1) and P1: first up"
   up n1; R[up_n1]="$UP_SECONDS"; R[packer_first]="$PACKER_RUNS"

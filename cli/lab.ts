@@ -1,21 +1,26 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
-// console, vnc, ssh-config). Reads the stack's outputs; run it inside the cluster's
-// network namespace for anything that talks to nodes (the make targets do).
+// console, vnc, ssh-config, networks). Reads the stack's outputs. Runs from the host shell
+// in either mode: in namespace mode it enters the lab namespace to reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Table from "cli-table3";
 import { Command } from "commander";
+import { readNetworksInUse } from "../components/host-networks";
+import { freeRanges } from "../components/network-conflicts";
 import { assess, Probe, Row } from "./health";
+import { labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
 import { CliError, loadStack, NodeInfo, nodeByNumber, StackInfo } from "./stack";
+import { forwardVnc, vncPort } from "./vnc";
 
 const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
 
 function virsh(info: StackInfo, ...args: string[]): { ok: boolean; out: string } {
     const r = spawnSync("virsh", ["-c", info.libvirtUri, ...args], { encoding: "utf8" });
     if (r.error || (r.status !== 0 && /failed to connect|no such file/i.test(r.stderr))) {
-        throw new CliError(`libvirt is unreachable at ${info.libvirtUri}: start it with scripts/libvirtd.sh start`);
+        throw new CliError(`libvirt is unreachable at ${info.libvirtUri}: scripts/libvirtd.sh ensure says why and starts`
+            + " the lab's own daemon in namespace mode (host mode uses the system's libvirt service)");
     }
     return { ok: r.status === 0, out: (r.stdout ?? "").trim() };
 }
@@ -102,12 +107,39 @@ function main(argv: string[]): Promise<number> {
             const r = spawnSync("virsh", ["-c", info.libvirtUri, "console", nodeByNumber(info, n).domain], { stdio: "inherit" });
             result = Promise.resolve(r.status ?? 1);
         });
-    program.command("vnc <n>").description("the VNC display of node n")
+    program.command("vnc <n>")
+        .description("node n's VNC display on this host's 127.0.0.1 (namespace mode: forwarded until Ctrl-C)")
         .action((n: string) => {
             const info = stack();
             const r = virsh(info, "vncdisplay", nodeByNumber(info, n).domain);
             if (!r.ok) throw new CliError(`node ${n} has no VNC display (is it running?)`);
-            console.log(`vnc://127.0.0.1${r.out.replace(/^127\.0\.0\.1/, "")} (display ${r.out})`);
+            const target = vncPort(r.out);
+            const netns = labNetns();
+            if (!netns) {
+                console.log(`vnc://127.0.0.1:${target}`);
+                return;
+            }
+            result = forwardVnc(netns, target).then(({ port }) => {
+                console.log(`vnc://127.0.0.1:${port} (forwarded into namespace ${netns}; Ctrl-C stops it)`);
+                return new Promise<number>((resolve) => {
+                    process.once("SIGINT", () => resolve(0));
+                    process.once("SIGTERM", () => resolve(0));
+                });
+            });
+        });
+    program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
+        .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
+        .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")
+        .action((o: { uri: string; free?: string }) => {
+            const inUse = readNetworksInUse(o.uri, labNetns());
+            if (typeof inUse === "string") throw new CliError(`libvirt does not answer at ${o.uri}: ${inUse}`);
+            if (o.free !== undefined) {
+                for (const c of freeRanges(inUse.map((n) => n.cidr), Number(o.free))) console.log(c);
+                return;
+            }
+            const table = new Table({ head: ["range", "held by"] });
+            for (const n of inUse) table.push([n.cidr, n.owner]);
+            console.log(table.toString());
         });
     program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
         .action((file: string) => {

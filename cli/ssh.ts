@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { renderFile } from "../components/templates";
+import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
 
 export const SSH_OPTIONS = [
@@ -19,15 +20,18 @@ export function keyFile(info: StackInfo): { file: string; cleanup: () => void } 
     return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function sshArgs(info: StackInfo, node: NodeInfo, key: string, batch: boolean): string[] {
-    return ["-i", key, ...SSH_OPTIONS, ...(batch ? ["-o", "BatchMode=yes"] : ["-t"]), `${info.adminUser}@${node.ip}`];
+/** The ssh command line (program first) that reaches a node from here, in either mode. */
+export function sshArgv(info: StackInfo, node: NodeInfo, key: string, batch: boolean, netns = labNetns()): string[] {
+    return inPlace(["ssh", "-i", key, ...SSH_OPTIONS, ...(batch ? ["-o", "BatchMode=yes"] : ["-t"]),
+        `${info.adminUser}@${node.ip}`], netns);
 }
 
 /** Runs a command on a node; resolves with its exit code and output. */
 export function runOn(info: StackInfo, node: NodeInfo, key: string, command: string, input?: string)
     : Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn("ssh", [...sshArgs(info, node, key, true), command], { stdio: ["pipe", "pipe", "pipe"] });
+        const [program, ...args] = sshArgv(info, node, key, true);
+        const child = spawn(program, [...args, command], { stdio: ["pipe", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += d));
@@ -38,13 +42,19 @@ export function runOn(info: StackInfo, node: NodeInfo, key: string, command: str
 }
 
 export function interactive(info: StackInfo, node: NodeInfo, key: string, command?: string): number {
-    const r = spawnSync("ssh", [...sshArgs(info, node, key, false), ...(command ? [command] : [])], { stdio: "inherit" });
+    const [program, ...args] = sshArgv(info, node, key, false);
+    const r = spawnSync(program, [...args, ...(command ? [command] : [])], { stdio: "inherit" });
     return r.status ?? 255;
 }
 
-/** ssh_config so that `ssh -F FILE cluster-node-N` works; the key lives 0600 next to it. */
-export function sshConfig(info: StackInfo, keyPath: string, file: string): string {
+/**
+ * ssh_config so that `ssh -F FILE cluster-node-N` works from this host; the key lives 0600
+ * next to it. In namespace mode each connection is carried into the lab namespace by a
+ * ProxyCommand, so plain ssh works without `ip netns exec`.
+ */
+export function sshConfig(info: StackInfo, keyPath: string, file: string, netns = labNetns()): string {
     return renderFile(path.join(__dirname, "ssh_config.mustache"), {
-        stack: info.stack, file, nodes: info.nodes.map((n) => ({ name: n.name, ip: n.ip, user: info.adminUser, key: keyPath })),
+        stack: info.stack, file, netns,
+        nodes: info.nodes.map((n) => ({ name: n.name, ip: n.ip, user: info.adminUser, key: keyPath })),
     });
 }

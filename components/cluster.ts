@@ -3,6 +3,7 @@
 // parallel; `pulumi up` ends when every node's membership step has finished.
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
+import { Access, sshCommand, vncCommand } from "./access";
 import { libvirtName, NodePlan, planNetwork, planNodes } from "./addressing";
 import { renderCloudInit } from "./cloud-init";
 import { ClusterConfig } from "./config";
@@ -10,7 +11,7 @@ import { NodeImage } from "./image";
 import { planMembership } from "./membership";
 import { ClusterNode } from "./node";
 import { planLiveAgent } from "./node-agent";
-import { poolDir } from "./paths";
+import { poolDir, seedDir } from "./paths";
 import { ClusterSecrets } from "./secrets";
 import { WireGuardMesh } from "./wireguard";
 
@@ -18,6 +19,8 @@ export interface ClusterArgs {
     project: string;
     stack: string;
     cfg: ClusterConfig;
+    /** Where nodes are reachable from; only shapes the commands the outputs print. */
+    access?: Access;
 }
 
 export interface NodeOutput {
@@ -115,6 +118,7 @@ export class Cluster extends pulumi.ComponentResource {
             const node = new ClusterNode(`${name}-node-${plan.index}`, {
                 plan, cfg,
                 poolName: pool.name,
+                seedDir: seedDir(prefix.replace(/-$/, "")),
                 networkId: network.id,
                 baseVolumeId: baseVolume.id,
                 kernelVolumeId: kernel ? kernel.id : undefined,
@@ -137,8 +141,8 @@ export class Cluster extends pulumi.ComponentResource {
                 ip: plan.ip,
                 wireguardIp: plan.wireguardIp,
                 wireguardPublicKey: mesh.keys[plan.index - 1].publicKey,
-                ssh: `ssh ${cfg.adminUser}@${plan.ip}`,
-                vncDisplay: `virsh -c ${cfg.libvirtUri} vncdisplay ${plan.domainName}`,
+                ssh: sshCommand(args.access ?? {}, cfg.adminUser, plan.ip),
+                vncDisplay: vncCommand(stack, plan.index),
                 serialLog: node.serialLog,
                 roles: [
                     ...(cfg.slurm ? [plan.slurmController ? "slurm-controller" : "slurm-worker"] : []),

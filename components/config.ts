@@ -1,8 +1,10 @@
 // Typed cluster configuration and its validation. Pure: the only outside facts it
 // needs (does a file exist?) come in through HostChecks, so tests drive it directly.
 // Every problem is collected and reported at once, before any resource is declared.
+import { planNetwork } from "./addressing";
 import { parseCidr, cidrsOverlap, nodeCapacity, wireguardCapacity, Cidr } from "./cidr";
-import { projectDefaults } from "./defaults";
+import { ConfigKey, projectDefaults } from "./defaults";
+import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export type DomainType = "kvm" | "qemu";
 export type ImageFlavor = "ubuntu-24.04" | "debian-12";
@@ -40,11 +42,19 @@ export interface ClusterConfig {
     k3sVersion: string;
 }
 
-/** Raw values as Pulumi hands them over (strings, or already-typed values in tests). */
-export type RawConfig = Partial<Record<keyof typeof projectDefaults, unknown>>;
+/**
+ * Raw values as Pulumi hands them over (strings, or already-typed values in tests). Keys
+ * the project does not know may be present too: they are reported, never ignored.
+ */
+export type RawConfig = Partial<Record<keyof typeof projectDefaults, unknown>> & { [other: string]: unknown };
 
 export interface HostChecks {
     isFile(path: string): boolean;
+    /**
+     * The networks in use on the libvirt daemon at uri and on this host, or why libvirt
+     * could not be asked. Absent: not checked (unit tests without a daemon).
+     */
+    networksInUse?(uri: string): NetworkInUse[] | string;
 }
 
 export interface ConfigProblem {
@@ -77,7 +87,7 @@ class Reader {
     readonly problems: ConfigProblem[] = [];
     constructor(private readonly raw: RawConfig) {}
 
-    value(key: keyof RawConfig): unknown {
+    value(key: ConfigKey): unknown {
         const v = this.raw[key];
         return v === undefined ? projectDefaults[key] : v;
     }
@@ -86,7 +96,7 @@ class Reader {
         this.problems.push({ key, value, problem, fix });
     }
 
-    int(key: keyof RawConfig, min: number, max: number, example: number): number {
+    int(key: ConfigKey, min: number, max: number, example: number): number {
         const v = this.value(key);
         const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : NaN;
         if (!Number.isInteger(n) || n < min || n > max) {
@@ -96,7 +106,7 @@ class Reader {
         return n;
     }
 
-    bool(key: keyof RawConfig): boolean {
+    bool(key: ConfigKey): boolean {
         const v = this.value(key);
         if (v === true || v === "true") return true;
         if (v === false || v === "false") return false;
@@ -104,7 +114,7 @@ class Reader {
         return false;
     }
 
-    str(key: keyof RawConfig): string {
+    str(key: ConfigKey): string {
         const v = this.value(key);
         if (typeof v !== "string") {
             this.report(key, v, "must be a string", `pulumi config set ${key} <value>`);
@@ -113,7 +123,7 @@ class Reader {
         return v.trim();
     }
 
-    oneOf<T extends string>(key: keyof RawConfig, allowed: readonly T[]): T {
+    oneOf<T extends string>(key: ConfigKey, allowed: readonly T[]): T {
         const v = this.str(key);
         if (!(allowed as readonly string[]).includes(v)) {
             this.report(key, v, `must be one of ${allowed.join(", ")}`, `pulumi config set ${key} ${allowed[0]}`);
@@ -122,7 +132,7 @@ class Reader {
         return v as T;
     }
 
-    stringList(key: keyof RawConfig): string[] {
+    stringList(key: ConfigKey): string[] {
         let v = this.value(key);
         if (typeof v === "string") {
             try {
@@ -138,7 +148,7 @@ class Reader {
         return v.map((x: string) => x.trim());
     }
 
-    cidr(key: keyof RawConfig, example: string): Cidr | undefined {
+    cidr(key: ConfigKey, example: string): Cidr | undefined {
         const v = this.str(key);
         const parsed = parseCidr(v);
         if (typeof parsed === "string") {
@@ -154,8 +164,37 @@ const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
 
-export function validateConfig(raw: RawConfig, host: HostChecks, project = "clusteros-lab"): ClusterConfig {
+/** `stack` names the stack's own libvirt network, which the host checks leave out. */
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = d[0];
+        d[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const cur = d[j];
+            d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = cur;
+        }
+    }
+    return d[b.length];
+}
+
+/** The known key a misspelt one most likely means, if any is close. */
+export function closestKey(key: string): string | undefined {
+    const known = Object.keys(projectDefaults);
+    const scored = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d);
+    return scored[0] && scored[0].d <= Math.max(2, Math.floor(key.length / 4)) ? scored[0].k : undefined;
+}
+
+export function validateConfig(raw: RawConfig, host: HostChecks, project = "clusteros-lab", stack?: string): ClusterConfig {
     const r = new Reader(raw);
+    for (const key of Object.keys(raw).filter((k) => !(k in projectDefaults))) {
+        const near = closestKey(key);
+        r.report(key, raw[key], `is not a ${project} setting${near ? ` (did you mean ${near}?)` : ""}`,
+            near ? `pulumi config rm ${key} && pulumi config set ${near} <value>`
+                : `pulumi config rm ${key} (the settings are listed in Pulumi.yaml and the README)`);
+    }
     const nodeCount = r.int("nodeCount", 1, MAX_NODES, 3);
     const nodeMemoryMiB = r.int("nodeMemoryMiB", MIN_MEMORY_MIB, 1024 * 1024, 2048);
     const nodeVcpus = r.int("nodeVcpus", 1, 64, 2);
@@ -182,6 +221,21 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
     if (nodeCidr && wireguardCidr && cidrsOverlap(nodeCidr, wireguardCidr)) {
         r.report("wireguardCidr", wireguardCidr.text, `overlaps nodeCidr ${nodeCidr.text}`,
             "choose a separate range, e.g. pulumi config set wireguardCidr 10.78.0.0/24");
+    }
+    if (stack !== undefined && host.networksInUse && URI.test(libvirtUri)) {
+        const inUse = host.networksInUse(libvirtUri);
+        if (typeof inUse === "string") {
+            r.report("libvirtUri", libvirtUri, `libvirt does not answer there (${inUse})`,
+                "start libvirt (make mode says how this machine runs it), or pulumi config set libvirtUri qemu:///system");
+        } else if (nodeCidr) {
+            const own = planNetwork(project, stack, nodeCidr);
+            const conflicts = conflictsWith(nodeCidr, { network: own.name, bridge: own.bridge }, inUse);
+            const [free] = freeRanges([...inUse.map((n) => n.cidr), ...(wireguardCidr ? [wireguardCidr.text] : [])]);
+            for (const c of conflicts) {
+                r.report("nodeCidr", nodeCidr.text, `overlaps ${c.owner} (${c.cidr}) on ${libvirtUri}`,
+                    `choose a free range, e.g. pulumi config set nodeCidr ${free}`);
+            }
+        }
     }
 
     const flavorRaw = r.str("imageFlavor");

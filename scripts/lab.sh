@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # lab.sh: the cluster control CLI (cli/lab.ts). `scripts/lab.sh --help` lists its commands.
-# Commands that reach nodes (status, ssh, exec) must run inside the cluster's namespace:
-#   ip netns exec clusteros-lab scripts/lab.sh --stack ci status
+# It works in both modes (scripts/lib/mode.sh): in namespace mode it reaches nodes through
+# the lab namespace itself, so it runs from the host shell as it is.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env
+lab_mode
+export CLUSTEROS_LAB_NETNS="$LAB_NETNS"
 exec node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json" \
   "$LAB_ROOT/cli/lab.ts" "$@"

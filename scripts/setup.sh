@@ -47,3 +47,5 @@ step stacks tc_stacks
 
 lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version)"
 lab_log "use the tools in your shell with: eval \"\$(make -s env)\""
+lab_mode
+lab_log "this machine: $LAB_MODE_WHY (make mode; README: host mode and namespace mode)"

@@ -10,13 +10,14 @@ LAB_STATE="${CLUSTEROS_LAB_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/clustero
 LAB_TOOLS="$LAB_CACHE/tools"
 NODE_HOME="$LAB_TOOLS/node-v$NODE_VERSION"
 PULUMI_TOOLS="$LAB_TOOLS/pulumi-v$PULUMI_VERSION"
-# shellcheck disable=SC2034 # used by the scripts that source this file
-LAB_NETNS="${CLUSTEROS_LAB_NETNS:-clusteros-lab}"
 
 export GOMODCACHE="$LAB_CACHE/go/mod"
 export GOCACHE="$LAB_CACHE/go/build"
 export GOFLAGS=-mod=mod
 export GOTOOLCHAIN=local
+
+# shellcheck source=mode.sh
+. "$LAB_ROOT/scripts/lib/mode.sh"
 
 lab_log() { printf '==> %s\n' "$*" >&2; }
 lab_die() { printf 'error: %s\n' "$*" >&2; exit 1; }

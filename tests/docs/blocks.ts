@@ -43,17 +43,16 @@ export function allBlocks(root = ROOT): DocBlock[] {
     return docFiles(root).flatMap((f) => parseBlocks(f, fs.readFileSync(path.join(root, f), "utf8")));
 }
 
-/** A documented command as the e2e test runs it: on its own stack and namespace. */
-export function forStack(command: string, stack: string, netns: string): string {
+/** A documented command as the e2e test runs it: on its own stack. */
+export function forStack(command: string, stack: string): string {
     return command
         .replace(/STACK=ci\b/g, `STACK=${stack}`)
-        .replace(/--stack ci\b/g, `--stack ${stack}`)
-        .replace(/ip netns exec clusteros-lab\b/g, `ip netns exec ${netns}`);
+        .replace(/--stack ci\b/g, `--stack ${stack}`);
 }
 
 if (require.main === module) {
-    const [stack, netns] = process.argv.slice(2);
+    const [stack] = process.argv.slice(2);
     const blocks = allBlocks().filter((b) => b.marker === "e2e")
-        .map((b) => ({ where: `${b.file}:${b.line}`, commands: b.commands.map((c) => forStack(c, stack, netns)) }));
+        .map((b) => ({ where: `${b.file}:${b.line}`, commands: b.commands.map((c) => forStack(c, stack)) }));
     console.log(JSON.stringify(blocks));
 }

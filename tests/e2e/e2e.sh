@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # End-to-end test: a real 3-node cluster from the ci stack's settings, built with Packer,
-# checked from outside over SSH, scaled to 4 and back, destroyed. Runs in a namespace of
-# its own with its own libvirtd; leaves nothing behind, pass or fail.
+# checked from outside over SSH, scaled to 4 and back, destroyed. Uses the libvirt daemon
+# that runs (or starts one in a namespace of its own, tests/e2e/daemon.sh), runs the lab in
+# host mode where that daemon is and in namespace mode from outside, with another stack up
+# beside it all along; leaves nothing behind, pass or fail.
 # Each check prints PASS/FAIL with the node and what failed; results go to $E2E_RESULTS.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
 RUN_ID="$(date +%s)-$$"
 STACK="e2e-$RUN_ID"
-NS="clab-e2e-$$"
+BYSTANDER="$STACK-b"
 E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
 WORK="$(mktemp -d /tmp/clusteros-e2e.XXXXXX)"
 KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
 KEY="$WORK/id"
 FAILED=0
 PREFIX="clusteros-lab-$STACK"
+# Domains of other stacks running on the daemon before the test, "name id" per line: they
+# must run untouched, with the same domain id (no restart), when the test ends.
+OTHERS_BEFORE=""
 
 cleanup() {
   local rc=$?
@@ -28,16 +34,19 @@ cleanup() {
     echo "e2e: FAILED; serial and pulumi logs kept in $KEEP"
   fi
   phase "destroy"
-  if pulumi stack ls --json 2>/dev/null | grep -q "\"$STACK\""; then
-    ns pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 \
-      || { echo "e2e: destroy failed, see $KEEP/destroy.log"; mkdir -p "$KEEP"; cp "$WORK/destroy.log" "$KEEP/"; }
-    pulumi stack rm "$STACK" --yes --force >/dev/null 2>&1
-  fi
+  destroy_stack "$STACK"
+  [ -z "$OTHERS_BEFORE" ] || others_untouched_checks
+  destroy_stack "$BYSTANDER"
   phase_end
   leak_checks
-  rm -f "Pulumi.$STACK.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
-  scripts/libvirtd.sh stop "$NS" >/dev/null 2>&1
-  ip netns list | grep -qw "^$NS" && record FAIL "namespace $NS still exists after stop"
+  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
+  if [ -n "${DAEMON_PID:-}" ]; then
+    check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
+      test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
+    daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
+    check "no network namespace was left or removed by the test" \
+      test "$(ip netns list | awk '{print $1}' | sort | paste -sd' ')" = "$NETNS_BEFORE"
+  fi
   rm -rf "$WORK"
   print_phases
   [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
@@ -45,7 +54,25 @@ cleanup() {
 trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
 
-ns() { ip netns exec "$NS" "$@"; }
+destroy_stack() {
+  pulumi stack ls --json 2>/dev/null | grep -q "\"$1\"" || return 0
+  in_host pulumi destroy --stack "$1" --yes --skip-preview >"$WORK/destroy-$1.log" 2>&1 \
+    || { echo "e2e: destroy of $1 failed, see $KEEP/destroy-$1.log"; mkdir -p "$KEEP"; cp "$WORK/destroy-$1.log" "$KEEP/"; }
+  pulumi stack rm "$1" --yes --force >/dev/null 2>&1
+}
+
+running_domains() { # "name id" of every running domain not of this test's stacks
+  virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-" -e "^clusteros-lab-$BYSTANDER-" \
+    | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
+}
+
+others_untouched_checks() {
+  local name id
+  while read -r name id; do
+    check "another stack's domain $name still runs, not restarted (id $id)" \
+      test "$(virsh -c qemu:///system domid "$name" 2>/dev/null)" = "$id"
+  done <<<"$OTHERS_BEFORE"
+}
 
 # The test is one function, read completely before it runs (editing this file during a
 # run cannot change the run).
@@ -53,23 +80,23 @@ main() {
   # --- setup -------------------------------------------------------------------------
   phase "setup"
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
-  scripts/libvirtd.sh start "$NS" || die "libvirtd did not start in namespace $NS"
-  pulumi stack init "$STACK" --secrets-provider passphrase --no-select >/dev/null || die "stack init"
-  # The ci stack's settings, plus a test node-agent so the bake-in path is exercised.
-  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$STACK.yaml"
-  pulumi config set --stack "$STACK" nodeAgentPath "$LAB_ROOT/tests/e2e/fixtures/node-agent" >/dev/null
+  if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
+  daemon_acquire "clab-e2e-$$"
+  OTHERS_BEFORE="$(running_domains)"
+  new_stack "$STACK" 3
   phase_end
+  mode_checks
 
   # --- up: image build, nodes, readiness -----------------------------------------------
   phase "up (image build + nodes + ready)"
-  ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/up.log" 2>&1
-  check "pulumi up creates the cluster" test $? -eq 0 || { tail -40 "$WORK/up.log"; exit 1; }
+  in_host scripts/up.sh "$STACK" >"$WORK/up.log" 2>&1
+  check "make up's script creates the cluster" test $? -eq 0 || { tail -40 "$WORK/up.log"; exit 1; }
   phase_end
+  check "up says it runs in host mode where the system daemon runs" grep -q "host mode: the libvirt daemon (pid $DAEMON_PID) runs here" "$WORK/up.log"
   report_image_build "$WORK/up.log"
 
   pulumi stack output --stack "$STACK" automationPrivateKey --show-secrets > "$KEY" && chmod 600 "$KEY"
-  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
-    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+  read_ips
   # shellcheck disable=SC2034 # used by on() in lib.sh
   USER_NAME="$(pulumi stack output --stack "$STACK" adminUser)"
 
@@ -80,25 +107,42 @@ main() {
   cluster_checks 3
   phase_end
 
+  phase "host and namespace mode"
+  host_mode_checks
+  namespace_mode_checks
+  phase_end
+
+  # --- a second stack on the same daemon, up for the rest of the test ------------------
+  if [ -z "$OTHERS_BEFORE" ]; then
+    phase "second stack (1 node) beside it"
+    new_stack "$BYSTANDER" 1
+    in_host pulumi up --stack "$BYSTANDER" --yes --skip-preview >"$WORK/bystander.log" 2>&1
+    check "a second stack comes up beside the first" test $? -eq 0 || tail -30 "$WORK/bystander.log"
+    OTHERS_BEFORE="$(running_domains)"
+    phase_end
+  fi
+  phase "nodeCidr collision caught at preview"
+  collision_checks
+  phase_end
+
   phase "documented commands"
   docs_checks
   phase_end
 
   phase "preview --expect-no-changes"
   check "pulumi preview after up shows no changes" \
-    quietly "$WORK/preview.log" ns pulumi preview --stack "$STACK" --expect-no-changes || tail -30 "$WORK/preview.log"
+    quietly "$WORK/preview.log" in_host pulumi preview --stack "$STACK" --expect-no-changes || tail -30 "$WORK/preview.log"
   phase_end
 
   # --- scale out to 4 ------------------------------------------------------------------
   phase "scale out 3 -> 4"
   pulumi config set --stack "$STACK" nodeCount 4 >/dev/null
-  ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/scale-out.log" 2>&1
+  in_host pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/scale-out.log" 2>&1
   check "pulumi up to 4 nodes" test $? -eq 0 || { tail -40 "$WORK/scale-out.log"; exit 1; }
   phase_end
   check_last_update_changes "scale out" "create" "replace,delete"
   check "scale out does not run Packer" bash -c "! grep -q 'packer build' '$WORK/scale-out.log'"
-  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
-    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+  read_ips
   phase "checks (4 nodes)"
   cluster_checks 4
   phase_end
@@ -106,7 +150,7 @@ main() {
   # --- scale in to 3 -------------------------------------------------------------------
   phase "scale in 4 -> 3"
   pulumi config set --stack "$STACK" nodeCount 3 >/dev/null
-  ns pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/scale-in.log" 2>&1
+  in_host pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/scale-in.log" 2>&1
   check "pulumi up back to 3 nodes" test $? -eq 0 || { tail -40 "$WORK/scale-in.log"; exit 1; }
   phase_end
   check_last_update_changes "scale in" "delete" "replace"

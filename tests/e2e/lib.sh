@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Helpers of the end-to-end test: phases with durations, recorded checks, node access.
-# Expects NS, STACK, KEY, USER_NAME, IPS, PREFIX, WORK, E2E_RESULTS from e2e.sh.
+# Expects STACK, KEY, USER_NAME, IPS, PREFIX, WORK, E2E_RESULTS from e2e.sh, and in_host
+# from daemon.sh.
 
 PHASES=()
 _phase_name="" _phase_start=0
@@ -32,11 +33,39 @@ check() {
   record FAIL "$what"; return 1
 }
 
-# on N CMD: run CMD on node N (1-based) as the admin user, over SSH from the namespace.
+# on N CMD: run CMD on node N (1-based) as the admin user, over SSH from where the daemon is.
 on() {
   local n="$1"; shift
-  ip netns exec "$NS" ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+  in_host ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o LogLevel=ERROR -o ConnectTimeout=10 "$USER_NAME@${IPS[$((n - 1))]}" "$@"
+}
+
+# new_stack NAME NODES: a stack with the ci stack's settings on network ranges that are free
+# on the daemon (and not given to this test's other stack, whose WireGuard range libvirt
+# does not see).
+USED_RANGES=()
+new_stack() {
+  local ranges=() r
+  for r in $(in_host scripts/lab.sh networks --free $((2 + ${#USED_RANGES[@]}))); do
+    [[ " ${USED_RANGES[*]} " == *" $r "* ]] || ranges+=("$r")
+  done
+  [ "${#ranges[@]}" -ge 2 ] || die "no free network ranges on the daemon (scripts/lab.sh networks)"
+  USED_RANGES+=("${ranges[0]}" "${ranges[1]}")
+  pulumi stack init "$1" --secrets-provider passphrase --no-select >/dev/null || die "stack init $1"
+  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$1.yaml"
+  pulumi config set --stack "$1" nodeCount "$2" >/dev/null
+  pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
+  pulumi config set --stack "$1" wireguardCidr "${ranges[1]}" >/dev/null
+  # A test node-agent so the bake-in path is exercised (the same image for both stacks).
+  pulumi config set --stack "$1" nodeAgentPath "$LAB_ROOT/tests/e2e/fixtures/node-agent" >/dev/null
+  # Plain `ssh` as the outputs print it uses this key (through an agent, see host_mode_checks).
+  [ -f "$WORK/user.pub" ] || ssh-keygen -q -t ed25519 -N '' -C e2e-user -f "$WORK/user"
+  pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
+}
+
+read_ips() {
+  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
+    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
 }
 
 # until_ok SECONDS CMD...: retry CMD every 5s until it succeeds or time runs out.
@@ -167,28 +196,32 @@ report_image_build() {
 }
 
 leak_checks() {
-  local v
-  v="$(virsh -c qemu:///system list --all --name 2>/dev/null | grep -c "^$PREFIX" || true)"
-  check "no domain of the stack remains" test "$v" -eq 0
-  v="$(virsh -c qemu:///system net-list --all --name 2>/dev/null | grep -c "^$PREFIX" || true)"
-  check "no network of the stack remains" test "$v" -eq 0
-  v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$PREFIX" || true)"
-  check "no pool of the stack remains" test "$v" -eq 0
-  check "no volume directory of the stack remains" test ! -e "/var/lib/libvirt/images/$PREFIX"
-  check "the stack's state is gone" bash -c "! pulumi stack ls --json | grep -q '\"$STACK\"'"
+  local stack prefix v
+  for stack in "$STACK" "$BYSTANDER"; do
+    prefix="clusteros-lab-$stack"
+    v="$(virsh -c qemu:///system list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+    check "no domain of stack $stack remains" test "$v" -eq 0
+    v="$(virsh -c qemu:///system net-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+    check "no network of stack $stack remains" test "$v" -eq 0
+    v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+    check "no pool of stack $stack remains" test "$v" -eq 0
+    check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
+    check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
+  done
 }
 
 run_doc_block() {
-  (cd "$LAB_ROOT" && env NETNS="$NS" DIST_DIR="$WORK/dist" bash -euo pipefail "$WORK/doc-block.sh") >"$WORK/doc-block.log" 2>&1
+  (cd "$LAB_ROOT" && env DIST_DIR="$WORK/dist" bash -euo pipefail "$WORK/doc-block.sh") >"$WORK/doc-block.log" 2>&1
 }
 
 # quietly LOG CMD...: run CMD with its output in LOG (check's own report stays on the console).
 quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 
-# Every shell block the docs mark <!-- e2e -->, on this test's stack and namespace.
+# Every shell block the docs mark <!-- e2e -->, on this test's stack, from the test's own
+# shell (where the mode is detected as a user's shell would).
 docs_checks() {
   local blocks n i where
-  blocks="$(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only "$LAB_ROOT/tests/docs/blocks.ts" "$STACK" "$NS")"
+  blocks="$(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only "$LAB_ROOT/tests/docs/blocks.ts" "$STACK")"
   n="$(node -p "JSON.parse(process.argv[1]).length" "$blocks")"
   for i in $(seq 0 $((n - 1))); do
     where="$(node -p "JSON.parse(process.argv[1])[$i].where" "$blocks")"
@@ -205,8 +238,104 @@ docs_checks() {
 broken_node_checks() {
   local n="$1" out rc=0
   virsh -c qemu:///system destroy "$PREFIX-node-$n" >/dev/null
-  out="$(ip netns exec "$NS" "$LAB_ROOT/scripts/lab.sh" --stack "$STACK" status 2>&1)" || rc=$?
+  out="$(in_host "$LAB_ROOT/scripts/lab.sh" --stack "$STACK" status 2>&1)" || rc=$?
   check "lab status exits non-zero when node $n is down" test "$rc" -ne 0
   check "lab status says node $n is down and why" grep -q "cluster-node-$n is not healthy: domain is shut off" <<<"$out" \
     || echo "$out"
+}
+
+# --- modes (scripts/lib/mode.sh) -----------------------------------------------------------
+
+# mode_is PREFIX RUNNER: `scripts/libvirtd.sh mode`, run through RUNNER (in_host, or env for
+# the test's own shell), starts with PREFIX ("host mode", "namespace mode (NS)").
+mode_is() {
+  local want="$1" out; shift
+  out="$("$@" scripts/libvirtd.sh mode 2>&1)"
+  echo "  $out"
+  [[ "$out" == "$want"* ]]
+}
+
+mode_checks() {
+  check "where the libvirt daemon runs, the lab detects host mode" mode_is "host mode" in_host
+  if [ -n "$HOSTNS" ]; then
+    check "outside the daemon's namespace, the lab detects namespace mode ($HOSTNS)" mode_is "namespace mode ($HOSTNS)" env
+  fi
+}
+
+# A libvirtd that cannot start: start fails, and the namespace it made is gone.
+failed_start_checks() {
+  local ns="$1" fake="$WORK/fake-bin" rc=0
+  mkdir -p "$fake"
+  printf '#!/bin/sh\necho "libvirtd (test stand-in): cannot start" >&2\nexit 1\n' > "$fake/libvirtd"
+  chmod +x "$fake/libvirtd"
+  PATH="$fake:$PATH" scripts/libvirtd.sh start "$ns" >"$WORK/failed-start.log" 2>&1 || rc=$?
+  check "a libvirtd that cannot start makes scripts/libvirtd.sh start fail" test "$rc" -ne 0
+  check "a failed start removes the namespace it created" bash -c "! ip netns list | grep -qw '^$ns'" \
+    || ip netns delete "$ns" 2>/dev/null
+}
+
+# vnc_banner PORT [RUNNER]: the first bytes a VNC server sends on 127.0.0.1:PORT ("RFB 003.008").
+vnc_banner() {
+  local port="$1"; shift
+  "${@:-env}" timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 11 <&3"
+}
+
+# Host mode, where the daemon runs: the outputs' ssh command verbatim, lab status, VNC.
+host_mode_checks() {
+  local cmd agent agent_pid out port
+  cmd="$(pulumi stack output --stack "$STACK" nodes --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))[1].ssh')"
+  echo "  node 2's ssh output: $cmd"
+  agent="$WORK/agent.sock"
+  agent_pid="$(ssh-agent -a "$agent" -s | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')"
+  SSH_AUTH_SOCK="$agent" ssh-add -q "$WORK/user" 2>/dev/null
+  out="$(in_host env SSH_AUTH_SOCK="$agent" timeout 60 bash -c "$cmd hostname" </dev/null 2>"$WORK/ssh-verbatim.err")"
+  check "host mode: the ssh command of the stack outputs works verbatim (as a user's own key)" test "$out" = cluster-node-2 \
+    || { echo "$out"; cat "$WORK/ssh-verbatim.err"; }
+  kill "$agent_pid" 2>/dev/null
+  check "host mode: lab status is healthy" quietly "$WORK/status-host.log" in_host scripts/lab.sh --stack "$STACK" status \
+    || cat "$WORK/status-host.log"
+  out="$(in_host scripts/lab.sh --stack "$STACK" vnc 1)"
+  port="${out##*:}"
+  check "host mode: lab vnc prints a display that answers as VNC ($out)" \
+    test "$(vnc_banner "$port" in_host)" = "RFB 003.008"
+}
+
+# Namespace mode, from the test's own shell: lab enters the namespace itself.
+namespace_mode_checks() {
+  [ -n "$HOSTNS" ] || { record SKIP "namespace mode: the daemon runs in this very namespace (a real system libvirt)"; return 0; }
+  check "namespace mode: lab status is healthy without ip netns exec" \
+    quietly "$WORK/status-ns.log" scripts/lab.sh --stack "$STACK" status || cat "$WORK/status-ns.log"
+  scripts/lab.sh --stack "$STACK" ssh-config "$WORK/ns.ssh" >/dev/null
+  check "namespace mode: plain ssh -F with lab ssh-config reaches node 2" \
+    test "$(timeout 60 ssh -F "$WORK/ns.ssh" cluster-node-2 hostname </dev/null 2>"$WORK/ssh-f.err")" = cluster-node-2 \
+    || cat "$WORK/ssh-f.err"
+  scripts/lab.sh --stack "$STACK" vnc 2 >"$WORK/vnc.out" 2>&1 &
+  local fwd=$! port=""
+  for _ in $(seq 1 30); do
+    port="$(grep -o 'vnc://127.0.0.1:[0-9]*' "$WORK/vnc.out" | cut -d: -f3)"
+    [ -z "$port" ] || break
+    sleep 1
+  done
+  check "namespace mode: lab vnc forwards node 2's display to this host's 127.0.0.1:${port:-?}" \
+    test "$(vnc_banner "${port:-0}")" = "RFB 003.008" || cat "$WORK/vnc.out"
+  kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null
+}
+
+# A stack whose nodeCidr overlaps another stack's network fails at preview, naming both.
+collision_checks() {
+  local clash="$STACK-c" cidr out rc=0
+  cidr="$(pulumi config get --stack "$STACK" nodeCidr)"
+  pulumi stack init "$clash" --secrets-provider passphrase --no-select >/dev/null
+  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$clash.yaml"
+  pulumi config set --stack "$clash" nodeCidr "$cidr" >/dev/null
+  pulumi config set --stack "$clash" wireguardCidr "$(pulumi config get --stack "$STACK" wireguardCidr)" >/dev/null
+  out="$(in_host pulumi preview --stack "$clash" 2>&1)" || rc=$?
+  check "preview of a stack whose nodeCidr overlaps another stack's network fails" test "$rc" -ne 0
+  check "the error names nodeCidr and the network it collides with" \
+    grep -q "clusteros-lab:nodeCidr = \"$cidr\": overlaps libvirt network clusteros-lab-$STACK-net" <<<"$out" \
+    || tail -20 <<<"$out"
+  check "that preview created nothing" test "$(pulumi stack export --stack "$clash" | node -p \
+    '(JSON.parse(require("fs").readFileSync(0, "utf8")).deployment.resources || []).length')" -eq 0
+  pulumi stack rm "$clash" --yes --force >/dev/null 2>&1
+  rm -f "Pulumi.$clash.yaml"
 }

@@ -56,6 +56,8 @@ describe("validateConfig", () => {
         ["malformed K3s version", { k3sVersion: "latest" }, "k3sVersion", /K3s release tag/],
         ["non-boolean switch", { slurm: "yes" }, "slurm", /true or false/],
         ["bad libvirt URI", { libvirtUri: "localhost" }, "libvirtUri", /not a libvirt URI/],
+        ["a misspelt key", { nodecount: "5" }, "nodecount", /is not a clusteros-lab setting \(did you mean nodeCount\?\)/],
+        ["an unknown key", { flavour: "x", imageFlavour: "debian-12" }, "imageFlavour", /did you mean imageFlavor\?/],
     ];
 
     it.each(bad)("rejects %s, naming the key, the value and a fix", (_name, raw, key, message) => {
@@ -64,6 +66,12 @@ describe("validateConfig", () => {
         expect(p, `no problem reported for ${key}: ${JSON.stringify(problems)}`).toBeDefined();
         expect(p!.problem).toMatch(message);
         expect(p!.fix).toMatch(/pulumi config|make image|build the node-agent/);
+    });
+
+    it("says a key it cannot place is unknown, without guessing", () => {
+        const p = problemsOf({ bananas: "3" }).find((x) => x.key === "bananas")!;
+        expect(p.problem).toBe("is not a clusteros-lab setting");
+        expect(p.fix).toMatch(/pulumi config rm bananas/);
     });
 
     it("reports every problem in one error, with key, value and fix in its message", () => {

@@ -37,9 +37,8 @@ describe("documentation", () => {
     });
 
     it("runs documented commands on the e2e test's own stack and namespace", () => {
-        expect(forStack("ip netns exec clusteros-lab scripts/lab.sh --stack ci status", "e2e-1", "ns1"))
-            .toBe("ip netns exec ns1 scripts/lab.sh --stack e2e-1 status");
-        expect(forStack("make exec STACK=ci N=1 CMD='sinfo'", "e2e-1", "ns1")).toBe("make exec STACK=e2e-1 N=1 CMD='sinfo'");
+        expect(forStack("scripts/lab.sh --stack ci status", "e2e-1")).toBe("scripts/lab.sh --stack e2e-1 status");
+        expect(forStack("make exec STACK=ci N=1 CMD='sinfo'", "e2e-1")).toBe("make exec STACK=e2e-1 N=1 CMD='sinfo'");
     });
 
     it("parses markers, commands and comments", () => {

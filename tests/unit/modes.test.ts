@@ -1,0 +1,100 @@
+// Where the lab runs (scripts/lib/mode.sh) and what that changes for a person: which mode a
+// machine gets, and how the printed and spawned commands reach nodes in each mode.
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { sshCommand, vncCommand } from "../../components/access";
+import { inPlace, labNetns } from "../../cli/place";
+import { sshArgv, sshConfig } from "../../cli/ssh";
+import { parseStackOutputs } from "../../cli/stack";
+import { vncPort } from "../../cli/vnc";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+interface Facts { pid?: string; sameNetns?: boolean; netnsOf?: string; systemd?: boolean; env?: Record<string, string> }
+
+/** Runs lab_mode with these facts in place of the machine's; returns "MODE|NETNS|WHY". */
+function mode(f: Facts): string {
+    const script = `
+        set -euo pipefail
+        . scripts/lib/common.sh
+        lab_fact_daemon_pid() { echo "${f.pid ?? ""}"; }
+        lab_fact_same_netns() { ${f.sameNetns ? "true" : "false"}; }
+        lab_fact_netns_of() { echo "${f.netnsOf ?? ""}"; }
+        lab_fact_systemd() { ${f.systemd ? "true" : "false"}; }
+        lab_mode
+        echo "$LAB_MODE|$LAB_NETNS|$LAB_MODE_WHY"`;
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(f.env ?? {}) };
+    return execFileSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" }).trim();
+}
+
+describe("mode of a machine", () => {
+    it("uses a workstation's running libvirt service as it is (host mode)", () => {
+        expect(mode({ pid: "812", sameNetns: true, systemd: true }))
+            .toBe("host||host mode: the libvirt daemon (pid 812) runs here; the lab uses it as it is");
+    });
+
+    it("is host mode on a systemd machine whose libvirt starts on demand", () => {
+        expect(mode({ systemd: true })).toMatch(/^host\|\|host mode: systemd is PID 1/);
+    });
+
+    it("joins the namespace where a lab daemon already runs", () => {
+        expect(mode({ pid: "77", sameNetns: false, netnsOf: "clusteros-lab" }))
+            .toBe("namespace|clusteros-lab|namespace mode (clusteros-lab): the libvirt daemon (pid 77) runs in network namespace clusteros-lab");
+    });
+
+    it("runs its own daemon in namespace clusteros-lab where nothing runs and there is no systemd (sandboxes, CI)", () => {
+        expect(mode({})).toMatch(/^namespace\|clusteros-lab\|namespace mode \(clusteros-lab\): no libvirt daemon runs and PID 1 is not systemd/);
+    });
+
+    it("lets NETNS or MODE choose, over what it detects", () => {
+        expect(mode({ pid: "812", sameNetns: true, env: { CLUSTEROS_LAB_NETNS: "mine" } })).toMatch(/^namespace\|mine\|/);
+        expect(mode({ pid: "77", netnsOf: "clusteros-lab", env: { CLUSTEROS_LAB_MODE: "host" } })).toMatch(/^host\|\|/);
+        expect(mode({ systemd: true, env: { CLUSTEROS_LAB_MODE: "namespace" } })).toMatch(/^namespace\|clusteros-lab\|/);
+    });
+
+    it("names the variable and the choices for an unknown MODE", () => {
+        expect(() => execFileSync("bash", ["-c", ". scripts/lib/common.sh; CLUSTEROS_LAB_MODE=vm lab_mode"],
+            { cwd: ROOT, encoding: "utf8", stdio: "pipe" }))
+            .toThrow(/CLUSTEROS_LAB_MODE \(make MODE=\) is 'vm': use host or namespace/);
+    });
+});
+
+const info = parseStackOutputs("ci", JSON.stringify({
+    nodes: [{ name: "cluster-node-1", domain: "d1", ip: "10.79.0.10", wireguardIp: "10.80.0.1", wireguardPublicKey: "k",
+        ssh: "", vncDisplay: "", serialLog: "", roles: [] }],
+    adminUser: "clusteros", libvirtUri: "qemu:///system", automationPrivateKey: "key",
+}));
+
+describe("reaching nodes in each mode", () => {
+    it("prints an ssh command that runs as it is, entering the namespace in namespace mode", () => {
+        expect(sshCommand({}, "clusteros", "10.77.0.10"))
+            .toBe("ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
+        expect(sshCommand({ netns: "clusteros-lab" }, "clusteros", "10.77.0.10"))
+            .toBe("ip netns exec clusteros-lab ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
+        expect(vncCommand("ci", 2)).toBe("scripts/lab.sh --stack ci vnc 2");
+    });
+
+    it("spawns ssh through the namespace only in namespace mode", () => {
+        expect(labNetns({ CLUSTEROS_LAB_NETNS: "" })).toBeUndefined();
+        expect(labNetns({ CLUSTEROS_LAB_NETNS: "clusteros-lab" })).toBe("clusteros-lab");
+        expect(inPlace(["socat", "STDIO", "TCP:127.0.0.1:5900"], "ns1"))
+            .toEqual(["ip", "netns", "exec", "ns1", "socat", "STDIO", "TCP:127.0.0.1:5900"]);
+        const host = sshArgv(info, info.nodes[0], "/k", true, undefined);
+        expect(host[0]).toBe("ssh");
+        expect(host.at(-1)).toBe("clusteros@10.79.0.10");
+        expect(sshArgv(info, info.nodes[0], "/k", true, "ns1").slice(0, 5)).toEqual(["ip", "netns", "exec", "ns1", "ssh"]);
+    });
+
+    it("writes an ssh_config whose plain ssh enters the namespace by ProxyCommand, and none in host mode", () => {
+        expect(sshConfig(info, "/k", "ci.ssh", "clusteros-lab"))
+            .toContain("    ProxyCommand ip netns exec clusteros-lab socat STDIO TCP:%h:%p\n");
+        expect(sshConfig(info, "/k", "ci.ssh", undefined)).not.toContain("ProxyCommand");
+    });
+
+    it("turns virsh's VNC display into its TCP port", () => {
+        expect(vncPort("127.0.0.1:0")).toBe(5900);
+        expect(vncPort(":12\n")).toBe(5912);
+        expect(() => vncPort("none")).toThrow(/not a VNC display/);
+    });
+});
