@@ -74,7 +74,8 @@ export class ClusterNode extends pulumi.ComponentResource {
             name: isoName,
             pool: args.poolName,
             source: seed.path,
-            format: "raw",
+            // What libvirt reports for an ISO 9660 file: anything else diffs on every refresh.
+            format: "iso",
             xml: PRIVATE_VOLUME,
         }, o);
 
