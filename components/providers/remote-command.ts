@@ -83,13 +83,17 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
                 throw new Error(`copying ${inputs.uploadSource} to ${inputs.host} failed: ${copy.output.trim()}`);
             }
         }
+        // One script at a time per node: a run orphaned by an interrupted `up` keeps going on
+        // the node after its ssh client died; the next run waits for it instead of racing it.
+        const remote = [...sshArgs, "sudo", "flock", "-w", String(inputs.timeoutSeconds), "/run/clusteros-lab.lock",
+            "bash", "-s"];
         // On first boot cloud-init regenerates the host keys and restarts sshd, so a node that
         // just answered the probe may refuse the next connection: exit code 255 is ssh's own
         // failure (the scripts are idempotent and exit 1 on their errors), so try again.
-        let result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+        let result = await exec(remote, inputs.script, log);
         while (result.code === 255 && Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 5000));
-            result = await exec([...sshArgs, "sudo", "bash", "-s"], inputs.script, log);
+            result = await exec(remote, inputs.script, log);
         }
         if (result.code !== 0) {
             const tail = result.output.trim().split("\n").slice(-20).join("\n");
