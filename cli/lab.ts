@@ -43,12 +43,24 @@ async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<
     return { domainState, reachable: true, ...parseProbe(r.stdout) };
 }
 
-async function status(info: StackInfo): Promise<number> {
+async function assessAll(info: StackInfo, key: string): Promise<Row[]> {
+    const probes = await Promise.all(info.nodes.map((n) => probeNode(info, n, key)));
+    return info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
+        n.roles.some((r) => r.startsWith("slurm")), n.roles.some((r) => r.startsWith("k3s"))));
+}
+
+/** The status table; with waitSeconds, probes again every 10 s until every node is healthy. */
+async function status(info: StackInfo, waitSeconds = 0): Promise<number> {
     const { file, cleanup } = keyFile(info);
     try {
-        const probes = await Promise.all(info.nodes.map((n) => probeNode(info, n, file)));
-        const rows: Row[] = info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
-            n.roles.some((r) => r.startsWith("slurm")), n.roles.some((r) => r.startsWith("k3s"))));
+        const deadline = Date.now() + waitSeconds * 1000;
+        let rows = await assessAll(info, file);
+        while (rows.some((r) => !r.healthy) && Date.now() < deadline) {
+            const waiting = rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`);
+            console.error(`waiting for ${waiting.join(", ")}`);
+            await new Promise((r) => setTimeout(r, 10_000));
+            rows = await assessAll(info, file);
+        }
         const table = new Table({ head: ["node", "domain", "ip", "wireguard", "handshakes", "slurm", "k3s", "cloud-init", "health"] });
         for (const r of rows) {
             table.push([r.node, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.k3s, r.cloudInit,
@@ -86,7 +98,12 @@ function main(argv: string[]): Promise<number> {
     const stack = () => loadStack(program.opts().stack);
     let result: Promise<number> = Promise.resolve(0);
     program.command("status").description("a row per node; exit code 1 when any node is unhealthy")
-        .action(() => { result = status(stack()); });
+        .option("-w, --wait <seconds>", "probe again until every node is healthy or this time has passed", "0")
+        .action((o: { wait: string }) => {
+            const wait = Number(o.wait);
+            if (!Number.isInteger(wait) || wait < 0) throw new CliError(`--wait takes whole seconds, not '${o.wait}'`);
+            result = status(stack(), wait);
+        });
     program.command("ssh <n>").description("a shell on node n")
         .action((n: string) => {
             const info = stack();

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# up.sh STACK: pulumi up on a stack, where this machine's mode puts the lab (scripts/lib/mode.sh):
+# up.sh STACK: converge a stack, where this machine's mode puts the lab (scripts/lib/mode.sh):
 # host mode uses the running system libvirt as it is; namespace mode starts the lab's own
-# libvirtd in its namespace when needed and runs Pulumi inside it. The Debian base needs
-# apt, so it is built (or found in the cache) first, outside any namespace.
+# libvirtd in its namespace when needed and runs Pulumi inside it.
+#   1. the Debian base (it needs apt, so it is built or found in the cache first, outside
+#      any namespace);
+#   2. what an interrupted up left (stale lock, pending creates: scripts/lib/recover.sh);
+#   3. pulumi up --refresh: drift (a node powered off, crashed or undefined) is repaired;
+#   4. ends only when every node is healthy by the definition of `lab status`.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/recover.sh"
 lab_load_env
 stack="${1:?stack}"
+READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-600}"
 cd "$LAB_ROOT"
 flavor="$(pulumi config get imageFlavor --stack "$stack" 2>/dev/null || true)"
 image_path="$(pulumi config get imagePath --stack "$stack" 2>/dev/null || true)"
@@ -15,4 +21,8 @@ case "$flavor" in
   ubuntu-24.04|"") [ -n "$image_path" ] || images/ubuntu/fetch.sh >/dev/null ;;
 esac
 scripts/libvirtd.sh ensure
-lab_in_place pulumi up --stack "$stack" --yes --skip-preview
+lab_recover "$stack"
+lab_in_place pulumi up --stack "$stack" --yes --skip-preview --refresh
+lab_log "waiting until every node of $stack is healthy (lab status, at most ${READY_SECONDS}s)"
+scripts/lab.sh --stack "$stack" status --wait "$READY_SECONDS" \
+  || lab_die "stack $stack is up but not healthy after ${READY_SECONDS}s: see the table above, make logs STACK=$stack N=<node>"

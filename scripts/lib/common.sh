@@ -2,6 +2,9 @@
 # Shared paths and helpers for ClusterOS Lab scripts. Source it; do not run it.
 
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# The Pulumi project's name (Pulumi.yaml), which prefixes every libvirt object of a stack.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LAB_PROJECT=clusteros-lab
 # shellcheck source=../../toolchain/versions.env
 . "$LAB_ROOT/toolchain/versions.env"
 
