@@ -134,14 +134,22 @@ main() {
     quietly "$WORK/preview.log" in_host pulumi preview --stack "$STACK" --expect-no-changes || tail -30 "$WORK/preview.log"
   phase_end
 
-  # --- scale out to 4 ------------------------------------------------------------------
-  phase "scale out 3 -> 4"
+  # --- scale out to 4, with pulumi killed halfway --------------------------------------
+  phase "scale out 3 -> 4, kill -9 during membership"
   pulumi config set --stack "$STACK" nodeCount 4 >/dev/null
-  in_host pulumi up --stack "$STACK" --yes --skip-preview >"$WORK/scale-out.log" 2>&1
-  check "pulumi up to 4 nodes" test $? -eq 0 || { tail -40 "$WORK/scale-out.log"; exit 1; }
+  kill_up_during "node-4-membership creating" "$WORK/scale-out-killed.log"
   phase_end
+  phase "one make up after the kill"
+  in_host scripts/up.sh "$STACK" >"$WORK/scale-out.log" 2>&1
+  check "after kill -9 of pulumi up during membership, one make up converges to 4 healthy nodes" test $? -eq 0 \
+    || { tail -40 "$WORK/scale-out.log"; exit 1; }
+  phase_end
+  check "that make up said it cleared the dead run's lock" grep -q "which no longer runs (an interrupted up): clearing its lock" "$WORK/scale-out.log"
   check_last_update_changes "scale out" "create" "replace,delete"
-  check "scale out does not run Packer" bash -c "! grep -q 'packer build' '$WORK/scale-out.log'"
+  check "scale out does not run Packer" bash -c "! grep -q 'packer build' '$WORK/scale-out.log' '$WORK/scale-out-killed.log'"
+  check "a plain pulumi up afterwards has nothing left to do (no pending operations)" \
+    quietly "$WORK/after-kill.log" in_host pulumi up --stack "$STACK" --yes --skip-preview --expect-no-changes \
+    || tail -20 "$WORK/after-kill.log"
   read_ips
   phase "checks (4 nodes)"
   cluster_checks 4
@@ -164,6 +172,20 @@ main() {
   phase "status of a broken cluster"
   broken_node_checks 2
   phase_end
+
+  # --- drift: node 2 is off (above), node 3 is undefined -------------------------------
+  phase "drift repaired by one make up"
+  drift_checks 2 3
+  phase_end
+  phase "checks after the repair"
+  mesh_checks 3
+  slurm_checks 3
+  phase_end
+
+  phase "5 refreshes in a row"
+  refresh_checks 5
+  phase_end
+  secrets_at_rest_checks
 
   exit "$FAILED"
 }

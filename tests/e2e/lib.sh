@@ -339,3 +339,76 @@ collision_checks() {
   pulumi stack rm "$clash" --yes --force >/dev/null 2>&1
   rm -f "Pulumi.$clash.yaml"
 }
+
+# --- faults (issue: drift, interruptions, secrets at rest) ---------------------------------
+
+# kill_up_during PATTERN LOG: start pulumi up, and kill -9 the pulumi CLI 20 s after its
+# progress shows PATTERN (a step that runs remote scripts on a booting node).
+kill_up_during() {
+  local pattern="$1" log="$2" bg pid
+  in_host pulumi up --stack "$STACK" --yes --skip-preview >"$log" 2>&1 &
+  bg=$!
+  until_ok 900 grep -q -- "$pattern" "$log" || { record FAIL "pulumi up never reached '$pattern'"; tail -20 "$log"; }
+  sleep 20
+  pid="$(pgrep -o -f -- "pulumi up --stack $STACK --yes")"
+  echo "  killing pulumi (pid $pid) with SIGKILL"
+  kill -9 "$pid"
+  wait "$bg" 2>/dev/null
+  check "the killed up did not finish" bash -c "! grep -q '^Resources:' '$log'"
+}
+
+# drift_checks OFF GONE: node OFF was powered off; undefine node GONE too, then one make up
+# brings both back healthy without replacing or restarting anything else.
+drift_checks() {
+  local off="$1" gone="$2" id1
+  id1="$(virsh -c qemu:///system domid "$PREFIX-node-1")"
+  virsh -c qemu:///system destroy "$PREFIX-node-$gone" >/dev/null
+  virsh -c qemu:///system undefine "$PREFIX-node-$gone" --nvram >/dev/null
+  in_host scripts/up.sh "$STACK" >"$WORK/drift.log" 2>&1
+  check "after node $off was powered off and node $gone undefined, one make up ends with every node healthy" test $? -eq 0 \
+    || tail -40 "$WORK/drift.log"
+  check_last_update_changes "drift repair" "create" "replace,delete"
+  check "node 1 was left running (same domain id $id1)" test "$(virsh -c qemu:///system domid "$PREFIX-node-1")" = "$id1"
+}
+
+refreshes_ok() {
+  local i
+  for i in $(seq 1 "$1"); do
+    in_host pulumi refresh --stack "$STACK" --yes --skip-preview >"$WORK/refresh-$i.log" 2>&1 \
+      || { echo "refresh $i failed:"; tail -20 "$WORK/refresh-$i.log"; return 1; }
+  done
+}
+
+refresh_checks() {
+  check "$1 pulumi refresh in a row, none failing (seeds are plain volumes, nothing reads an ISO back)" refreshes_ok "$1"
+  check "and preview still shows no changes" quietly "$WORK/preview-after-refresh.log" \
+    in_host pulumi preview --stack "$STACK" --expect-no-changes || tail -20 "$WORK/preview-after-refresh.log"
+}
+
+# mode_ok FILE MASK: none of MASK's permission bits are set on FILE.
+mode_ok() { [ $(( 8#$(stat -c %a "$1") & 8#$2 )) -eq 0 ] || { echo "$1 is mode $(stat -c %a "$1")"; return 1; }; }
+
+secrets_at_rest_checks() {
+  local pool="/var/lib/libvirt/images/$PREFIX" f bad=0
+  check "the pool directory cannot be listed or read by other users" mode_ok "$pool" 044
+  for f in "$pool"/*-cidata-*.iso "$pool"/*-disk.qcow2; do mode_ok "$f" 077 || bad=1; done
+  check "seed ISOs and node disks (they hold the secrets) are readable by their owner only" test "$bad" -eq 0
+  check "the seeds built before upload are in a directory only root can enter" mode_ok "$LAB_STATE/seeds/$PREFIX" 077
+  stack_secret_values > "$WORK/secrets.txt"
+  check "the stack has secrets to look for (cluster key, K3s token)" test "$(wc -l < "$WORK/secrets.txt")" -ge 2
+  check "no secret in the stack's serial logs" \
+    bash -c "! grep -l -F -f '$WORK/secrets.txt' -e 'PRIVATE KEY' /var/log/libvirt/qemu/$PREFIX-node-*-serial.log"
+  scripts/lab.sh --stack "$STACK" status >"$WORK/status-secrets.txt" 2>&1
+  check "no secret in lab status" bash -c "! grep -q -F -f '$WORK/secrets.txt' '$WORK/status-secrets.txt'"
+  rm -f "$WORK/secrets.txt"
+}
+
+# The stack's hex secrets (cluster key, K3s token), one per line, from its state.
+stack_secret_values() {
+  pulumi stack export --stack "$STACK" --show-secrets | node -e '
+    const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
+    for (const r of d.resources || []) {
+      const o = r.outputs || {};
+      if (r.type.endsWith(":RandomBytes") && o.encoding === "hex" && typeof o.value === "string") console.log(o.value);
+    }'
+}
