@@ -21,7 +21,9 @@ step_hint() {
     libvirt-provider) echo "The libvirt provider did not build or register: see the output above.";;
     libvirt-sdk) echo "The @pulumi/libvirt Node.js SDK could not be generated: see the output above.";;
     npm) echo "npm install failed: check that the npm registry answers (npm ping).";;
-    stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE and $LAB_STATE.";;
+    passphrase) echo "The state passphrase could not be set up: see the message above.";;
+    stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE(_FILE) and $LAB_STATE.";;
+    rekey) echo "A stack on the published passphrase could not be re-encrypted: see scripts/rekey.sh and the message above.";;
     *) echo "See the output above.";;
   esac
 }
@@ -43,7 +45,9 @@ step language-host tc_language_host
 step libvirt-provider tc_libvirt_provider
 step libvirt-sdk tc_libvirt_sdk
 step npm tc_npm_install
+step passphrase tc_passphrase
 step stacks tc_stacks
+step rekey tc_rekey_published
 
 lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version)"
 lab_log "use the tools in your shell with: eval \"\$(make -s env)\""

@@ -34,7 +34,8 @@ lab_system_node_ok() {
 }
 
 # The project's environment: Node >= 22 and Pulumi first on PATH, offline Pulumi settings,
-# local state backend. Printed by `make -s env` and sourced by every script.
+# local state backend, the state passphrase (this machine's own unless the user gives one,
+# scripts/lib/passphrase.sh). Printed by `make -s env` and sourced by every script.
 lab_env_exports() {
   local path_prefix="$PULUMI_TOOLS/bin"
   if ! lab_system_node_ok; then path_prefix="$NODE_HOME/bin:$path_prefix"; fi
@@ -42,7 +43,7 @@ lab_env_exports() {
 export PATH="$path_prefix:$LAB_ROOT/node_modules/.bin:\$PATH"
 export PULUMI_HOME="\${PULUMI_HOME:-$LAB_STATE/pulumi-home}"
 export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$LAB_STATE/backend}"
-export PULUMI_CONFIG_PASSPHRASE="\${PULUMI_CONFIG_PASSPHRASE-clusteros-lab}"
+[ -n "\${PULUMI_CONFIG_PASSPHRASE+set}" ] || export PULUMI_CONFIG_PASSPHRASE_FILE="\${PULUMI_CONFIG_PASSPHRASE_FILE:-$LAB_STATE/passphrase}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true

@@ -8,6 +8,9 @@ APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   openssh-client e2fsprogs socat curl ca-certificates xsltproc
   isolinux syslinux-common iputils-ping)
 
+# shellcheck source=passphrase.sh
+. "$LAB_ROOT/scripts/lib/passphrase.sh"
+
 # Upstream builds the CLI and language hosts with these tags.
 CLI_BUILD_FLAGS=(-tags "osusergo,grpcnotrace")
 
@@ -157,6 +160,9 @@ tc_stacks() {
   for s in dev ci; do
     if ! grep -q "\"name\": \"$s\"" <<<"$existing"; then
       (cd "$LAB_ROOT" && pulumi stack init "$s" --secrets-provider passphrase --no-select >&2)
+      # The salt of this machine's passphrase also lives in the stack's state, which is where
+      # Pulumi reads it when the file has none: keep it out of the checked-in stack file.
+      sed -i '/^encryptionsalt:/d' "$LAB_ROOT/Pulumi.$s.yaml"
     fi
   done
 }

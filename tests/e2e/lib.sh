@@ -394,6 +394,11 @@ secrets_at_rest_checks() {
   for f in "$pool"/*-cidata-*.iso "$pool"/*-disk.qcow2; do mode_ok "$f" 077 || bad=1; done
   check "seed ISOs and node disks (they hold the secrets) are readable by their owner only" test "$bad" -eq 0
   check "the seeds built before upload are in a directory only root can enter" mode_ok "$LAB_STATE/seeds/$PREFIX" 077
+  check "the published passphrase (clusteros-lab) does not open the stack's state" \
+    bash -c "! PULUMI_CONFIG_PASSPHRASE_FILE= PULUMI_CONFIG_PASSPHRASE=clusteros-lab pulumi stack export --stack '$STACK' --show-secrets >/dev/null 2>&1"
+  if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    check "the state passphrase file is readable by its owner only" mode_ok "$PULUMI_CONFIG_PASSPHRASE_FILE" 077
+  fi
   stack_secret_values > "$WORK/secrets.txt"
   check "the stack has secrets to look for (cluster key, K3s token)" test "$(wc -l < "$WORK/secrets.txt")" -ge 2
   check "no secret in the stack's serial logs" \
