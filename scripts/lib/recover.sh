@@ -27,7 +27,8 @@ lab_pending_ops() {
     const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment || {};
     for (const op of d.pending_operations || []) {
       const r = op.resource || {};
-      console.log([op.type, r.type, (r.inputs && r.inputs.name) || "-"].join(" "));
+      // libvirt objects by their libvirt name; others by their Pulumi name.
+      console.log([op.type, r.type, (r.inputs && r.inputs.name) || String(r.urn).split("::").pop()].join(" "));
     }'
 }
 
