@@ -414,6 +414,8 @@ stack_secret_values() {
     const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
     for (const r of d.resources || []) {
       const o = r.outputs || {};
-      if (r.type.endsWith(":RandomBytes") && o.encoding === "hex" && typeof o.value === "string") console.log(o.value);
+      // --show-secrets still wraps a secret: { <signature>: ..., plaintext: "<JSON of the value>" }.
+      const v = o.value && typeof o.value === "object" && "plaintext" in o.value ? JSON.parse(o.value.plaintext) : o.value;
+      if (r.type.endsWith(":RandomBytes") && o.encoding === "hex" && typeof v === "string") console.log(v);
     }'
 }
