@@ -34,7 +34,6 @@ node -e '
   }
   fs.writeFileSync(process.argv[1], doc.toString());' "$file"
 pulumi stack init "$stack" --secrets-provider passphrase --no-select >/dev/null
-sed -i '/^encryptionsalt:/d' "$file" # the state keeps the salt (see scripts/lib/toolchain.sh, tc_stacks)
 node -e '
   const fs = require("fs");
   const [exported, current] = process.argv.slice(1);

@@ -46,6 +46,7 @@ step libvirt-provider tc_libvirt_provider
 step libvirt-sdk tc_libvirt_sdk
 step npm tc_npm_install
 step passphrase tc_passphrase
+step git-filter tc_git_salt_filter
 step stacks tc_stacks
 step rekey tc_rekey_published
 

@@ -42,3 +42,12 @@ tc_rekey_published() {
     fi
   done
 }
+
+# Pulumi writes each stack's salt into Pulumi.<stack>.yaml on every update. The salt belongs
+# to this machine's passphrase and is kept in the state as well, so a clean filter keeps it
+# out of the checkout's commits and diffs (.gitattributes names the files).
+tc_git_salt_filter() {
+  git -C "$LAB_ROOT" rev-parse --git-dir >/dev/null 2>&1 || return 0
+  git -C "$LAB_ROOT" config filter.clusteros-lab-salt.clean "sed '/^encryptionsalt:/d'"
+  git -C "$LAB_ROOT" config filter.clusteros-lab-salt.smudge cat
+}

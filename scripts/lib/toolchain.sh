@@ -160,9 +160,6 @@ tc_stacks() {
   for s in dev ci; do
     if ! grep -q "\"name\": \"$s\"" <<<"$existing"; then
       (cd "$LAB_ROOT" && pulumi stack init "$s" --secrets-provider passphrase --no-select >&2)
-      # The salt of this machine's passphrase also lives in the stack's state, which is where
-      # Pulumi reads it when the file has none: keep it out of the checked-in stack file.
-      sed -i '/^encryptionsalt:/d' "$LAB_ROOT/Pulumi.$s.yaml"
     fi
   done
 }
