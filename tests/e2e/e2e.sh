@@ -61,8 +61,8 @@ destroy_stack() {
   pulumi stack rm "$1" --yes --force >/dev/null 2>&1
 }
 
-running_domains() { # "name id" of every running domain not of this test's stacks
-  virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-" -e "^clusteros-lab-$BYSTANDER-" \
+running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)
+  virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" \
     | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
 }
 
