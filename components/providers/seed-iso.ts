@@ -61,7 +61,13 @@ export const seedIsoProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
     },
     async delete(id: string) {
-        require("node:fs").rmSync(id, { force: true });
+        const fs = require("node:fs");
+        fs.rmSync(id, { force: true });
+        try {
+            fs.rmdirSync(require("node:path").dirname(id)); // the stack's last seed takes its directory along
+        } catch {
+            // other seeds of the stack are still there
+        }
     },
 };
 

@@ -206,6 +206,7 @@ leak_checks() {
     v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
     check "no pool of stack $stack remains" test "$v" -eq 0
     check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
+    check "no seed directory of stack $stack remains" test ! -e "$LAB_STATE/seeds/$prefix"
     check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
   done
 }

@@ -32,14 +32,19 @@ describe("SeedIso", () => {
         expect(fs.readdirSync(inputs.dir)).toEqual([inputs.fileName]); // no partial file left
     });
 
-    it("replaces the seed when a document changes, and reads a deleted file as gone", async () => {
+    it("replaces the seed when a document changes, reads a deleted file as gone, leaves no directory", async () => {
         const d = await seedIsoProvider.diff!("x", inputs, { ...inputs, networkConfig: "version: 2\nethernets: {}\n" });
         expect(d.replaces).toEqual(["networkConfig"]);
         expect((await seedIsoProvider.diff!("x", inputs, { ...inputs })).changes).toBe(false);
         const id = path.join(inputs.dir, inputs.fileName);
         expect((await seedIsoProvider.read!(id, { ...inputs, path: id })).id).toBe(id);
+        const other = path.join(inputs.dir, "other-node-cidata.iso");
+        fs.writeFileSync(other, "", { mode: 0o600 });
         await seedIsoProvider.delete!(id, inputs);
         expect(fs.existsSync(id)).toBe(false);
+        expect(fs.existsSync(inputs.dir)).toBe(true); // another seed of the stack is still there
+        await seedIsoProvider.delete!(other, inputs);
+        expect(fs.existsSync(inputs.dir)).toBe(false); // the last one takes the directory along
         expect((await seedIsoProvider.read!(id, { ...inputs, path: id })).id).toBe("");
     });
 });
