@@ -1,5 +1,5 @@
 # ClusterOS Lab. Every target is a thin wrapper over a script or a Pulumi command.
-#   make setup | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | down | test | unit | e2e
+#   make setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | down | test | unit | e2e
 SHELL := /bin/bash
 STACK ?= dev
 N ?= 1

@@ -1,5 +1,6 @@
-// Typed cluster configuration and its validation. Pure: the only outside facts it
-// needs (does a file exist?) come in through HostChecks, so tests drive it directly.
+// Typed cluster configuration and its validation. Pure: the outside facts it needs (does
+// a file exist? which networks are in use on the daemon?) come in through HostChecks, so
+// tests drive it directly.
 // Every problem is collected and reported at once, before any resource is declared.
 import { planNetwork } from "./addressing";
 import { parseCidr, cidrsOverlap, nodeCapacity, wireguardCapacity, Cidr } from "./cidr";
