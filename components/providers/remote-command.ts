@@ -2,6 +2,7 @@
 // key) once the node accepts SSH, and again whenever `triggers` change (an update, not a
 // replacement: the node stays). The private key is a secret input and output.
 import * as pulumi from "@pulumi/pulumi";
+import { ArgsOf } from "./args";
 import { engineLogger, lineSplitter } from "./engine-log";
 
 export interface RemoteCommandInputs {
@@ -19,17 +20,7 @@ export interface RemoteCommandInputs {
     uploadDestination?: string;
 }
 
-export interface RemoteCommandArgs {
-    host: pulumi.Input<string>;
-    user: pulumi.Input<string>;
-    privateKey: pulumi.Input<string>;
-    script: pulumi.Input<string>;
-    triggers: pulumi.Input<string>;
-    timeoutSeconds: pulumi.Input<number>;
-    logPrefix: pulumi.Input<string>;
-    uploadSource?: pulumi.Input<string>;
-    uploadDestination?: pulumi.Input<string>;
-}
+export type RemoteCommandArgs = ArgsOf<RemoteCommandInputs>;
 
 async function run(inputs: RemoteCommandInputs): Promise<string> {
     const fs = require("node:fs");

@@ -5,6 +5,7 @@
 // then with "corrupted-image: EOF" (dmacvicar/terraform-provider-libvirt#973). A refresh
 // only checks that the file is still there; a missing file is created again on `up`.
 import * as pulumi from "@pulumi/pulumi";
+import { ArgsOf } from "./args";
 
 export interface SeedIsoInputs {
     /** Where the file is written: a directory only root may enter. */
@@ -16,13 +17,7 @@ export interface SeedIsoInputs {
     networkConfig: string;
 }
 
-export interface SeedIsoArgs {
-    dir: pulumi.Input<string>;
-    fileName: pulumi.Input<string>;
-    userData: pulumi.Input<string>;
-    metaData: pulumi.Input<string>;
-    networkConfig: pulumi.Input<string>;
-}
+export type SeedIsoArgs = ArgsOf<SeedIsoInputs>;
 
 export const seedIsoProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: SeedIsoInputs) {
