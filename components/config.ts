@@ -165,7 +165,6 @@ const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
 
-/** `stack` names the stack's own libvirt network, which the host checks leave out. */
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
     const d = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -188,6 +187,7 @@ export function closestKey(key: string): string | undefined {
     return scored[0] && scored[0].d <= Math.max(2, Math.floor(key.length / 4)) ? scored[0].k : undefined;
 }
 
+/** `stack` names the stack's own libvirt network, which the host checks leave out. */
 export function validateConfig(raw: RawConfig, host: HostChecks, project = "clusteros-lab", stack?: string): ClusterConfig {
     const r = new Reader(raw);
     for (const key of Object.keys(raw).filter((k) => !(k in projectDefaults))) {

@@ -27,7 +27,6 @@ fix_kvm_permissions() {
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-pid_netns() { ip netns identify "$(cat "$1")" 2>/dev/null || true; }
 
 answers() { virsh -c "${LIBVIRT_DEFAULT_URI:-qemu:///system}" version >/dev/null 2>&1; }
 
@@ -93,12 +92,12 @@ stop() {
 status() {
   local rc=0
   if pid_alive "$LIBVIRTD_PID"; then
-    echo "libvirtd: running (pid $(cat "$LIBVIRTD_PID"), namespace $(pid_netns "$LIBVIRTD_PID"))"
+    echo "libvirtd: running (pid $(cat "$LIBVIRTD_PID"), namespace $(lab_fact_netns_of "$(cat "$LIBVIRTD_PID")"))"
   else
     echo "libvirtd: not running"; rc=1
   fi
   if pid_alive "$VIRTLOGD_PID"; then
-    echo "virtlogd: running (pid $(cat "$VIRTLOGD_PID"), namespace $(pid_netns "$VIRTLOGD_PID"))"
+    echo "virtlogd: running (pid $(cat "$VIRTLOGD_PID"), namespace $(lab_fact_netns_of "$(cat "$VIRTLOGD_PID")"))"
   else
     echo "virtlogd: not running"; rc=1
   fi

@@ -13,9 +13,12 @@
 # Sets DAEMON_PID, HOSTNS ("" when the daemon runs where the test runs), DAEMON_STARTED,
 # NETNS_BEFORE. Needs lab_fact_* (scripts/lib/mode.sh) and record/die (lib.sh).
 
+# The network namespaces of this machine, sorted, on one line.
+netns_names() { ip netns list | awk '{print $1}' | sort | paste -sd' '; }
+
 # shellcheck disable=SC2034 # NETNS_BEFORE is read by the sourcing scripts
 daemon_acquire() { # daemon_acquire NAMESPACE-TO-CREATE-IF-NEEDED
-  NETNS_BEFORE="$(ip netns list | awk '{print $1}' | sort | paste -sd' ')"
+  NETNS_BEFORE="$(netns_names)"
   DAEMON_STARTED=0
   DAEMON_PID="$(lab_fact_daemon_pid)"
   if [ -z "$DAEMON_PID" ]; then

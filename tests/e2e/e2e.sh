@@ -45,7 +45,7 @@ cleanup() {
       test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
     daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
     check "no network namespace was left or removed by the test" \
-      test "$(ip netns list | awk '{print $1}' | sort | paste -sd' ')" = "$NETNS_BEFORE"
+      test "$(netns_names)" = "$NETNS_BEFORE"
   fi
   rm -rf "$WORK"
   print_phases
