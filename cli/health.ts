@@ -26,7 +26,11 @@ export interface Row {
     problems: string[];
 }
 
-export const HANDSHAKE_MAX_AGE = 180;
+// An idle mesh renews its session only when the initiator sends after REKEY_AFTER_TIME (120 s);
+// with PersistentKeepalive 25 on both ends the initiator may send only every ~50 s, so a
+// healthy idle pair's newest handshake reaches ~170 s, more under TCG. Stale means the
+// session expired (REJECT_AFTER_TIME, 180 s) and no rekey followed for two more minutes.
+export const HANDSHAKE_MAX_AGE = 300;
 const SLURM_OK = new Set(["idle", "alloc", "mix", "allocated", "mixed", "comp"]);
 
 export function formatAge(s: number): string {
