@@ -1,6 +1,7 @@
 // ClusterOS Lab: a declarative N-node test cluster on libvirt. See README.md.
 import * as pulumi from "@pulumi/pulumi";
 import { sshCommand } from "./components/access";
+import { bareMetalOutput } from "./components/bare-metal";
 import { Cluster } from "./components/cluster";
 import { loadClusterConfig } from "./components/pulumi-config";
 
@@ -23,3 +24,6 @@ export const k3sKubeconfig = cfg.k3s
     ? `${sshCommand(access, cfg.adminUser, cluster.nodes.find((n) => n.k3sServer)!.ip)} sudo cat /etc/rancher/k3s/k3s.yaml`
     : "K3s is off for this stack (config key k3s)";
 export const automationPrivateKey = cluster.automationPrivateKey;
+// The network pre-seed for machines installed from the installer medium (make usb); never
+// given to the lab's VMs. Secret: it holds the WiFi PSK.
+export const bareMetal = bareMetalOutput(cfg.bareMetal);

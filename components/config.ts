@@ -3,11 +3,15 @@
 // tests drive it directly.
 // Every problem is collected and reported at once, before any resource is declared.
 import { planNetwork } from "./addressing";
+import { BareMetal, parseBareMetal } from "./bare-metal";
 import { parseCidr, cidrsOverlap, nodeCapacity, wireguardCapacity, Cidr } from "./cidr";
 import { ConfigKey, projectDefaults } from "./defaults";
+import { closest } from "./did-you-mean";
+import { OVMF } from "./firmware";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export type DomainType = "kvm" | "qemu";
+export type Firmware = "bios" | "uefi";
 export type ImageFlavor = "ubuntu-24.04" | "debian-12";
 export type NodeAgentDelivery = "image" | "live";
 
@@ -27,6 +31,7 @@ export interface ClusterConfig {
     nodeVcpus: number;
     nodeDiskGiB: number;
     domainType: DomainType;
+    firmware: Firmware;
     libvirtUri: string;
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
@@ -41,6 +46,8 @@ export interface ClusterConfig {
     slurm: boolean;
     k3s: boolean;
     k3sVersion: string;
+    /** Network pre-seed for machines installed from the installer medium; undefined when not configured. */
+    bareMetal?: BareMetal;
 }
 
 /**
@@ -56,6 +63,11 @@ export interface HostChecks {
      * could not be asked. Absent: not checked (unit tests without a daemon).
      */
     networksInUse?(uri: string): NetworkInUse[] | string;
+    /**
+     * Whether the stack stores the config value at a path (bareMetal.network.wifi.psk)
+     * encrypted, i.e. it was set with --secret. Absent: not checked.
+     */
+    isSecret?(path: string): boolean;
 }
 
 export interface ConfigProblem {
@@ -165,26 +177,9 @@ const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
-    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        let prev = d[0];
-        d[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const cur = d[j];
-            d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-            prev = cur;
-        }
-    }
-    return d[b.length];
-}
-
 /** The known key a misspelt one most likely means, if any is close. */
 export function closestKey(key: string): string | undefined {
-    const known = Object.keys(projectDefaults);
-    const scored = known.map((k) => ({ k, d: distance(key.toLowerCase(), k.toLowerCase()) })).sort((a, b) => a.d - b.d);
-    return scored[0] && scored[0].d <= Math.max(2, Math.floor(key.length / 4)) ? scored[0].k : undefined;
+    return closest(key, Object.keys(projectDefaults));
 }
 
 /** `stack` names the stack's own libvirt network, which the host checks leave out. */
@@ -201,6 +196,11 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
     const nodeVcpus = r.int("nodeVcpus", 1, 64, 2);
     const nodeDiskGiB = r.int("nodeDiskGiB", MIN_DISK_GIB, 4096, 20);
     const domainType = r.oneOf<DomainType>("domainType", ["kvm", "qemu"]);
+    const firmware = r.oneOf<Firmware>("firmware", ["bios", "uefi"]);
+    if (firmware === "uefi" && !host.isFile(OVMF.code)) {
+        r.report("firmware", firmware, `needs OVMF (${OVMF.code} is missing)`,
+            "apt-get install ovmf on the libvirt host (make setup does), or pulumi config set firmware bios");
+    }
     const libvirtUri = r.str("libvirtUri");
     if (!URI.test(libvirtUri)) {
         r.report("libvirtUri", libvirtUri, "is not a libvirt URI", "pulumi config set libvirtUri qemu:///system");
@@ -299,13 +299,17 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
         r.report("k3sVersion", k3sVersion, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1");
     }
 
+    const bareMetal = parseBareMetal(r.value("bareMetal"), image, host.isSecret?.bind(host));
+    r.problems.push(...bareMetal.problems);
+
     if (r.problems.length > 0 || !nodeCidr || !wireguardCidr) {
         throw new ConfigError(project, r.problems);
     }
     return {
-        nodeCount, nodeMemoryMiB, nodeVcpus, nodeDiskGiB, domainType, libvirtUri,
+        nodeCount, nodeMemoryMiB, nodeVcpus, nodeDiskGiB, domainType, firmware, libvirtUri,
         nodeCidr, wireguardCidr, wireguardPort, image,
         nodeAgentPath: agent === "" ? undefined : agent, nodeAgentDelivery,
         sshPublicKeys, adminUser, controllerNode, k3sServerNode, slurm, k3s, k3sVersion,
+        bareMetal: bareMetal.value,
     };
 }

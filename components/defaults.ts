@@ -28,6 +28,7 @@ export const projectDefaults = {
     nodeVcpus: project.config.nodeVcpus.default,
     nodeDiskGiB: project.config.nodeDiskGiB.default,
     domainType: project.config.domainType.default,
+    firmware: project.config.firmware.default,
     libvirtUri: project.config.libvirtUri.default,
     nodeCidr: project.config.nodeCidr.default,
     wireguardCidr: project.config.wireguardCidr.default,
@@ -43,6 +44,7 @@ export const projectDefaults = {
     slurm: project.config.slurm.default,
     k3s: project.config.k3s.default,
     k3sVersion: project.config.k3sVersion.default,
+    bareMetal: project.config.bareMetal.default,
 } satisfies Record<string, unknown>;
 
 export type ConfigKey = keyof typeof projectDefaults;

@@ -1,8 +1,10 @@
 // Reads the stack's configuration from Pulumi and validates it (all problems at once).
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./config";
-import { CONFIG_KEYS } from "./defaults";
+import { CONFIG_KEYS, PROJECT_FILE } from "./defaults";
 import { readNetworksInUse } from "./host-networks";
 
 export const hostChecks: HostChecks = {
@@ -14,7 +16,34 @@ export const hostChecks: HostChecks = {
         }
     },
     networksInUse: readNetworksInUse,
+    isSecret: isSecretPath,
 };
+
+/**
+ * Whether the config value at `keyPath` (e.g. bareMetal.network.wifi.psk) is stored encrypted.
+ * The SDK tells secrecy per top-level key only: one --secret leaf makes the whole object
+ * secret. So a leaf of a secret key is also looked up in the stack's file, where a leaf set
+ * without --secret is plain text rather than a `secure:` value.
+ */
+function isSecretPath(keyPath: string): boolean {
+    const [top, ...rest] = keyPath.split(".");
+    const key = `${pulumi.getProject()}:${top}`;
+    // isConfigSecret is the SDK's own reading of PULUMI_CONFIG_SECRET_KEYS (not in its typings).
+    const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?(k: string): boolean };
+    const secret = runtime.isConfigSecret
+        ? runtime.isConfigSecret(key)
+        : (JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]") as string[]).includes(key);
+    if (!secret) return false;
+    const stackFile = path.join(path.dirname(PROJECT_FILE), `Pulumi.${pulumi.getStack()}.yaml`);
+    let node: unknown;
+    try {
+        node = parse(fs.readFileSync(stackFile, "utf8"))?.config?.[key];
+    } catch {
+        return true; // no stack file here (another config source): the SDK's word stands
+    }
+    for (const part of rest) node = node !== null && typeof node === "object" ? (node as Record<string, unknown>)[part] : undefined;
+    return node === undefined || (node !== null && typeof node === "object" && "secure" in node);
+}
 
 export function loadClusterConfig(): ClusterConfig {
     const config = new pulumi.Config();

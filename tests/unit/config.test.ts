@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, RawConfig, validateConfig } from "../../components/config";
+import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/config";
 import { projectDefaults } from "../../components/defaults";
 import { host } from "./helpers";
 
-function problemsOf(raw: RawConfig) {
+function problemsOf(raw: RawConfig, checks: HostChecks = host) {
     try {
-        validateConfig(raw, host);
+        validateConfig(raw, checks);
     } catch (e) {
         expect(e).toBeInstanceOf(ConfigError);
         return (e as ConfigError).problems;
@@ -37,6 +37,7 @@ describe("validateConfig", () => {
         ["zero vCPUs", { nodeVcpus: 0 }, "nodeVcpus", /from 1 to 64/],
         ["disk smaller than the image", { nodeDiskGiB: 2 }, "nodeDiskGiB", /from 4/],
         ["unknown domain type", { domainType: "xen" }, "domainType", /one of kvm, qemu/],
+        ["unknown firmware", { firmware: "efi" }, "firmware", /one of bios, uefi/],
         ["malformed node CIDR", { nodeCidr: "10.77.0/24" }, "nodeCidr", /not an IPv4 CIDR/],
         ["host bits in node CIDR", { nodeCidr: "10.77.0.5/24" }, "nodeCidr", /network of 10\.77\.0\.5\/24 is 10\.77\.0\.0/],
         ["malformed WireGuard CIDR", { wireguardCidr: "fd00::/64" }, "wireguardCidr", /not an IPv4 CIDR/],
@@ -66,6 +67,12 @@ describe("validateConfig", () => {
         expect(p, `no problem reported for ${key}: ${JSON.stringify(problems)}`).toBeDefined();
         expect(p!.problem).toMatch(message);
         expect(p!.fix).toMatch(/pulumi config|make image|build the node-agent/);
+    });
+
+    it("asks for OVMF when a stack wants UEFI on a host without it", () => {
+        const p = problemsOf({ imageFlavor: "debian-12", firmware: "uefi" }, { isFile: () => false }).find((x) => x.key === "firmware")!;
+        expect(p.problem).toBe("needs OVMF (/usr/share/OVMF/OVMF_CODE_4M.fd is missing)");
+        expect(p.fix).toMatch(/apt-get install ovmf.*or pulumi config set firmware bios/);
     });
 
     it("says a key it cannot place is unknown, without guessing", () => {

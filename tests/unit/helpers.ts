@@ -1,6 +1,6 @@
 import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "../../components/config";
 
-export const existing = new Set(["/images/prebuilt.qcow2", "/bin/node-agent"]);
+export const existing = new Set(["/images/prebuilt.qcow2", "/bin/node-agent", "/usr/share/OVMF/OVMF_CODE_4M.fd"]);
 export const host: HostChecks = { isFile: (p) => existing.has(p) };
 
 export function config(raw: RawConfig = {}): ClusterConfig {
