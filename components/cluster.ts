@@ -85,12 +85,6 @@ export class Cluster extends pulumi.ComponentResource {
             source: image.imagePath,
             format: "qcow2",
         }, lv);
-        const kernel = image.kernelPath && new libvirt.Volume(`${name}-kernel`, {
-            name: nameOf(`vmlinuz-${tag}`), pool: pool.name, source: image.kernelPath, format: "raw",
-        }, lv);
-        const initrd = image.initrdPath && new libvirt.Volume(`${name}-initrd`, {
-            name: nameOf(`initrd-${tag}.img`), pool: pool.name, source: image.initrdPath, format: "raw",
-        }, lv);
 
         const secrets = new ClusterSecrets(`${name}-secrets`, `${prefix}automation`, o);
         this.secrets = secrets;
@@ -121,8 +115,6 @@ export class Cluster extends pulumi.ComponentResource {
                 seedDir: seedDir(prefix.replace(/-$/, "")),
                 networkId: network.id,
                 baseVolumeId: baseVolume.id,
-                kernelVolumeId: kernel ? kernel.id : undefined,
-                initrdVolumeId: initrd ? initrd.id : undefined,
                 cloudInit: pulumi.secret(cloudInit),
                 membership,
                 automationPrivateKey: secrets.automationPrivateKey,

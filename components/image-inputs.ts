@@ -10,8 +10,6 @@ export const IMAGES_DIR = path.join(__dirname, "..", "images");
 
 /** Template directory of each flavor, relative to images/. */
 export const FLAVOR_DIRS: Record<ImageFlavor, string> = { "ubuntu-24.04": "ubuntu", "debian-12": "debian" };
-/** Flavors whose nodes boot the image's kernel directly (their images have no bootloader). */
-export const DIRECT_BOOT: Record<ImageFlavor, boolean> = { "ubuntu-24.04": false, "debian-12": true };
 
 export interface ImageRecipe {
     flavor: ImageFlavor;

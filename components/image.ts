@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "./config";
-import { DIRECT_BOOT, IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
+import { IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
 import { cacheDir } from "./paths";
 import { LocalCommand } from "./providers/local-command";
 
@@ -13,12 +13,9 @@ export interface NodeImageArgs {
 }
 
 export class NodeImage extends pulumi.ComponentResource {
-    /** qcow2 image file. */
+    /** qcow2 image file: a whole disk that boots through firmware, BIOS or UEFI. */
     readonly imagePath: pulumi.Output<string>;
     readonly format: string = "qcow2";
-    /** Kernel and initrd for direct boot; undefined when the image boots from its own disk. */
-    readonly kernelPath?: pulumi.Output<string>;
-    readonly initrdPath?: pulumi.Output<string>;
     /** Content hash of the image's inputs (empty for a prebuilt image). */
     readonly hash: string;
 
@@ -47,10 +44,6 @@ export class NodeImage extends pulumi.ComponentResource {
         }, { parent: this });
         const inDir = (file: string) => build.id.apply(() => path.join(outDir, file));
         this.imagePath = inDir("clusteros-node.qcow2");
-        if (DIRECT_BOOT[recipe.flavor]) {
-            this.kernelPath = inDir("vmlinuz");
-            this.initrdPath = inDir("initrd.img");
-        }
         this.registerOutputs({ imagePath: this.imagePath, hash: this.hash });
     }
 }

@@ -9,6 +9,7 @@ import { NodePlan } from "./addressing";
 import { CloudInitDocs } from "./cloud-init";
 import { ClusterConfig } from "./config";
 import { LiveAgentPlan } from "./node-agent";
+import { firmwareOf } from "./firmware";
 import { serialLogPath } from "./paths";
 import { RemoteCommand } from "./providers/remote-command";
 import { SeedIso } from "./providers/seed-iso";
@@ -27,8 +28,6 @@ export interface ClusterNodeArgs {
     seedDir: string;
     networkId: pulumi.Input<string>;
     baseVolumeId: pulumi.Input<string>;
-    kernelVolumeId?: pulumi.Input<string>;
-    initrdVolumeId?: pulumi.Input<string>;
     cloudInit: pulumi.Output<CloudInitDocs>;
     membership: pulumi.Output<{ hash: string; script: string }>;
     automationPrivateKey: pulumi.Output<string>;
@@ -80,18 +79,16 @@ export class ClusterNode extends pulumi.ComponentResource {
         }, o);
 
         this.serialLog = serialLogPath(plan.domainName);
-        const directBoot = args.kernelVolumeId !== undefined;
         this.domain = new libvirt.Domain(`${name}-domain`, {
             name: plan.domainName,
             type: cfg.domainType,
             memory: cfg.nodeMemoryMiB,
             vcpu: cfg.nodeVcpus,
             cpu: cfg.domainType === "kvm" ? { mode: "host-passthrough" } : undefined,
-            kernel: args.kernelVolumeId,
-            initrd: args.initrdVolumeId,
-            // Grouped as the provider reads the command line back (key=value pairs in one map,
-            // bare words apart), so a refresh shows no diff.
-            cmdlines: directBoot ? [{ console: "ttyS0", root: "LABEL=clusteros-root" }, { _: "rw" }] : undefined,
+            // The disk boots through firmware, as on hardware: SeaBIOS, or OVMF with the
+            // node's own variable store (libvirt copies the template on first start).
+            ...firmwareOf(cfg.firmware, plan.domainName),
+            bootDevices: [{ devs: ["hd"] }],
             // The seed is a second disk: cloud-init's NoCloud finds it by its "cidata" label.
             disks: [{ volumeId: disk.id }, { volumeId: cidata.id }],
             networkInterfaces: [{

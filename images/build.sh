@@ -6,8 +6,10 @@
 # existing DIR/clusteros-node.qcow2 is the finished image and nothing is rebuilt. Packer
 # writes into a temporary directory renamed to DIR only on success: a failed build
 # leaves nothing a later run would take for an image.
-# DIR holds: clusteros-node.qcow2, and for direct-boot flavors vmlinuz and initrd.img;
-# with --raw also clusteros-node.raw and clusteros-node.raw.gz. Build logs: DIR.log.
+# DIR holds clusteros-node.qcow2, a whole disk that boots through firmware (BIOS or UEFI),
+# and boot/{vmlinuz,initrd.img}, the image's own kernel and initrd, which the installer
+# medium boots; with --raw also clusteros-node.raw and clusteros-node.raw.gz, the same disk.
+# Build logs: DIR.log.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 
@@ -39,9 +41,9 @@ main() {
   work="$(mktemp -d "$out.building.XXXXXX")"
   trap 'rm -rf "$work"' EXIT
   payload="$work/payload"
-  mkdir -p "$payload"
+  mkdir -p "$payload" "$work/boot"
   cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
-  cp -r "$LAB_ROOT/images/common/systemd" "$payload/"
+  cp -r "$LAB_ROOT/images/common/systemd" "$LAB_ROOT/images/common/grub" "$payload/"
   printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
   if [ -n "$agent" ]; then
     install -m 0755 "$agent" "$payload/node-agent"
@@ -53,7 +55,7 @@ main() {
       base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only)" \
         || lab_die "the Debian base is not built: run 'make image-base' (it needs apt, so outside the cluster namespace)"
       template="$LAB_ROOT/images/debian/debian.pkr.hcl"
-      vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/root.img" | cut -d' ' -f1)")
+      vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/disk.img" | cut -d' ' -f1)")
       ;;
     ubuntu-24.04)
       img="$("$LAB_ROOT/images/ubuntu/fetch.sh" --cached-only)" \
@@ -76,21 +78,19 @@ main() {
     "${vars[@]}" \
     -var "output_dir=$work/packer" \
     -var "payload_dir=$payload" \
+    -var "boot_dir=$work/boot" \
     -var "accelerator=$accel" \
     -var "serial_log=$work/serial.log" \
     "$(basename "$template")") 2>&1 | tee "$work/packer.log"
 
   final="$work/final"
   mkdir -p "$final"
-  mv "$work/packer/clusteros-node.qcow2" "$final/"
-  if [ "$flavor" = debian-12 ]; then
-    cp "$base/vmlinuz" "$base/initrd.img" "$final/"
-  fi
+  mv "$work/packer/clusteros-node.qcow2" "$work/boot" "$final/"
   if [ "$raw" = 1 ]; then
     qemu-img convert -O raw "$final/clusteros-node.qcow2" "$final/clusteros-node.raw"
     gzip -k -1 "$final/clusteros-node.raw"
   fi
-  (cd "$final" && sha256sum ./* > SHA256SUMS)
+  (cd "$final" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum > SHA256SUMS)
   cp "$work/packer.log" "$out.log"
   mv "$final" "$out"
   lab_log "image ready: $out"

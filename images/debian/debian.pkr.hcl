@@ -1,20 +1,26 @@
 # ClusterOS node image, Debian 12 flavor: boots the mmdebstrap base (images/debian/build-base.sh)
-# with direct kernel boot, runs the shared provisioning over SSH and writes a qcow2.
+# with direct kernel boot (the base has no boot loader yet: 15-bootloader.sh installs it),
+# runs the shared provisioning over SSH and writes a qcow2 that boots through firmware.
 # Built by images/build.sh; works without internet (Packer talks to the guest over loopback).
 
 variable "base_dir" {
   type        = string
-  description = "Output directory of build-base.sh: root.img, vmlinuz, initrd.img, packer_ed25519."
+  description = "Output directory of build-base.sh: disk.img, vmlinuz, initrd.img, packer_ed25519."
 }
 
 variable "base_checksum" {
   type        = string
-  description = "sha256 of root.img, as sha256:<hex>."
+  description = "sha256 of disk.img, as sha256:<hex>."
 }
 
 variable "output_dir" {
   type        = string
   description = "Directory Packer creates for the qcow2; must not exist yet."
+}
+
+variable "boot_dir" {
+  type        = string
+  description = "Directory that receives the image's kernel and initrd (vmlinuz, initrd.img): the installer medium boots them."
 }
 
 variable "payload_dir" {
@@ -35,7 +41,7 @@ variable "serial_log" {
 
 source "qemu" "debian" {
   disk_image       = true
-  iso_url          = "${var.base_dir}/root.img"
+  iso_url          = "${var.base_dir}/disk.img"
   iso_checksum     = var.base_checksum
   format           = "qcow2"
   disk_interface   = "virtio"
@@ -78,10 +84,26 @@ build {
   provisioner "shell" {
     scripts = [
       "${path.root}/../common/provision/10-packages.sh",
+      "${path.root}/../common/provision/15-bootloader.sh",
       "${path.root}/../common/provision/20-k3s.sh",
       "${path.root}/../common/provision/30-node-agent.sh",
       "${path.root}/../common/provision/40-services.sh",
-      "${path.root}/../common/provision/90-cleanup.sh",
     ]
+  }
+
+  provisioner "file" {
+    direction   = "download"
+    source      = "/tmp/clusteros-boot/vmlinuz"
+    destination = "${var.boot_dir}/vmlinuz"
+  }
+
+  provisioner "file" {
+    direction   = "download"
+    source      = "/tmp/clusteros-boot/initrd.img"
+    destination = "${var.boot_dir}/initrd.img"
+  }
+
+  provisioner "shell" {
+    scripts = ["${path.root}/../common/provision/90-cleanup.sh"]
   }
 }

@@ -27,6 +27,11 @@ variable "output_dir" {
   description = "Directory Packer creates for the qcow2; must not exist yet."
 }
 
+variable "boot_dir" {
+  type        = string
+  description = "Directory that receives the image's kernel and initrd (vmlinuz, initrd.img): the installer medium boots them."
+}
+
 variable "payload_dir" {
   type        = string
   description = "Directory uploaded to /tmp/clusteros-payload (node-agent, build settings)."
@@ -86,10 +91,26 @@ build {
   provisioner "shell" {
     scripts = [
       "${path.root}/../common/provision/10-packages.sh",
+      "${path.root}/../common/provision/15-bootloader.sh",
       "${path.root}/../common/provision/20-k3s.sh",
       "${path.root}/../common/provision/30-node-agent.sh",
       "${path.root}/../common/provision/40-services.sh",
-      "${path.root}/../common/provision/90-cleanup.sh",
     ]
+  }
+
+  provisioner "file" {
+    direction   = "download"
+    source      = "/tmp/clusteros-boot/vmlinuz"
+    destination = "${var.boot_dir}/vmlinuz"
+  }
+
+  provisioner "file" {
+    direction   = "download"
+    source      = "/tmp/clusteros-boot/initrd.img"
+    destination = "${var.boot_dir}/initrd.img"
+  }
+
+  provisioner "shell" {
+    scripts = ["${path.root}/../common/provision/90-cleanup.sh"]
   }
 }

@@ -1,6 +1,7 @@
 // The Cluster component under Pulumi's mocks: what `pulumi up` would register.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
+import { bareMetalOutput, NOT_SET } from "../../components/bare-metal";
 import { ClusterConfig } from "../../components/config";
 import { config } from "./helpers";
 
@@ -68,8 +69,8 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
         // The provider's CloudInitDisk reads ISOs back on refresh and flakes: seeds are plain volumes.
         expect(count("libvirt:index/cloudInitDisk:CloudInitDisk")).toBe(0);
         expect(registered.filter((r) => r.type.endsWith(":SeedIso"))).toHaveLength(n);
-        // base + kernel + initrd (debian-12 boots directly) + a disk and a seed per node
-        expect(count("libvirt:index/volume:Volume")).toBe(3 + 2 * n);
+        // the base + a disk and a seed per node: no kernel or initrd, nodes boot their disk
+        expect(count("libvirt:index/volume:Volume")).toBe(1 + 2 * n);
         expect(count("clusteros:lab:ClusterNode")).toBe(n);
     });
 
@@ -88,6 +89,16 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
         }
         for (const seed of registered.filter((r) => r.type.endsWith(":SeedIso"))) {
             expect(String(seed.inputs.dir)).toMatch(/clusteros-lab\/seeds\/clusteros-lab-unit$/);
+        }
+    });
+
+    it("boots every node from its disk through SeaBIOS: no kernel, initrd or command line", () => {
+        for (const d of registered.filter((r) => r.type === "libvirt:index/domain:Domain")) {
+            expect(d.inputs.kernel).toBeUndefined();
+            expect(d.inputs.initrd).toBeUndefined();
+            expect(d.inputs.cmdlines).toBeUndefined();
+            expect(d.inputs.firmware).toBeUndefined();
+            expect(d.inputs.bootDevices).toEqual([{ devs: ["hd"] }]);
         }
     });
 
@@ -153,5 +164,33 @@ describe("scaling from 3 to 4 nodes", () => {
         const four = iso();
         expect(four).toHaveLength(4);
         expect(four.slice(0, 3)).toEqual(three);
+    });
+});
+
+describe("the stack output bareMetal", () => {
+    it("is secret when set (it holds the WiFi PSK) and says how to set it when not", async () => {
+        const cfg = config({ bareMetal: { network: { wifi: { ssid: "MyNet", psk: "correct horse battery" } } } });
+        const out = bareMetalOutput(cfg.bareMetal);
+        expect(typeof out).not.toBe("string");
+        const { value, secret } = await resolve(out as pulumi.Output<unknown>);
+        expect(secret).toBe(true);
+        expect(JSON.stringify(value)).toContain("correct horse battery");
+        expect(bareMetalOutput(config().bareMetal)).toBe(NOT_SET);
+    });
+});
+
+describe("firmware uefi", () => {
+    it("gives each node OVMF and a variable store of its own, copied from Debian's template", async () => {
+        await deploy(config({ nodeCount: 2, nodeAgentPath: undefined, firmware: "uefi" }));
+        const domains = registered.filter((r) => r.type === "libvirt:index/domain:Domain");
+        expect(domains).toHaveLength(2);
+        for (const d of domains) {
+            expect(d.inputs.firmware).toBe("/usr/share/OVMF/OVMF_CODE_4M.fd");
+            expect(d.inputs.nvram).toEqual({
+                file: `/var/lib/libvirt/qemu/nvram/${d.inputs.name}_VARS.fd`,
+                template: "/usr/share/OVMF/OVMF_VARS_4M.fd",
+            });
+            expect(d.inputs.kernel).toBeUndefined();
+        }
     });
 });

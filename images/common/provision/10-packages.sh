@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Cluster packages: WireGuard, SLURM with munge, guest agent. The Debian base already
-# has them (mmdebstrap); the Ubuntu cloud image installs them from its archive.
+# Cluster packages: WireGuard, SLURM with munge, guest agent; GRUB for BIOS and UEFI,
+# growpart's tools, busybox for the installer's initramfs, iwd for bare-metal WiFi.
+# The Debian base already has them (mmdebstrap); the Ubuntu cloud image installs the
+# missing ones from its archive.
 . /tmp/clusteros-payload/lib.sh
-need=(wireguard-tools slurm-wlm munge qemu-guest-agent cloud-guest-utils)
+need=(wireguard-tools slurm-wlm munge qemu-guest-agent cloud-guest-utils grub-pc-bin grub-efi-amd64-bin gdisk
+  dosfstools busybox iwd)
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -7,6 +7,6 @@ truncate -s 0 /etc/machine-id
 rm -f /var/lib/dbus/machine-id
 rm -f /etc/systemd/network/99-packer-build.network
 apt-get clean
-rm -rf /var/lib/apt/lists/* /tmp/clusteros-payload
+rm -rf /var/lib/apt/lists/* /tmp/clusteros-payload /tmp/clusteros-boot
 fstrim -av || true
 say "image cleaned"
