@@ -52,8 +52,8 @@ exec:             ## run CMD on node N (N=all for every node)
 vnc:              ## node N's VNC display, reachable from this host (namespace mode: forwarded until Ctrl-C)
 	@scripts/lab.sh --stack $(STACK) vnc $(N)
 
-usb:              ## installer artifacts in dist/ (raw, raw.gz, bootable ISO, SHA256SUMS) from STACK's image
-	@$(LAB) scripts/installer.sh "$$(dirname "$$(pulumi stack output image --stack $(STACK) --json | node -p 'JSON.parse(require("fs").readFileSync(0)).path')")"
+usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir INSTALL_CONF=file)
+	@scripts/usb.sh $(STACK)
 
 logs:             ## serial log of node N
 	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)

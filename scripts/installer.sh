@@ -1,20 +1,49 @@
 #!/usr/bin/env bash
-# installer.sh IMAGE_DIR [DIST_DIR]: installer artifacts from a built node image (the seed's
-# create-usb-installer.sh), written to DIST_DIR (argument, else $DIST_DIR, else dist/):
-#   clusteros-node.raw      the disk image, for dd onto a disk or USB stick
-#   clusteros-node.raw.gz   the same, compressed
-#   clusteros-installer.iso El Torito bootable (ISOLINUX): boots the image's kernel into its
-#                           initramfs shell with the raw.gz and install.sh on the medium
+# installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--config FILE] [--preseed FILE]
+# Release artifacts from a built node image (the seed's create-usb-installer.sh), written
+# to DIST_DIR (argument, else $DIST_DIR, else dist/):
+#   clusteros-node.raw        the whole-disk image (GPT, GRUB for BIOS and UEFI): dd it onto
+#                             a disk or USB stick and it boots
+#   clusteros-node.raw.gz     the same, compressed
+#   clusteros-installer.iso   hybrid installer: boots from a USB stick or as a CD/BMC virtual
+#                             medium, on BIOS and UEFI, and installs the image unattended
+#                             (images/installer/clusteros-install)
 #   SHA256SUMS
+# Options put more on the installer medium:
+#   --seed DIR      a NoCloud seed (user-data, meta-data, network-config) for the machine
+#   --config FILE   install.conf (target=, overwrite=, after=, on_error=, mode=)
+#   --preseed FILE  the stack's bareMetal output as JSON ({files, enableUnits}): the network
+#                   pre-seed, written into the installed system
+# A medium that carries a seed or a pre-seed holds secrets: the ISO is then mode 0600.
 # IMAGE_DIR is a directory images/build.sh wrote (pulumi stack output image gives its path).
-# Outputs are keyed by the image: an up-to-date dist/ is left alone.
+# Outputs are keyed by everything that goes into them: an up-to-date dist/ is left alone.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
+LABEL=CLUSTEROS_INSTALL
+
 main() {
-  local img="${1:?usage: installer.sh IMAGE_DIR [DIST_DIR]}" dist="${2:-${DIST_DIR:-$LAB_ROOT/dist}}"
+  local img="" dist="" seed="" conf="" preseed=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --seed) seed="$2"; shift 2 ;;
+      --config) conf="$2"; shift 2 ;;
+      --preseed) preseed="$2"; shift 2 ;;
+      -*) lab_die "installer.sh: unknown option $1" ;;
+      *) if [ -z "$img" ]; then img="$1"; else dist="$1"; fi; shift ;;
+    esac
+  done
+  [ -n "$img" ] || lab_die "usage: installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--config FILE] [--preseed FILE]"
+  dist="${dist:-${DIST_DIR:-$LAB_ROOT/dist}}"
   [ -f "$img/clusteros-node.qcow2" ] || lab_die "$img has no clusteros-node.qcow2: build the image first (make up)"
-  local stamp; stamp="$(sha256sum "$img/SHA256SUMS" | cut -c1-16)"
+  [ -f "$img/boot/vmlinuz" ] && [ -f "$img/boot/initrd.img" ] \
+    || lab_die "$img has no boot/vmlinuz and boot/initrd.img: it was built before images boot through firmware; make up rebuilds it"
+  [ -z "$seed" ] || [ -f "$seed/user-data" ] || lab_die "--seed $seed: no user-data there (a NoCloud seed has user-data and meta-data)"
+  [ -z "$conf" ] || [ -f "$conf" ] || lab_die "--config $conf does not exist"
+  [ -z "$preseed" ] || [ -f "$preseed" ] || lab_die "--preseed $preseed does not exist"
+
+  local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0"; find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
+    [ -z "$seed" ] || cat "$seed"/*; [ -z "$conf" ] || cat "$conf"; [ -z "$preseed" ] || cat "$preseed"; } | sha256sum | cut -c1-16)"
   if [ "$(cat "$dist/.image" 2>/dev/null)" = "$stamp" ] && [ -f "$dist/SHA256SUMS" ]; then
     lab_log "installer artifacts in $dist are up to date"; return 0
   fi
@@ -26,29 +55,42 @@ main() {
   qemu-img convert -O raw "$img/clusteros-node.qcow2" "$work/clusteros-node.raw"
   gzip -1 -c "$work/clusteros-node.raw" > "$work/clusteros-node.raw.gz"
 
-  lab_log "ISO installer"
-  local iso="$work/iso"
-  mkdir -p "$iso/isolinux" "$iso/clusteros"
-  cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
-  cp "$LAB_ROOT/images/installer/isolinux.cfg" "$iso/isolinux/"
-  cp "$LAB_ROOT/images/installer/install.sh" "$iso/clusteros/"
-  cp "$work/clusteros-node.raw.gz" "$iso/clusteros/"
-  if [ -f "$img/vmlinuz" ]; then
-    cp "$img/vmlinuz" "$img/initrd.img" "$iso/clusteros/"
-  else
-    lab_die "$img has no vmlinuz/initrd.img: the ISO boots the debian-12 flavor's kernel"
-  fi
-  (cd "$iso/clusteros" && sha256sum clusteros-node.raw.gz > SHA256SUMS)
-  xorriso -as mkisofs -quiet -o "$work/clusteros-installer.iso" -V CLUSTEROS_INSTALL \
-    -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
-    -J -R "$iso"
-  rm -rf "$iso"
+  lab_log "hybrid BIOS/UEFI installer ISO"
+  local iso="$work/iso" medium="$work/iso/clusteros"
+  mkdir -p "$iso/boot/grub" "$medium" "$work/overlay"
+  cp "$LAB_ROOT/images/installer/grub.cfg" "$iso/boot/grub/grub.cfg"
+  cp "$img/boot/vmlinuz" "$img/boot/initrd.img" "$medium/"
+  # The installer joins the image's own initramfs as a second archive (GRUB loads both).
+  install -m 0755 "$LAB_ROOT/images/installer/clusteros-install" "$work/overlay/clusteros-install"
+  (cd "$work/overlay" && find . | cpio --quiet -o -H newc -R 0:0) > "$medium/installer.cpio"
+  cp "$work/clusteros-node.raw.gz" "$medium/"
+  (cd "$medium" && sha256sum clusteros-node.raw.gz > SHA256SUMS)
+  [ -z "$conf" ] || cp "$conf" "$medium/install.conf"
+  if [ -n "$seed" ]; then mkdir "$medium/seed" && cp "$seed"/* "$medium/seed/"; fi
+  [ -z "$preseed" ] || preseed_tar "$preseed" "$medium/preseed.tar"
+  grub-mkrescue --quiet -o "$work/clusteros-installer.iso" "$iso" -- -volid "$LABEL" 2>"$work/mkrescue.log" \
+    || { cat "$work/mkrescue.log" >&2; lab_die "grub-mkrescue failed (make setup installs grub-pc-bin, grub-efi-amd64-bin, mtools, xorriso)"; }
+  rm -rf "$iso" "$work/overlay"
+  [ -z "$seed$preseed" ] || chmod 0600 "$work/clusteros-installer.iso"
   (cd "$work" && sha256sum clusteros-node.raw clusteros-node.raw.gz clusteros-installer.iso > SHA256SUMS)
   echo "$stamp" > "$work/.image"
   rm -rf "${dist:?}"/clusteros-node.raw* "$dist/clusteros-installer.iso" "$dist/SHA256SUMS"
   mv "$work"/clusteros-node.raw "$work"/clusteros-node.raw.gz "$work"/clusteros-installer.iso \
     "$work"/SHA256SUMS "$work"/.image "$dist/"
   lab_log "installer artifacts: $dist"
+}
+
+# preseed_tar JSON TAR: the bareMetal output's files (and unit links) as a tar archive the
+# installer unpacks over the installed root. Built in a private directory.
+preseed_tar() {
+  local tree="$WORK/preseed"
+  (umask 077 && mkdir "$tree")
+  (lab_load_env && node "$LAB_ROOT/scripts/lib/preseed-tree.mjs" "$tree" < "$1")
+  # Files and links only: directories the archive named would take its modes over the
+  # installed system's own (/, /etc, /var/lib); the installer creates missing ones.
+  (cd "$tree" && find . ! -type d | sort) \
+    | tar --owner=0 --group=0 --numeric-owner --no-recursion -C "$tree" -T - -cf "$2"
+  rm -rf "$tree"
 }
 
 main "$@"

@@ -9,6 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
+. "$(dirname "$0")/install.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
@@ -84,6 +85,7 @@ main() {
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
   new_stack "$STACK" 3
+  bare_metal_config "$STACK"
   phase_end
   mode_checks
 
@@ -100,6 +102,7 @@ main() {
   # shellcheck disable=SC2034 # used by on() in lib.sh
   USER_NAME="$(pulumi stack output --stack "$STACK" adminUser)"
 
+  firmware_boot_checks "$STACK" 1 bios
   check "stack outputs show no secret in plaintext" \
     bash -c "! pulumi stack output --stack '$STACK' --json | grep -q 'PRIVATE KEY'"
 
@@ -116,8 +119,10 @@ main() {
   if [ -z "$OTHERS_BEFORE" ]; then
     phase "second stack (1 node) beside it"
     new_stack "$BYSTANDER" 1
+    pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
     in_host pulumi up --stack "$BYSTANDER" --yes --skip-preview >"$WORK/bystander.log" 2>&1
     check "a second stack comes up beside the first" test $? -eq 0 || tail -30 "$WORK/bystander.log"
+    firmware_boot_checks "$BYSTANDER" 1 uefi
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   fi
@@ -186,6 +191,11 @@ main() {
   refresh_checks 5
   phase_end
   secrets_at_rest_checks
+
+  # --- the same image on "bare metal": the installer in plain VMs ----------------------
+  phase "installer: make usb, refusal, unattended install, boot from disk"
+  install_checks
+  phase_end
 
   exit "$FAILED"
 }

@@ -208,6 +208,8 @@ leak_checks() {
     check "no pool of stack $stack remains" test "$v" -eq 0
     check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
     check "no seed directory of stack $stack remains" test ! -e "$LAB_STATE/seeds/$prefix"
+    check "no UEFI variable store of stack $stack remains" \
+      bash -c "! ls /var/lib/libvirt/qemu/nvram/ 2>/dev/null | grep -q '^$prefix-'"
     check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
   done
 }
@@ -231,8 +233,8 @@ docs_checks() {
     check "docs: the commands of $where run" run_doc_block || tail -20 "$WORK/doc-block.log"
   done
   rm -f "$LAB_ROOT/ci.ssh" "$LAB_ROOT/ci.ssh.key"
-  check "make usb wrote an El Torito bootable installer ISO" \
-    bash -c "xorriso -indev '$WORK/dist/clusteros-installer.iso' -report_el_torito plain 2>/dev/null | grep -q 'El Torito boot img'"
+  check "make usb wrote an installer ISO that boots on BIOS and on UEFI" \
+    bash -c "xorriso -indev '$WORK/dist/clusteros-installer.iso' -report_el_torito plain 2>/dev/null | grep -c 'El Torito boot img .*\(BIOS\|UEFI\)' | grep -qx 2"
   rm -rf "$WORK/dist"
 }
 

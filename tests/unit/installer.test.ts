@@ -19,15 +19,16 @@ describe("installer artifacts", () => {
     beforeAll(() => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "installer-test-"));
         const img = path.join(tmp, "image");
-        const rootfs = path.join(tmp, "rootfs");
-        fs.mkdirSync(path.join(rootfs, "etc"), { recursive: true });
         fs.mkdirSync(img);
-        fs.writeFileSync(path.join(rootfs, "etc", "hostname"), "clusteros-node\n");
-        sh("mkfs.ext4", ["-q", "-L", "clusteros-root", "-d", rootfs, path.join(tmp, "root.img"), "16M"]);
-        sh("qemu-img", ["convert", "-O", "qcow2", path.join(tmp, "root.img"), path.join(img, "clusteros-node.qcow2")]);
-        fs.writeFileSync(path.join(img, "vmlinuz"), "kernel");
-        fs.writeFileSync(path.join(img, "initrd.img"), "initrd");
-        sh("sh", ["-c", "sha256sum ./* > SHA256SUMS"], img);
+        // A whole disk of the image's shape: GPT, BIOS boot, ESP, root.
+        const disk = path.join(tmp, "disk.img");
+        sh("truncate", ["-s", "24M", disk]);
+        sh("sgdisk", ["-n", "1:0:+1M", "-t", "1:ef02", "-n", "2:0:+4M", "-t", "2:ef00", "-n", "3:0:0", "-t", "3:8304", disk]);
+        sh("qemu-img", ["convert", "-O", "qcow2", disk, path.join(img, "clusteros-node.qcow2")]);
+        fs.mkdirSync(path.join(img, "boot"));
+        fs.writeFileSync(path.join(img, "boot", "vmlinuz"), "kernel");
+        fs.writeFileSync(path.join(img, "boot", "initrd.img"), "initrd");
+        sh("sh", ["-c", "sha256sum ./clusteros-node.qcow2 ./boot/* > SHA256SUMS"], img);
         dist = path.join(tmp, "dist");
         firstRun = sh(path.join(ROOT, "scripts", "installer.sh"), [img, dist]);
     }, 120_000);
@@ -40,22 +41,42 @@ describe("installer artifacts", () => {
         sh("sha256sum", ["-c", "SHA256SUMS"], dist);
     });
 
-    it("raw.gz decompresses to the raw image byte for byte, which is the image's file system", () => {
+    it("raw.gz decompresses to the raw image byte for byte, which is the image's whole disk", () => {
         const raw = fs.readFileSync(path.join(dist, "clusteros-node.raw"));
         const unzipped = gunzipSync(fs.readFileSync(path.join(dist, "clusteros-node.raw.gz")));
         expect(unzipped.equals(raw)).toBe(true);
-        expect(sha(path.join(dist, "clusteros-node.raw"))).toBe(sha(path.join(tmp, "root.img")));
-        expect(sh("file", ["-b", path.join(dist, "clusteros-node.raw")])).toMatch(/ext4 filesystem data, UUID=.*volume name "clusteros-root"/);
+        expect(sha(path.join(dist, "clusteros-node.raw"))).toBe(sha(path.join(tmp, "disk.img")));
+        expect(sh("sgdisk", ["-p", path.join(dist, "clusteros-node.raw")])).toMatch(/EF02[\s\S]*EF00[\s\S]*8304/);
     });
 
-    it("makes an El Torito bootable ISO with the image and the install script", () => {
+    it("makes one installer ISO that boots as a CD and from a USB stick, on BIOS and UEFI", () => {
         const iso = path.join(dist, "clusteros-installer.iso");
         const report = sh("xorriso", ["-indev", iso, "-report_el_torito", "plain"]);
         expect(report).toMatch(/El Torito boot img\s*:\s*1\s+BIOS/);
+        expect(report).toMatch(/El Torito boot img\s*:\s*2\s+UEFI/);
+        // Hybrid: a partition table a firmware reads when the image is written to a stick.
+        // Hybrid: boot code in the MBR and a GPT with the EFI image, for a stick's firmware.
+        expect(sh("sgdisk", ["-p", iso])).toMatch(/EF00\s+EFI boot partition/);
+        expect(fs.readFileSync(iso).subarray(510, 512).toString("hex")).toBe("55aa");
+        expect(sh("xorriso", ["-indev", iso, "-pvd_info"])).toMatch(/Volume Id\s*:\s*CLUSTEROS_INSTALL/);
+    });
+
+    it("puts the image, its checksum, the image's kernel and initrd and the installer on the medium", () => {
+        const iso = path.join(dist, "clusteros-installer.iso");
         const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros", "-type", "f"]);
-        for (const f of ["install.sh", "clusteros-node.raw.gz", "vmlinuz", "initrd.img", "SHA256SUMS"]) {
+        for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
             expect(files).toContain(`/clusteros/${f}`);
         }
+        const out = path.join(tmp, "extract");
+        sh("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", "/clusteros", out]);
+        expect(sh("sha256sum", ["-c", "SHA256SUMS"], out)).toContain("clusteros-node.raw.gz: OK");
+        const cpio = sh("sh", ["-c", `cpio -itv < ${out}/installer.cpio`]);
+        expect(cpio).toMatch(/-rwxr-xr-x .* root .*clusteros-install/);
+        sh("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", "/boot/grub/grub.cfg", path.join(out, "grub.cfg")]);
+        const grub = fs.readFileSync(path.join(out, "grub.cfg"), "utf8");
+        expect(grub).toContain("rdinit=/clusteros-install");
+        expect(grub).toMatch(/menuentry "Install ClusterOS \(unattended\)"/);
+        expect(grub).toContain("clusteros.mode=interactive");
     });
 
     it("leaves up-to-date artifacts alone", () => {

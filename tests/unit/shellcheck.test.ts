@@ -10,7 +10,7 @@ const DIRS = ["scripts", "scripts/lib", "images", "images/debian", "images/ubunt
 
 function scripts(): string[] {
     return DIRS.flatMap((d) => fs.readdirSync(path.join(ROOT, d), { withFileTypes: true })
-        .filter((e) => e.isFile() && (e.name.endsWith(".sh") || e.name === "run"))
+        .filter((e) => e.isFile() && (e.name.endsWith(".sh") || e.name === "run" || e.name === "clusteros-install"))
         .map((e) => path.join(d, e.name)));
 }
 

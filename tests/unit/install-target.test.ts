@@ -1,0 +1,81 @@
+// How the installer picks its target disk and when it refuses, on a made-up /sys: the
+// functions of images/installer/clusteros-install, run by a POSIX shell as on the medium.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const INSTALLER = path.join(__dirname, "..", "..", "images", "installer", "clusteros-install");
+
+interface Disk { removable?: boolean; sizeSectors?: number; partitions?: string[] }
+
+let sys: string;
+beforeEach(() => { sys = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sys-")); });
+afterEach(() => fs.rmSync(sys, { recursive: true, force: true }));
+
+function disks(spec: Record<string, Disk>): void {
+    for (const [name, d] of Object.entries(spec)) {
+        const dir = path.join(sys, "block", name);
+        fs.mkdirSync(dir, { recursive: true });
+        fs.writeFileSync(path.join(dir, "removable"), d.removable ? "1\n" : "0\n");
+        fs.writeFileSync(path.join(dir, "size"), `${d.sizeSectors ?? 41943040}\n`);
+        for (const p of d.partitions ?? []) fs.mkdirSync(path.join(dir, p));
+    }
+}
+
+/** Runs a function of the installer; stdout and the exit status. */
+function run(fn: string, opts: { medium?: string; cmdline?: string; conf?: string } = {}): { out: string; ok: boolean } {
+    const conf = path.join(sys, "install.conf");
+    if (opts.conf !== undefined) fs.writeFileSync(conf, opts.conf);
+    const r = spawnSync("sh", ["-c", `. "${INSTALLER}"; ${fn}`], {
+        encoding: "utf8",
+        env: { ...process.env, CLUSTEROS_INSTALL_TEST: "1", SYS: sys, MEDIUM_DISK: opts.medium ?? "", CMDLINE: opts.cmdline ?? "", CONF: conf },
+    });
+    return { out: r.stdout.trim(), ok: r.status === 0 };
+}
+
+describe("installer target disk", () => {
+    it("takes the only fixed disk, never the medium, a removable disk, a CD or a loop device", () => {
+        disks({ vda: {}, sda: { removable: true }, sdb: {}, sr0: {}, loop0: {} });
+        expect(run("choose_target", { medium: "sdb" })).toEqual({ out: "vda", ok: true });
+    });
+
+    it("refuses when several fixed disks could be meant, naming them and the setting", () => {
+        disks({ nvme0n1: {}, sda: {} });
+        const r = run("choose_target");
+        expect(r.ok).toBe(false);
+        expect(r.out).toContain("the target is ambiguous: nvme0n1 sda");
+        expect(r.out).toContain("clusteros.target=NAME");
+    });
+
+    it("refuses when there is no disk but the medium", () => {
+        disks({ sda: {} });
+        expect(run("choose_target", { medium: "sda" }).ok).toBe(false);
+    });
+
+    it("takes the disk the kernel command line names over install.conf, and install.conf over a guess", () => {
+        disks({ nvme0n1: {}, sda: {} });
+        expect(run("choose_target", { cmdline: "quiet clusteros.target=/dev/sda", conf: "target=nvme0n1\n" }).out).toBe("sda");
+        expect(run("choose_target", { conf: "# where to install\ntarget = nvme0n1\n" }).out).toBe("nvme0n1");
+    });
+
+    it("refuses a named target that is not a disk here, or is the medium", () => {
+        disks({ sda: {}, sdb: { removable: true } });
+        expect(run("choose_target", { cmdline: "clusteros.target=sdz" })).toMatchObject({ ok: false });
+        expect(run("choose_target", { cmdline: "clusteros.target=sdb", medium: "sdb" }).out).toContain("is the installer medium itself");
+    });
+
+    it("sees the partitions a disk already holds, and nothing on a blank one", () => {
+        disks({ vda: { partitions: ["vda1", "vda2"] }, nvme0n1: { partitions: ["nvme0n1p1"] }, vdb: {} });
+        expect(run("disk_contents vda").out).toBe("partitions: vda1 vda2");
+        expect(run("disk_contents nvme0n1").out).toBe("partitions: nvme0n1p1");
+        expect(run("disk_contents vdb").out).toBe("");
+    });
+
+    it("reads settings from the kernel command line first, then install.conf, then the default", () => {
+        expect(run("setting after poweroff", { cmdline: "clusteros.after=reboot", conf: "after=shell\n" }).out).toBe("reboot");
+        expect(run("setting after poweroff", { conf: 'after="reboot"\n' }).out).toBe("reboot");
+        expect(run("setting overwrite no").out).toBe("no");
+    });
+});
