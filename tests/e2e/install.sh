@@ -76,6 +76,8 @@ metal() { # metal CMD...: on the installed machine, as the seed's user with the 
     -o LogLevel=ERROR -o ConnectTimeout=10 clusteros@127.0.0.1 "$@"
 }
 
+metal_answers() { metal true 2>/dev/null; }
+
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # The seed a user would put on the medium for one machine: its name and who may log in.
@@ -104,7 +106,7 @@ installed_boot_checks() {
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$METAL_PORT-:22" -device virtio-net-pci,netdev=n0
   local pid=$VM_PID
   check "installed disk, $fw: boots through firmware alone and answers SSH with the seed's key" \
-    until_ok 600 metal true || tail -20 "$serial"
+    until_ok 600 metal_answers || tail -20 "$serial"
   check "installed disk, $fw: cloud-init done, hostname from the seed" \
     until_ok 300 bash -c "[ \"\$(ssh -i '$WORK/metal' -p $METAL_PORT -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR clusteros@127.0.0.1 'cloud-init status | grep -q done && hostname')\" = metal-1 ]"
   if [ "$fw" = uefi ]; then
@@ -125,7 +127,7 @@ preseed_checks() {
   check "installed disk: the wired network is the pre-seed's (systemd-networkd), cloud-init's is off" \
     metal 'networkctl status --no-pager "$(ls /sys/class/net | grep -E "^(en|eth)" | head -n1)" | grep -q "Network File: /etc/systemd/network/60-clusteros-wired.network" && test -f /etc/cloud/cloud.cfg.d/99-clusteros-bare-metal.cfg'
   check "installed disk: iwd is enabled and its WiFi secret file is mode 600, root's" \
-    metal 'systemctl is-enabled iwd.service >/dev/null && [ "$(sudo stat -c "%a %U" /var/lib/iwd/*.psk)" = "600 root" ]'
+    metal 'systemctl is-enabled iwd.service >/dev/null && [ "$(sudo sh -c "stat -c \"%a %U\" /var/lib/iwd/*.psk")" = "600 root" ]'
 }
 
 install_checks() {

@@ -107,7 +107,7 @@ mesh_checks() {
     check "node $n pings every other node's WireGuard address" until_ok 60 node_pings_all "$n" "$count"
   done
   for n in $(seq 1 "$count"); do
-    check "node $n: wg0 lists $((count - 1)) peers, each with a handshake in the last 3 minutes" \
+    check "node $n: wg0 lists $((count - 1)) peers, each with a handshake in the last 5 minutes" \
       until_ok 60 node_handshakes_ok "$n" $((count - 1))
   done
 }
