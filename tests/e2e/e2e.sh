@@ -30,7 +30,7 @@ cleanup() {
   local rc=$?
   if [ "$FAILED" -ne 0 ] || [ $rc -ne 0 ]; then
     mkdir -p "$KEEP"
-    cp /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log "$KEEP/" 2>/dev/null || true
+    cp /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log "$KEEP/" 2>/dev/null || true
     cp "$WORK"/*.log "$KEEP/" 2>/dev/null || true
     echo "e2e: FAILED; serial and pulumi logs kept in $KEEP"
   fi
@@ -40,7 +40,7 @@ cleanup() {
   destroy_stack "$BYSTANDER"
   phase_end
   leak_checks
-  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
+  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   if [ -n "${DAEMON_PID:-}" ]; then
     check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
       test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
