@@ -46,16 +46,10 @@ bare_metal_config() {
 
 INSTALL_TIMEOUT="${CLUSTEROS_LAB_INSTALL_TIMEOUT:-900}"
 
-# qemu_vm NAME FIRMWARE SERIAL-LOG ARGS...: a TCG VM in the background; its pid in VM_PID.
+# qemu_vm NAME SERIAL-LOG ARGS...: a TCG VM with SeaBIOS, in the background; its pid in VM_PID.
 qemu_vm() {
-  local name="$1" firmware="$2" serial="$3"; shift 3
-  local pflash=()
-  if [ "$firmware" = uefi ]; then
-    cp /usr/share/OVMF/OVMF_VARS_4M.fd "$WORK/$name-vars.fd"
-    pflash=(-drive "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd"
-      -drive "if=pflash,format=raw,file=$WORK/$name-vars.fd")
-  fi
-  qemu-system-x86_64 -name "clusteros-e2e-$name" -machine q35,accel=tcg -m 1024 -smp 1 "${pflash[@]}" \
+  local name="$1" serial="$2"; shift 2
+  qemu-system-x86_64 -name "clusteros-e2e-$name" -machine q35,accel=tcg -m 1024 -smp 1 \
     -display none -serial "file:$serial" -monitor none "$@" &
   VM_PID=$!
 }
@@ -72,11 +66,12 @@ vm_ends() {
 }
 
 metal() { # metal CMD...: on the installed machine, as the seed's user with the seed's key
-  ssh -i "$WORK/metal" -p "$METAL_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o LogLevel=ERROR -o ConnectTimeout=10 clusteros@127.0.0.1 "$@"
+  ssh -i "$WORK/metal" -p "$METAL_PORT" "${SSH_OPTS[@]}" clusteros@127.0.0.1 "$@"
 }
 
 metal_answers() { metal true 2>/dev/null; }
+metal_is_seeded() { [ "$(metal 'cloud-init status | grep -q done && hostname')" = metal-1 ]; }
+metal_root_grown() { [ "$(metal df -BG --output=size / | tail -n1 | tr -dc 0-9)" -ge 5 ]; }
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
@@ -98,27 +93,21 @@ EOF
   printf 'on_error=poweroff\nafter=poweroff\n' > "$WORK/install.conf"
 }
 
-# Boots the installed disk alone with FIRMWARE and checks the machine; $1 names the run.
+# Boots the installed disk alone, through SeaBIOS, and checks the machine.
 installed_boot_checks() {
-  local fw="$1" serial="$WORK/metal-$1.log"
+  local serial="$WORK/metal-bios.log"
   METAL_PORT="$(free_port)"
-  qemu_vm "metal-$fw" "$fw" "$serial" -drive "file=$WORK/target.qcow2,if=virtio,format=qcow2" \
+  qemu_vm metal-bios "$serial" -drive "file=$WORK/target.qcow2,if=virtio,format=qcow2" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$METAL_PORT-:22" -device virtio-net-pci,netdev=n0
   local pid=$VM_PID
-  check "installed disk, $fw: boots through firmware alone and answers SSH with the seed's key" \
+  check "installed disk, bios: boots through firmware alone and answers SSH with the seed's key" \
     until_ok 600 metal_answers || tail -20 "$serial"
-  check "installed disk, $fw: cloud-init done, hostname from the seed" \
-    until_ok 300 bash -c "[ \"\$(ssh -i '$WORK/metal' -p $METAL_PORT -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR clusteros@127.0.0.1 'cloud-init status | grep -q done && hostname')\" = metal-1 ]"
-  if [ "$fw" = uefi ]; then
-    check "installed disk, uefi: the kernel was started by UEFI firmware" metal test -d /sys/firmware/efi
-  else
-    check "installed disk, bios: the kernel was started by BIOS firmware" metal test ! -d /sys/firmware/efi
-  fi
-  check "installed disk, $fw: the root file system was grown to the 6 GiB disk" \
-    bash -c "[ \"\$(ssh -i '$WORK/metal' -p $METAL_PORT -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR clusteros@127.0.0.1 df -BG --output=size / | tail -n1 | tr -dc 0-9)\" -ge 5 ]"
-  [ "$fw" != bios ] || preseed_checks
+  check "installed disk, bios: cloud-init done, hostname from the seed" until_ok 300 metal_is_seeded
+  check "installed disk, bios: the kernel was started by BIOS firmware" metal test ! -d /sys/firmware/efi
+  check "installed disk, bios: the root file system was grown to the 6 GiB disk" metal_root_grown
+  preseed_checks
   metal sudo poweroff >/dev/null 2>&1
-  vm_ends "$pid" 120 || record FAIL "installed disk, $fw: the VM did not power off"
+  vm_ends "$pid" 120 || record FAIL "installed disk, bios: the VM did not power off"
 }
 
 # The stack's bareMetal.network (wired DHCP and a WiFi network, set by the e2e) reached the
@@ -145,7 +134,7 @@ install_checks() {
   qemu-img create -q -f raw "$WORK/used.raw" 1G
   sgdisk -n 1:0:+100M -t 1:8300 "$WORK/used.raw" >/dev/null && printf 'precious data' | dd of="$WORK/used.raw" bs=1M seek=2 conv=notrunc status=none
   local before; before="$(sha256sum < "$WORK/used.raw")"
-  qemu_vm refuse bios "$WORK/install-refuse.log" -drive "file=$WORK/used.raw,if=virtio,format=raw" \
+  qemu_vm refuse "$WORK/install-refuse.log" -drive "file=$WORK/used.raw,if=virtio,format=raw" \
     -drive "file=$iso,media=cdrom,readonly=on" -boot once=d
   check "installer on a disk with partitions: refuses and powers off" vm_ends "$VM_PID" 300 \
     || tail -20 "$WORK/install-refuse.log"
@@ -156,7 +145,7 @@ install_checks() {
   # 2. An empty disk: installed without a person, then the VM powers off.
   qemu-img create -q -f qcow2 "$WORK/target.qcow2" 6G
   local start; start=$(date +%s)
-  qemu_vm install bios "$WORK/install.log" -drive "file=$WORK/target.qcow2,if=virtio,format=qcow2" \
+  qemu_vm install "$WORK/install.log" -drive "file=$WORK/target.qcow2,if=virtio,format=qcow2" \
     -drive "file=$iso,media=cdrom,readonly=on" -boot once=d
   check "installer on an empty disk (BIOS, CD): installs unattended and powers off" vm_ends "$VM_PID" "$INSTALL_TIMEOUT" \
     || tail -30 "$WORK/install.log"
@@ -165,5 +154,5 @@ install_checks() {
     bash -c "grep -q 'installed ClusterOS on /dev/vda' '$WORK/install.log' && grep -q 'NoCloud seed added' '$WORK/install.log' && grep -q 'network pre-seed added' '$WORK/install.log'"
 
   # 3. The installed disk, alone.
-  installed_boot_checks bios
+  installed_boot_checks
 }

@@ -33,11 +33,13 @@ check() {
   record FAIL "$what"; return 1
 }
 
+# SSH as the test uses it: keys only, test machines' host keys neither asked nor kept.
+SSH_OPTS=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10)
+
 # on N CMD: run CMD on node N (1-based) as the admin user, over SSH from where the daemon is.
 on() {
   local n="$1"; shift
-  in_host ssh -i "$KEY" -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o LogLevel=ERROR -o ConnectTimeout=10 "$USER_NAME@${IPS[$((n - 1))]}" "$@"
+  in_host ssh -i "$KEY" "${SSH_OPTS[@]}" "$USER_NAME@${IPS[$((n - 1))]}" "$@"
 }
 
 # new_stack NAME NODES: a stack with the ci stack's settings on network ranges that are free

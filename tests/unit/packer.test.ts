@@ -38,6 +38,12 @@ function provisioning(file: string): string[] {
     return [...fs.readFileSync(path.join(IMAGES, file), "utf8").matchAll(/"\$\{path\.root\}\/\.\.\/common\/provision\/([\w.-]+)"/g)].map((m) => m[1]);
 }
 
+/** A template's build steps from the payload upload on: what both flavors must share. */
+function sharedSteps(file: string): string {
+    const text = fs.readFileSync(path.join(IMAGES, file), "utf8");
+    return text.slice(text.indexOf('  provisioner "file" {\n    source      = "${var.payload_dir}/"'));
+}
+
 describe("Packer templates", () => {
     for (const [flavor, t] of Object.entries(TEMPLATES)) {
         it(`${flavor}: packer validate accepts the template`, () => {
@@ -61,5 +67,11 @@ describe("Packer templates", () => {
         expect(debian).toContain("15-bootloader.sh");
         expect(debian.at(-1)).toBe("90-cleanup.sh");
         for (const f of debian) expect(fs.existsSync(path.join(IMAGES, "common", "provision", f))).toBe(true);
+    });
+
+    it("both flavors hand the image's kernel and initrd to the installer the same way (the steps after the upload are one text)", () => {
+        const debian = sharedSteps(TEMPLATES["debian-12"].file);
+        expect(debian).toContain('source      = "/tmp/clusteros-boot/initrd.img"');
+        expect(sharedSteps(TEMPLATES["ubuntu-24.04"].file)).toBe(debian);
     });
 });
