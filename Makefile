@@ -1,8 +1,10 @@
 # ClusterOS Lab. Every target is a thin wrapper over a script or a Pulumi command.
-#   make setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | down | test | unit | e2e
+#   make setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | checkpoint NAME=ready |
+#   restore NAME=ready | checkpoints | down | test | unit | e2e
 SHELL := /bin/bash
 STACK ?= dev
 N ?= 1
+NAME ?= ready
 CMD ?= hostname
 # Passed to recipes through the environment, so commands keep their own quotes.
 export CMD
@@ -16,7 +18,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
+.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -54,6 +56,18 @@ vnc:              ## node N's VNC display, reachable from this host (namespace m
 
 usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir INSTALL_CONF=file)
 	@scripts/usb.sh $(STACK)
+
+checkpoint:       ## save the whole cluster at this moment as NAME (every node paused, snapshotted, resumed)
+	@scripts/lab.sh --stack $(STACK) checkpoint save "$(NAME)"
+
+restore:          ## every node back to checkpoint NAME, clocks set, then wait until healthy
+	@scripts/lab.sh --stack $(STACK) checkpoint restore "$(NAME)"
+
+checkpoints:      ## the stack's checkpoints and the disk they use
+	@scripts/lab.sh --stack $(STACK) checkpoint list
+
+checkpoint-rm:    ## remove checkpoint NAME
+	@scripts/lab.sh --stack $(STACK) checkpoint rm "$(NAME)"
 
 logs:             ## serial log of node N
 	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)

@@ -8,6 +8,7 @@ import Table from "cli-table3";
 import { Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
 import { freeRanges } from "../components/network-conflicts";
+import * as checkpoint from "./checkpoint";
 import { assess, Probe, Row } from "./health";
 import { labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
@@ -144,6 +145,26 @@ function main(argv: string[]): Promise<number> {
                 });
             });
         });
+    const checkpoints = program.command("checkpoint")
+        .description("the whole cluster saved and restored at one moment (memory and disks of every node)");
+    checkpoints.command("save <name>").description("pause every node, snapshot each, resume them")
+        .option("--replace", "replace a checkpoint of that name")
+        .action((name: string, o: { replace?: boolean }) => { result = Promise.resolve(checkpoint.save(stack(), name, !!o.replace)); });
+    checkpoints.command("restore <name>")
+        .description("every node back to the checkpoint, clocks set, then wait until the cluster is healthy")
+        .option("-w, --wait <seconds>", "how long to wait for a healthy cluster afterwards", "120")
+        .action((name: string, o: { wait: string }) => {
+            const info = stack();
+            result = checkpoint.restore(info, name).then(async (started) => {
+                const code = await status(info, Number(o.wait));
+                if (code === 0) console.log(`healthy ${((Date.now() - started) / 1000).toFixed(1)} s after the restore began`);
+                return code;
+            });
+        });
+    checkpoints.command("list").description("the stack's checkpoints and the disk they use")
+        .action(() => { result = Promise.resolve(checkpoint.list(stack())); });
+    checkpoints.command("rm <name>").description("remove a checkpoint from every node")
+        .action((name: string) => { result = Promise.resolve(checkpoint.remove(stack(), name)); });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
         .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")

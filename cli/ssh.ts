@@ -37,6 +37,7 @@ export function runOn(info: StackInfo, node: NodeInfo, key: string, command: str
         child.stdout.on("data", (d) => (stdout += d));
         child.stderr.on("data", (d) => (stderr += d));
         child.on("close", (code) => resolve({ code: code ?? 255, stdout, stderr }));
+        child.stdin.on("error", () => undefined); // ssh exited before reading: its exit code tells
         child.stdin.end(input ?? "");
     });
 }

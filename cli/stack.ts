@@ -20,6 +20,8 @@ export interface StackInfo {
     controller?: string;
     adminUser: string;
     libvirtUri: string;
+    /** The node image's content hash ("" for a prebuilt image). */
+    imageHash: string;
     automationPrivateKey: string;
 }
 
@@ -40,6 +42,7 @@ export function parseStackOutputs(stack: string, json: string): StackInfo {
         controller: o.controller,
         adminUser: o.adminUser,
         libvirtUri: o.libvirtUri,
+        imageHash: o.image?.hash ?? "",
         automationPrivateKey: o.automationPrivateKey,
     };
 }

@@ -54,6 +54,9 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
                 lines.end();
                 resolve({ code: c ?? 255, output });
             });
+            // ssh may exit (a refused connection) before it read the script: its exit code
+            // says so; the broken pipe is not an error of its own.
+            child.stdin.on("error", () => undefined);
             child.stdin.end(stdin);
         });
     try {

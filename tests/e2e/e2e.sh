@@ -10,6 +10,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
 . "$(dirname "$0")/install.sh"
+. "$(dirname "$0")/checkpoint.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
@@ -110,6 +111,10 @@ main() {
   cluster_checks 3
   phase_end
 
+  phase "checkpoint: save, break, restore"
+  checkpoint_checks
+  phase_end
+
   phase "host and namespace mode"
   host_mode_checks
   namespace_mode_checks
@@ -158,6 +163,7 @@ main() {
   read_ips
   phase "checks (4 nodes)"
   cluster_checks 4
+  checkpoint_refused_checks 4
   phase_end
 
   # --- scale in to 3 -------------------------------------------------------------------
@@ -173,6 +179,8 @@ main() {
   mesh_checks 3
   slurm_checks 3
   phase_end
+
+  checkpoint_rm_checks
 
   phase "status of a broken cluster"
   broken_node_checks 2
@@ -190,6 +198,8 @@ main() {
   phase "5 refreshes in a row"
   refresh_checks 5
   phase_end
+  # Destroy (in cleanup) must remove a stack that still holds a checkpoint.
+  check "a checkpoint saved before destroy" quietly "$WORK/final-checkpoint.log" lab_on_stack checkpoint save final
   secrets_at_rest_checks
 
   # --- the same image on "bare metal": the installer in plain VMs ----------------------

@@ -1,4 +1,8 @@
 // The Cluster component under Pulumi's mocks: what `pulumi up` would register.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bareMetalOutput, NOT_SET } from "../../components/bare-metal";
@@ -100,6 +104,23 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
             expect(d.inputs.firmware).toBeUndefined();
             expect(d.inputs.bootDevices).toEqual([{ devs: ["hd"] }]);
         }
+    });
+
+    it("makes the seed disk read-only (QEMU snapshots skip it) and logs the serial console", () => {
+        // The domain XML as the provider writes it, through the node's stylesheet (xsltproc, as libvirt's provider does).
+        const domain = registered.find((r) => r.type === "libvirt:index/domain:Domain")!;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xslt-"));
+        fs.writeFileSync(path.join(dir, "d.xsl"), (domain.inputs.xml as { xslt: string }).xslt);
+        fs.writeFileSync(path.join(dir, "d.xml"), `<domain><devices>
+            <disk type='volume' device='disk'><source pool='p' volume='n1-disk.qcow2'/><target dev='vda'/></disk>
+            <disk type='volume' device='disk'><source pool='p' volume='n1-cidata-0a1b.iso'/><target dev='vdb'/></disk>
+            <console type='pty'><target type='serial' port='0'/></console></devices></domain>`);
+        const out = execFileSync("xsltproc", [path.join(dir, "d.xsl"), path.join(dir, "d.xml")], { encoding: "utf8" });
+        fs.rmSync(dir, { recursive: true });
+        const disks = out.split("</disk>");
+        expect(disks[0]).not.toContain("readonly");
+        expect(disks[1]).toMatch(/n1-cidata-0a1b\.iso[\s\S]*<readonly\/>/);
+        expect(out).toMatch(/<log file="\/var\/log\/libvirt\/qemu\/[^"]+-serial\.log" append="on"\/>/);
     });
 
     it("bases every node disk on the base volume", () => {

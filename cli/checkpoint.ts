@@ -1,0 +1,252 @@
+// Cluster checkpoints: every node paused, snapshotted (memory and disk, internal to the
+// node's qcow2, so the domain XML Pulumi knows never changes), then resumed; a restore
+// reverts every node paused, resumes them together, sets the guest clocks and renews the
+// WireGuard sessions. Checkpoints are libvirt snapshots of the stack's domains: they go
+// away with the domains, on `pulumi destroy` (the provider undefines with their metadata).
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Table from "cli-table3";
+import {
+    checkNames, checkpointRows, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
+    parseManifest, restoreProblems,
+} from "./checkpoint-plan";
+import { CliError, StackInfo } from "./stack";
+
+const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
+/** libvirt reverts internal snapshots of UEFI (pflash) domains from this version on. */
+const UEFI_SNAPSHOTS_SINCE = [10, 10, 0];
+
+type Virsh = (...args: string[]) => { ok: boolean; out: string; err: string };
+
+export function virshOf(info: StackInfo): Virsh {
+    return (...args) => {
+        const r = spawnSync("virsh", ["-q", "-c", info.libvirtUri, ...args], { encoding: "utf8" });
+        if (r.error) throw new CliError(`virsh cannot run: ${r.error.message}`);
+        return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim().replace(/^error: /gm, "") };
+    };
+}
+
+type Result = { ok: boolean; out: string; err: string };
+
+function virshAsync(info: StackInfo, args: string[]): Promise<Result> {
+    return new Promise((resolve) => {
+        const child = spawn("virsh", ["-q", "-c", info.libvirtUri, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (err += d));
+        child.on("error", (e) => resolve({ ok: false, out, err: e.message }));
+        child.on("close", (code) => resolve({ ok: code === 0, out: out.trim(), err: err.trim().replace(/^error: /gm, "") }));
+    });
+}
+
+/** virsh on every node at once (reverts, clocks: each waits on its own guest). */
+function onEveryNode(info: StackInfo, args: (domain: string) => string[]): Promise<(Result & { domain: string })[]> {
+    return Promise.all(info.nodes.map(async (n) => ({ domain: n.domain, ...await virshAsync(info, args(n.domain)) })));
+}
+
+/**
+ * Runs a script as root through the QEMU guest agent (guest-exec), which answers at once
+ * after a resume, where a new SSH session costs seconds of guest CPU under TCG.
+ */
+async function agentRun(info: StackInfo, domain: string, script: string): Promise<Result> {
+    const agent = (command: object) => virshAsync(info, ["qemu-agent-command", domain, JSON.stringify(command)]);
+    const started = await agent({
+        execute: "guest-exec",
+        arguments: { path: "/bin/bash", arg: ["-s"], "input-data": Buffer.from(script).toString("base64"), "capture-output": true },
+    });
+    if (!started.ok) return started;
+    const pid = JSON.parse(started.out).return.pid;
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+        const polled = await agent({ execute: "guest-exec-status", arguments: { pid } });
+        if (!polled.ok) return polled;
+        const status = JSON.parse(polled.out).return;
+        if (status.exited) {
+            const text = (b64?: string) => Buffer.from(b64 ?? "", "base64").toString("utf8").trim();
+            return { ok: status.exitcode === 0, out: text(status["out-data"]), err: text(status["err-data"]) };
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return { ok: false, out: "", err: "still running after 60 s" };
+}
+
+function must(virsh: Virsh, what: string, ...args: string[]): string {
+    const r = virsh(...args);
+    if (!r.ok) throw new CliError(`${what}: ${r.err}`);
+    return r.out;
+}
+
+function shapeOf(info: StackInfo, virsh: Virsh): ClusterShape {
+    const nodes: NodeShape[] = info.nodes.map((n) => {
+        const r = virsh("dominfo", n.domain);
+        if (!r.ok) throw new CliError(`${n.domain} is not defined (${r.err}): run make up STACK=${info.stack} first`);
+        return parseDominfo(n.domain, r.out);
+    });
+    return { stack: info.stack, imageHash: info.imageHash, nodes };
+}
+
+function unescapeXml(s: string): string {
+    return s.replace(/&quot;/g, "\"").replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function manifestOn(virsh: Virsh, domain: string, name: string): Manifest | undefined {
+    const r = virsh("snapshot-dumpxml", domain, name);
+    if (!r.ok) return undefined;
+    const m = /<description>([\s\S]*?)<\/description>/.exec(r.out);
+    return m ? parseManifest(unescapeXml(m[1])) : undefined;
+}
+
+function snapshotNames(virsh: Virsh, domain: string): string[] {
+    const r = virsh("snapshot-list", domain, "--name");
+    return r.ok ? r.out.split("\n").map((s) => s.trim()).filter((s) => s !== "") : [];
+}
+
+function refuseUefiOnOldLibvirt(info: StackInfo, virsh: Virsh): void {
+    const xml = must(virsh, "reading the domain", "dumpxml", info.nodes[0].domain);
+    if (!/<loader[^>]*type=.pflash/.test(xml)) return;
+    const m = /daemon:\s*(\d+)\.(\d+)\.(\d+)/.exec(must(virsh, "libvirt's version", "version"));
+    const version = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+    const older = version.findIndex((v, i) => v !== UEFI_SNAPSHOTS_SINCE[i]);
+    if (older >= 0 && version[older] < UEFI_SNAPSHOTS_SINCE[older]) {
+        throw new CliError(`checkpoints of UEFI nodes need libvirt ${UEFI_SNAPSHOTS_SINCE.join(".")} or newer (this daemon is `
+            + `${version.join(".")}: it refuses internal snapshots of domains with pflash firmware). Use a stack with `
+            + "firmware: bios for checkpoints, or a newer libvirt");
+    }
+}
+
+export function save(info: StackInfo, name: string, replace: boolean): number {
+    checkNames(name);
+    const virsh = virshOf(info);
+    refuseUefiOnOldLibvirt(info, virsh);
+    const shape = shapeOf(info, virsh);
+    for (const n of info.nodes) {
+        const state = must(virsh, `state of ${n.domain}`, "domstate", n.domain);
+        if (state !== "running") throw new CliError(`${n.domain} is ${state}: a checkpoint is taken of a running cluster (make up STACK=${info.stack})`);
+        if (snapshotNames(virsh, n.domain).includes(name)) {
+            if (!replace) throw new CliError(`stack '${info.stack}' already has a checkpoint '${name}': remove it first (lab checkpoint rm ${name}) or pass --replace`);
+            must(virsh, `removing the old '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
+        }
+    }
+    const manifest = JSON.stringify(manifestOf(name, shape, new Date()));
+    const started = Date.now();
+    const paused: string[] = [];
+    const taken: string[] = [];
+    try {
+        // Every node stops at the same moment, so no node's snapshot sees another node
+        // move on (SLURM and WireGuard state agree across the cluster).
+        for (const n of info.nodes) {
+            must(virsh, `pausing ${n.domain}`, "suspend", n.domain);
+            paused.push(n.domain);
+        }
+        for (const n of info.nodes) {
+            must(virsh, `snapshot of ${n.domain}`, "snapshot-create-as", n.domain, name, "--description", manifest, "--atomic");
+            taken.push(n.domain);
+        }
+    } catch (e) {
+        for (const d of taken) virsh("snapshot-delete", d, name);
+        throw e;
+    } finally {
+        for (const d of paused) virsh("resume", d);
+    }
+    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return 0;
+}
+
+/** Reverts every node, resumes them together; then clocks and WireGuard sessions. Resolves with when it began. */
+export async function restore(info: StackInfo, name: string): Promise<number> {
+    checkNames(name);
+    const virsh = virshOf(info);
+    const shape = shapeOf(info, virsh);
+    const saved = info.nodes.map((n) => manifestOn(virsh, n.domain, name));
+    const problems = restoreProblems(name, shape, saved);
+    if (problems.length > 0) {
+        throw new CliError(`checkpoint '${name}' cannot be restored, nothing was changed:\n  - ${problems.join("\n  - ")}`);
+    }
+    const started = Date.now();
+    const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+    const reverted = await onEveryNode(info, (d) => ["snapshot-revert", d, name, "--paused"]);
+    const failed = reverted.filter((r) => !r.ok);
+    if (failed.length > 0) {
+        throw new CliError(`reverting to '${name}' failed (nodes stay paused where reverted; run the restore again):\n  - `
+            + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
+    }
+    for (const n of info.nodes) must(virsh, `resuming ${n.domain}`, "resume", n.domain);
+    console.log(`every node reverted to '${name}' and resumed together after ${seconds()} s`);
+    // The guests' clocks stand where the checkpoint left them: the guest agent sets them.
+    for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
+        if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
+    }
+    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n.domain, AFTER_RESTORE)));
+    renewed.forEach((r, i) => {
+        if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
+    });
+    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
+        + `WireGuard sessions renewed after ${seconds()} s`);
+    return started;
+}
+
+export function remove(info: StackInfo, name: string): number {
+    checkNames(name);
+    const virsh = virshOf(info);
+    let removed = 0;
+    for (const n of info.nodes) {
+        if (!manifestOn(virsh, n.domain, name)) continue;
+        must(virsh, `removing '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
+        removed++;
+    }
+    if (removed === 0) throw new CliError(`stack '${info.stack}' has no checkpoint '${name}' (lab checkpoint list shows what it has)`);
+    console.log(`checkpoint '${name}' removed from ${removed} nodes`);
+    return 0;
+}
+
+/** The path of the node's own disk (its first disk; the second is its seed). */
+function bootDisk(virsh: Virsh, domain: string): string | undefined {
+    const xml = virsh("dumpxml", domain).out;
+    const source = /<disk[^>]*device='disk'[\s\S]*?<source ([^>]*)\/?>/.exec(xml)?.[1] ?? "";
+    const attr = (name: string) => new RegExp(`${name}='([^']*)'`).exec(source)?.[1];
+    const file = attr("file");
+    if (file) return file;
+    const [pool, volume] = [attr("pool"), attr("volume")];
+    return pool && volume ? virsh("vol-path", volume, "--pool", pool).out || undefined : undefined;
+}
+
+/** Saved guest memory per snapshot, from the node disk's qcow2 header (when this user may read it). */
+function vmStateSizes(disk: string | undefined): Map<string, number> {
+    const sizes = new Map<string, number>();
+    if (!disk) return sizes;
+    const r = spawnSync("qemu-img", ["info", "-U", "--output=json", disk], { encoding: "utf8" });
+    if (r.status !== 0) return sizes;
+    for (const s of JSON.parse(r.stdout)["snapshots"] ?? []) sizes.set(s.name, Number(s["vm-state-size"] ?? 0));
+    return sizes;
+}
+
+/** Bytes the node's disk file takes on the host: its own writes plus every checkpoint in it. */
+function diskBytes(virsh: Virsh, disk: string | undefined): number {
+    const allocated = disk ? /^Allocation:\s+(\d+)/m.exec(virsh("vol-info", "--bytes", disk).out) : null;
+    return allocated ? Number(allocated[1]) : 0;
+}
+
+export function list(info: StackInfo): number {
+    const virsh = virshOf(info);
+    const disks = info.nodes.map((n) => bootDisk(virsh, n.domain));
+    const perNode = info.nodes.map((n, i) => {
+        const sizes = vmStateSizes(disks[i]);
+        return snapshotNames(virsh, n.domain).map((s) => ({
+            name: s, manifest: manifestOn(virsh, n.domain, s), vmStateBytes: sizes.get(s) ?? 0,
+        }));
+    });
+    const rows = checkpointRows(perNode);
+    if (rows.length === 0) {
+        console.log(`stack '${info.stack}' has no checkpoints (lab checkpoint save NAME takes one)`);
+        return 0;
+    }
+    const table = new Table({ head: ["checkpoint", "taken", "nodes", "saved memory"] });
+    for (const r of rows) {
+        table.push([r.name, r.createdAt, `${r.nodes}/${info.nodes.length}`, r.memoryStateBytes ? formatBytes(r.memoryStateBytes) : "-"]);
+    }
+    console.log(table.toString());
+    const used = disks.reduce((sum, d) => sum + diskBytes(virsh, d), 0);
+    console.log(`node disks, holding every checkpoint's disk and memory state: ${formatBytes(used)} on the host`);
+    return 0;
+}

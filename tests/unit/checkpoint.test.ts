@@ -1,0 +1,79 @@
+// Cluster checkpoints: what is recorded, and when a restore is refused (cli/checkpoint-plan.ts).
+import { describe, expect, it } from "vitest";
+import {
+    checkNames, checkpointRows, ClusterShape, formatBytes, manifestOf, parseDominfo, parseManifest, restoreProblems,
+} from "../../cli/checkpoint-plan";
+
+const node = (i: number, memoryKiB = 1048576) => ({ domain: `clusteros-lab-ci-node-${i}`, memoryKiB, vcpus: 1 });
+const shape = (count: number, imageHash = "abc123"): ClusterShape => ({
+    stack: "ci", imageHash, nodes: Array.from({ length: count }, (_, i) => node(i + 1)),
+});
+const at = new Date("2026-11-26T10:00:00Z");
+const saved = manifestOf("ready", shape(3), at);
+
+describe("checkpoint manifests", () => {
+    it("round-trips through a snapshot description and ignores snapshots that are not ours", () => {
+        expect(parseManifest(JSON.stringify(saved))).toEqual(saved);
+        expect(parseManifest("before the upgrade")).toBeUndefined();
+        expect(parseManifest(JSON.stringify({ name: "x" }))).toBeUndefined();
+    });
+
+    it("reads memory and vCPUs from virsh dominfo", () => {
+        const text = "Id:             3\nName:           n1\nCPU(s):         2\nMax memory:     2097152 KiB\nUsed memory:    2097152 KiB\n";
+        expect(parseDominfo("n1", text)).toEqual({ domain: "n1", memoryKiB: 2097152, vcpus: 2 });
+        expect(() => parseDominfo("n1", "Id: 3\n")).toThrow(/dominfo n1 has no 'Max memory' line/);
+    });
+
+    it("takes names libvirt and a shell take as they are, and says what a name may be", () => {
+        expect(checkNames("ready-2.b_1")).toBe("ready-2.b_1");
+        for (const bad of ["", "-x", "a b", "a/b", "x".repeat(65)]) expect(() => checkNames(bad)).toThrow(/letters, digits/);
+    });
+});
+
+describe("restore", () => {
+    it("goes ahead when the cluster has the checkpoint's shape", () => {
+        expect(restoreProblems("ready", shape(3), [saved, saved, saved])).toEqual([]);
+    });
+
+    it("is refused after a scale-out, naming the new node and the node count", () => {
+        const problems = restoreProblems("ready", shape(4), [saved, saved, saved, undefined]);
+        expect(problems).toContain("clusteros-lab-ci-node-4 has no snapshot 'ready': it was created or replaced after the checkpoint");
+        expect(problems.join("\n")).toMatch(/the checkpoint has 3 nodes, the cluster now 4: set nodeCount back to 3/);
+    });
+
+    it("is refused after a new image or a memory change", () => {
+        const now = { ...shape(3, "def456"), nodes: [node(1), node(2, 2097152), node(3)] };
+        expect(restoreProblems("ready", now, [saved, saved, saved])).toEqual([
+            "the checkpoint was taken on image abc123, the nodes now use def456",
+            "clusteros-lab-ci-node-2 had 1048576 KiB of memory, now 2097152 KiB",
+        ]);
+    });
+
+    it("is refused when a node's snapshot of that name is from another checkpoint", () => {
+        const other = manifestOf("ready", shape(3), new Date("2026-11-26T11:00:00Z"));
+        expect(restoreProblems("ready", shape(3), [saved, other, saved]))
+            .toEqual(["clusteros-lab-ci-node-2's snapshot 'ready' belongs to another checkpoint"]);
+    });
+
+    it("names a checkpoint the stack does not have", () => {
+        expect(restoreProblems("gone", shape(3), [undefined, undefined, undefined]))
+            .toEqual(["stack 'ci' has no checkpoint 'gone' (lab checkpoint list shows what it has)"]);
+    });
+});
+
+describe("checkpoint list", () => {
+    it("has one row per checkpoint, oldest first, with the memory saved over all nodes", () => {
+        const later = manifestOf("after-test", shape(3), new Date("2026-11-26T12:00:00Z"));
+        const perNode = [1, 2, 3].map(() => [
+            { name: "after-test", manifest: later, vmStateBytes: 100 * 1024 * 1024 },
+            { name: "by-hand", vmStateBytes: 5 },
+            { name: "ready", manifest: saved, vmStateBytes: 200 * 1024 * 1024 },
+        ]);
+        expect(checkpointRows(perNode)).toEqual([
+            { name: "ready", createdAt: saved.createdAt, nodes: 3, memoryStateBytes: 600 * 1024 * 1024 },
+            { name: "after-test", createdAt: later.createdAt, nodes: 3, memoryStateBytes: 300 * 1024 * 1024 },
+        ]);
+        expect(formatBytes(600 * 1024 * 1024)).toBe("600.0 MiB");
+        expect(formatBytes(512)).toBe("512 B");
+    });
+});
