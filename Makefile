@@ -81,8 +81,9 @@ unit:
 e2e:
 	@scripts/test.sh e2e
 
-bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json
-	@scripts/setup.sh >/dev/null && bench/bench.sh
+ONLY ?= all
+bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p7: restore only)
+	@scripts/setup.sh >/dev/null && bench/bench.sh $(ONLY)
 
 libvirtd-start:   ## namespace mode: the lab's own libvirtd
 	@scripts/libvirtd.sh start $(NETNS)

@@ -3,7 +3,8 @@
 # noisy machine. Prints a table and writes it as JSON to bench/results/<time>.json with a
 # description of the machine. Uses its own stack (ci settings on free ranges, live node
 # agent) on the running libvirt daemon, or on one of its own (tests/e2e/daemon.sh), and
-# leaves nothing behind. Not part of the test command: `make bench`.
+# leaves nothing behind. Not part of the test command: `make bench` (all measures), or
+# `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint restore, P2 and P7).
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 . "$LAB_ROOT/tests/e2e/lib.sh"
@@ -72,6 +73,13 @@ main() {
   set_cfg nodeAgentPath "$WORK/node-agent"
   set_cfg nodeAgentDelivery live
 
+  if [ "${1:-all}" = p7 ]; then
+    set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
+    p7_checkpoint
+    report
+    return
+  fi
+
   echo "== P2 (N=1) and P1: first up"
   up n1; R[up_n1]="$UP_SECONDS"; R[packer_first]="$PACKER_RUNS"
   refresh_nodes
@@ -102,6 +110,7 @@ main() {
   destroy; up n1warm; R[up_n1_warm]="$UP_SECONDS"
   destroy; set_cfg nodeCount 2; up n2; R[up_n2]="$UP_SECONDS"; R[packer_n2]="$PACKER_RUNS"
   destroy; set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
+  p7_checkpoint
 
   echo "== P5: scale out 3 -> 4"
   set_cfg nodeCount 4; up n4; R[scale_out]="$UP_SECONDS"; R[scale_out_changes]="$(last_changes)"
@@ -121,6 +130,24 @@ main() {
   report
 }
 
+# P7: the 3-node cluster saved, broken (slurmd stopped on node 2, node 3 powered off) and
+# restored until lab status is healthy; against the 3-node up from nothing.
+p7_checkpoint() {
+  echo "== P7: checkpoint restore of 3 nodes"
+  local lab=("$LAB_ROOT/scripts/lab.sh" --stack "$STACK") t0 out
+  refresh_nodes
+  t0="$(now)"; in_host "${lab[@]}" checkpoint save bench >/dev/null || { echo "bench: checkpoint save failed"; return; }
+  R[checkpoint_save]="$(since "$t0")"
+  on 2 sudo systemctl stop slurmd
+  virsh -c qemu:///system destroy "$PREFIX-node-3" >/dev/null
+  t0="$(now)"
+  out="$(in_host "${lab[@]}" checkpoint restore bench 2>&1)" || { echo "$out" | tail -20; echo "bench: restore failed"; return; }
+  R[restore_total]="$(since "$t0")"
+  R[restore_healthy]="$(sed -n 's/^healthy \([0-9.]*\) s after the restore began$/\1/p' <<<"$out")"
+  R[restore_reverted]="$(sed -n 's/.*resumed together after \([0-9.]*\) s$/\1/p' <<<"$out")"
+  in_host "${lab[@]}" checkpoint rm bench >/dev/null
+}
+
 report() {
   local out
   out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
@@ -128,6 +155,7 @@ report() {
   local p2 p3 p4 read_changes
   p2="$(ratio "${R[up_n3]:-n/a}" "${R[up_n1_warm]:-n/a}")"
   p3="$(ratio "${R[up_noop]:-n/a}" "${R[up_n1_warm]:-n/a}")"
+  p7="$(ratio "${R[restore_total]:-n/a}" "${R[up_n3]:-n/a}")"
   p4="$(awk -v a="${R[cow_node_bytes]:-n/a}" -v b="${R[cow_base_bytes]:-n/a}" 'BEGIN { printf "%.2f", 100 * a / b }')"
   read -r c u r d <<<"${R[scale_out_changes]:-n/a}"
   read_changes="created $c, updated $u, replaced $r, deleted $d"
@@ -143,6 +171,8 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 | P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]:-n/a}s / ${R[up_n1_warm]:-n/a}s = $p3 | < 0.15 |
 | P4 node disk / base image: as created; after first boot | ${R[cow_created_bytes]:-n/a} B; ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} B = $p4 % | < 5 % |
 | P5 scale out 3 -> 4 | ${R[scale_out]:-n/a}s ($read_changes) vs N=1 up ${R[up_n1_warm]:-n/a}s | replaced 0 |
+| P7 3-node checkpoint: save / restore until healthy (reverted and resumed; healthy after; whole command) | ${R[checkpoint_save]:-n/a}s / ${R[restore_reverted]:-n/a}s; ${R[restore_healthy]:-n/a}s; ${R[restore_total]:-n/a}s | restore < 10s |
+| P7 ratio restore (whole command) / 3-node up from nothing | $p7 (${R[restore_total]:-n/a}s / ${R[up_n3]:-n/a}s) | < 0.05 |
 | P6 new node-agent on 4 nodes | ${R[agent_total]:-n/a}s (up ${R[agent_up]:-n/a}s), ${R[agent_nodes_updated]:-n/a}/4 nodes run it | < 120s |
 EOF
   local pairs=() k
@@ -158,4 +188,4 @@ EOF
   echo "written to $out"
 }
 
-main "$@"
+case "${1:-all}" in all | p7) main "$@" ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Run as root on every node by `lab checkpoint restore`, after the guest clock was set.
 # WireGuard's sessions survived the revert, but their handshake times are wall-clock times
 # from before the checkpoint, so they look stale until the next rekey (minutes away). Each

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Run on a node by `lab status` (as the admin user); prints key=value lines.
 # What `cloud-init status` says, from the files it reads: its Python takes ~8 s to start under TCG.
 if [ -e /run/cloud-init/result.json ]; then

@@ -6,11 +6,13 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.join(__dirname, "..", "..");
 const DIRS = ["scripts", "scripts/lib", "images", "images/debian", "images/ubuntu", "images/common/provision",
-    "images/installer", "tests/e2e", "bench", ".ci"];
+    "images/installer", "images/common/initramfs", "tests/e2e", "bench", ".ci", "cli"];
+/** Shell files without the .sh suffix, named as the tools that run them want. */
+const NAMED = new Set(["run", "clusteros-install", "zz-clusteros-local-root"]);
 
 function scripts(): string[] {
     return DIRS.flatMap((d) => fs.readdirSync(path.join(ROOT, d), { withFileTypes: true })
-        .filter((e) => e.isFile() && (e.name.endsWith(".sh") || e.name === "run" || e.name === "clusteros-install"))
+        .filter((e) => e.isFile() && (e.name.endsWith(".sh") || NAMED.has(e.name)))
         .map((e) => path.join(d, e.name)));
 }
 
