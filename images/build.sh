@@ -43,7 +43,8 @@ main() {
   payload="$work/payload"
   mkdir -p "$payload" "$work/boot"
   cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
-  cp -r "$LAB_ROOT/images/common/systemd" "$LAB_ROOT/images/common/grub" "$LAB_ROOT/images/common/cloud" "$payload/"
+  cp -r "$LAB_ROOT/images/common/systemd" "$LAB_ROOT/images/common/grub" "$LAB_ROOT/images/common/cloud" \
+    "$LAB_ROOT/images/common/initramfs" "$payload/"
   printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
   if [ -n "$agent" ]; then
     install -m 0755 "$agent" "$payload/node-agent"

@@ -11,6 +11,9 @@ disk="/dev/$(lsblk -no PKNAME "$root_part")"
 [ -b "$disk" ] || { say "cannot find the disk under $root_part"; exit 1; }
 mountpoint -q /boot/efi || mount /boot/efi
 install -D -m 0644 "$PAYLOAD/grub/90-clusteros.cfg" /etc/default/grub.d/90-clusteros.cfg
+# The initramfs mounts a local root: the hook keeps network-root drivers out of every
+# initramfs built from now on (the Debian base's was already built with it).
+install -D -m 0755 "$PAYLOAD/initramfs/zz-clusteros-local-root" /etc/initramfs-tools/hooks/zz-clusteros-local-root
 grub-install --target=i386-pc "$disk"
 grub-install --target=x86_64-efi --efi-directory=/boot/efi --removable --no-nvram
 update-grub
