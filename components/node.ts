@@ -111,7 +111,9 @@ export class ClusterNode extends pulumi.ComponentResource {
             user: cfg.adminUser,
             privateKey: args.automationPrivateKey,
             script: args.membership.apply((m) => m.script),
-            triggers: args.membership.apply((m) => m.hash),
+            // A new domain (a new image, a replaced node) boots a fresh disk: it needs its
+            // membership again even when the membership itself did not change.
+            triggers: pulumi.interpolate`${args.membership.apply((m) => m.hash)}@${this.domain.id}`,
             timeoutSeconds: 900,
             logPrefix: `${plan.hostname}: `,
         }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
@@ -125,7 +127,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 uploadSource: agent.source,
                 uploadDestination: agent.destination,
                 script: agent.script,
-                triggers: agent.sha256,
+                triggers: pulumi.interpolate`${agent.sha256}@${this.domain.id}`,
                 timeoutSeconds: 900,
                 logPrefix: `${plan.hostname}: `,
             }, { parent: this, dependsOn: [this.membership] });

@@ -171,6 +171,14 @@ describe("node-agent delivery", () => {
         expect(step.inputs.uploadSource).toBe(__filename);
         expect(String(step.inputs.script)).toContain("systemctl restart clusteros-node-agent.service");
     });
+
+    it("runs both steps again on a new domain (a new image boots fresh disks), not only on new content", async () => {
+        await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "live" });
+        for (const step of registered.filter((r) => r.type.endsWith(":RemoteCommand"))) {
+            const node = /node-(\d)/.exec(step.name)![1];
+            expect(String(step.inputs.triggers)).toMatch(new RegExp(`^[0-9a-f]+@/var/lib/libvirt/images/clusteros-lab-unit-node-${node}$`));
+        }
+    });
 });
 
 describe("scaling from 3 to 4 nodes", () => {
