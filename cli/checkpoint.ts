@@ -3,7 +3,7 @@
 // reverts every node paused, resumes them together, sets the guest clocks and renews the
 // WireGuard sessions. Checkpoints are libvirt snapshots of the stack's domains: they go
 // away with the domains, on `pulumi destroy` (the provider undefines with their metadata).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Table from "cli-table3";
@@ -12,70 +12,11 @@ import {
     parseManifest, restoreProblems,
 } from "./checkpoint-plan";
 import { CliError, StackInfo } from "./stack";
+import { agentRun, must, onEveryNode, Virsh, virshOf } from "./virsh";
 
 const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
 /** libvirt reverts internal snapshots of UEFI (pflash) domains from this version on. */
 const UEFI_SNAPSHOTS_SINCE = [10, 10, 0];
-
-type Virsh = (...args: string[]) => { ok: boolean; out: string; err: string };
-
-export function virshOf(info: StackInfo): Virsh {
-    return (...args) => {
-        const r = spawnSync("virsh", ["-q", "-c", info.libvirtUri, ...args], { encoding: "utf8" });
-        if (r.error) throw new CliError(`virsh cannot run: ${r.error.message}`);
-        return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: (r.stderr ?? "").trim().replace(/^error: /gm, "") };
-    };
-}
-
-type Result = { ok: boolean; out: string; err: string };
-
-function virshAsync(info: StackInfo, args: string[]): Promise<Result> {
-    return new Promise((resolve) => {
-        const child = spawn("virsh", ["-q", "-c", info.libvirtUri, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (err += d));
-        child.on("error", (e) => resolve({ ok: false, out, err: e.message }));
-        child.on("close", (code) => resolve({ ok: code === 0, out: out.trim(), err: err.trim().replace(/^error: /gm, "") }));
-    });
-}
-
-/** virsh on every node at once (reverts, clocks: each waits on its own guest). */
-function onEveryNode(info: StackInfo, args: (domain: string) => string[]): Promise<(Result & { domain: string })[]> {
-    return Promise.all(info.nodes.map(async (n) => ({ domain: n.domain, ...await virshAsync(info, args(n.domain)) })));
-}
-
-/**
- * Runs a script as root through the QEMU guest agent (guest-exec), which answers at once
- * after a resume, where a new SSH session costs seconds of guest CPU under TCG.
- */
-async function agentRun(info: StackInfo, domain: string, script: string): Promise<Result> {
-    const agent = (command: object) => virshAsync(info, ["qemu-agent-command", domain, JSON.stringify(command)]);
-    const started = await agent({
-        execute: "guest-exec",
-        arguments: { path: "/bin/bash", arg: ["-s"], "input-data": Buffer.from(script).toString("base64"), "capture-output": true },
-    });
-    if (!started.ok) return started;
-    const pid = JSON.parse(started.out).return.pid;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
-        const polled = await agent({ execute: "guest-exec-status", arguments: { pid } });
-        if (!polled.ok) return polled;
-        const status = JSON.parse(polled.out).return;
-        if (status.exited) {
-            const text = (b64?: string) => Buffer.from(b64 ?? "", "base64").toString("utf8").trim();
-            return { ok: status.exitcode === 0, out: text(status["out-data"]), err: text(status["err-data"]) };
-        }
-        await new Promise((r) => setTimeout(r, 200));
-    }
-    return { ok: false, out: "", err: "still running after 60 s" };
-}
-
-function must(virsh: Virsh, what: string, ...args: string[]): string {
-    const r = virsh(...args);
-    if (!r.ok) throw new CliError(`${what}: ${r.err}`);
-    return r.out;
-}
 
 function shapeOf(info: StackInfo, virsh: Virsh): ClusterShape {
     const nodes: NodeShape[] = info.nodes.map((n) => {

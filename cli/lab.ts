@@ -13,18 +13,10 @@ import { assess, Probe, Row } from "./health";
 import { labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
 import { CliError, loadStack, NodeInfo, nodeByNumber, StackInfo } from "./stack";
+import { virshOf } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
 
 const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
-
-function virsh(info: StackInfo, ...args: string[]): { ok: boolean; out: string } {
-    const r = spawnSync("virsh", ["-c", info.libvirtUri, ...args], { encoding: "utf8" });
-    if (r.error || (r.status !== 0 && /failed to connect|no such file/i.test(r.stderr))) {
-        throw new CliError(`libvirt is unreachable at ${info.libvirtUri}: scripts/libvirtd.sh ensure says why and starts`
-            + " the lab's own daemon in namespace mode (host mode uses the system's libvirt service)");
-    }
-    return { ok: r.status === 0, out: (r.stdout ?? "").trim() };
-}
 
 function parseProbe(text: string): Omit<Probe, "domainState" | "reachable"> {
     const kv = Object.fromEntries(text.split("\n").filter((l) => l.includes("=")).map((l) => {
@@ -36,7 +28,7 @@ function parseProbe(text: string): Omit<Probe, "domainState" | "reachable"> {
 }
 
 async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<Probe> {
-    const state = virsh(info, "domstate", node.domain);
+    const state = virshOf(info)("domstate", node.domain);
     const domainState = state.ok ? state.out.split("\n")[0] : "missing";
     if (domainState !== "running") return { domainState, reachable: false };
     const r = await runOn(info, node, key, "bash -s", PROBE);
@@ -129,7 +121,7 @@ function main(argv: string[]): Promise<number> {
         .description("node n's VNC display on this host's 127.0.0.1 (namespace mode: forwarded until Ctrl-C)")
         .action((n: string) => {
             const info = stack();
-            const r = virsh(info, "vncdisplay", nodeByNumber(info, n).domain);
+            const r = virshOf(info)("vncdisplay", nodeByNumber(info, n).domain);
             if (!r.ok) throw new CliError(`node ${n} has no VNC display (is it running?)`);
             const target = vncPort(r.out);
             const netns = labNetns();

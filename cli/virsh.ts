@@ -1,0 +1,70 @@
+// virsh for the CLI: one call, the same call on every node at once, and scripts run in a
+// guest through the QEMU guest agent. Everything goes through the stack's libvirt URI.
+import { spawn, spawnSync } from "node:child_process";
+import { CliError, StackInfo } from "./stack";
+
+export interface Result { ok: boolean; out: string; err: string }
+export type Virsh = (...args: string[]) => Result;
+
+const clean = (err: string) => err.trim().replace(/^error: /gm, "");
+
+function unreachable(info: StackInfo): CliError {
+    return new CliError(`libvirt is unreachable at ${info.libvirtUri}: scripts/libvirtd.sh ensure says why and starts`
+        + " the lab's own daemon in namespace mode (host mode uses the system's libvirt service)");
+}
+
+export function virshOf(info: StackInfo): Virsh {
+    return (...args) => {
+        const r = spawnSync("virsh", ["-q", "-c", info.libvirtUri, ...args], { encoding: "utf8" });
+        if (r.error || (r.status !== 0 && /failed to connect|no such file/i.test(r.stderr))) throw unreachable(info);
+        return { ok: r.status === 0, out: (r.stdout ?? "").trim(), err: clean(r.stderr ?? "") };
+    };
+}
+
+export function must(virsh: Virsh, what: string, ...args: string[]): string {
+    const r = virsh(...args);
+    if (!r.ok) throw new CliError(`${what}: ${r.err}`);
+    return r.out;
+}
+
+function virshAsync(info: StackInfo, args: string[]): Promise<Result> {
+    return new Promise((resolve) => {
+        const child = spawn("virsh", ["-q", "-c", info.libvirtUri, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (err += d));
+        child.on("error", (e) => resolve({ ok: false, out, err: e.message }));
+        child.on("close", (code) => resolve({ ok: code === 0, out: out.trim(), err: clean(err) }));
+    });
+}
+
+/** virsh on every node at once (reverts, clocks: each waits on its own guest). */
+export function onEveryNode(info: StackInfo, args: (domain: string) => string[]): Promise<(Result & { domain: string })[]> {
+    return Promise.all(info.nodes.map(async (n) => ({ domain: n.domain, ...await virshAsync(info, args(n.domain)) })));
+}
+
+/**
+ * Runs a script as root through the QEMU guest agent (guest-exec), which answers at once
+ * after a resume, where a new SSH session costs seconds of guest CPU under TCG.
+ */
+export async function agentRun(info: StackInfo, domain: string, script: string, timeoutSeconds = 60): Promise<Result> {
+    const agent = (command: object) => virshAsync(info, ["qemu-agent-command", domain, JSON.stringify(command)]);
+    const started = await agent({
+        execute: "guest-exec",
+        arguments: { path: "/bin/bash", arg: ["-s"], "input-data": Buffer.from(script).toString("base64"), "capture-output": true },
+    });
+    if (!started.ok) return started;
+    const pid = JSON.parse(started.out).return.pid;
+    for (const deadline = Date.now() + timeoutSeconds * 1000; Date.now() < deadline;) {
+        const polled = await agent({ execute: "guest-exec-status", arguments: { pid } });
+        if (!polled.ok) return polled;
+        const status = JSON.parse(polled.out).return;
+        if (status.exited) {
+            const text = (b64?: string) => Buffer.from(b64 ?? "", "base64").toString("utf8").trim();
+            return { ok: status.exitcode === 0, out: text(status["out-data"]), err: text(status["err-data"]) };
+        }
+        await new Promise((r) => setTimeout(r, 200));
+    }
+    return { ok: false, out: "", err: `still running after ${timeoutSeconds} s` };
+}
