@@ -159,7 +159,10 @@ report() {
   p4="$(awk -v a="${R[cow_node_bytes]:-n/a}" -v b="${R[cow_base_bytes]:-n/a}" 'BEGIN { printf "%.2f", 100 * a / b }')"
   read -r c u r d <<<"${R[scale_out_changes]:-n/a}"
   read_changes="created $c, updated $u, replaced $r, deleted $d"
-  cat <<EOF
+  # ONLY=p7 measured the 3-node up and P7 alone: its table has just those rows.
+  local keep='.'
+  [ "${MEASURES:-all}" = all ] || keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2 up.*|\| P7.*)$'
+  grep -E "$keep" <<EOF
 
 ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, domain type qemu/TCG)
 | measure | value | ideal |
@@ -171,7 +174,7 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 | P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]:-n/a}s / ${R[up_n1_warm]:-n/a}s = $p3 | < 0.15 |
 | P4 node disk / base image: as created; after first boot | ${R[cow_created_bytes]:-n/a} B; ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} B = $p4 % | < 5 % |
 | P5 scale out 3 -> 4 | ${R[scale_out]:-n/a}s ($read_changes) vs N=1 up ${R[up_n1_warm]:-n/a}s | replaced 0 |
-| P7 3-node checkpoint: save / restore until healthy (reverted and resumed; healthy after; whole command) | ${R[checkpoint_save]:-n/a}s / ${R[restore_reverted]:-n/a}s; ${R[restore_healthy]:-n/a}s; ${R[restore_total]:-n/a}s | restore < 10s |
+| P7 3-node checkpoint: save (whole command) / restore: reverted and resumed; healthy after; whole command | ${R[checkpoint_save]:-n/a}s / ${R[restore_reverted]:-n/a}s; ${R[restore_healthy]:-n/a}s; ${R[restore_total]:-n/a}s | restore < 10s |
 | P7 ratio restore (whole command) / 3-node up from nothing | $p7 (${R[restore_total]:-n/a}s / ${R[up_n3]:-n/a}s) | < 0.05 |
 | P6 new node-agent on 4 nodes | ${R[agent_total]:-n/a}s (up ${R[agent_up]:-n/a}s), ${R[agent_nodes_updated]:-n/a}/4 nodes run it | < 120s |
 EOF
@@ -188,4 +191,5 @@ EOF
   echo "written to $out"
 }
 
-case "${1:-all}" in all | p7) main "$@" ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac
+MEASURES="${1:-all}"
+case "$MEASURES" in all | p7) main "$@" ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac
