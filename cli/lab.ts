@@ -85,6 +85,12 @@ async function execOn(info: StackInfo, which: string, command: string): Promise<
     }
 }
 
+function wholeSeconds(value: string): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new CliError(`--wait takes whole seconds, not '${value}'`);
+    return n;
+}
+
 function main(argv: string[]): Promise<number> {
     const program = new Command("lab").option("-s, --stack <name>", "Pulumi stack", process.env.STACK)
         .description("control a ClusterOS Lab cluster");
@@ -92,11 +98,7 @@ function main(argv: string[]): Promise<number> {
     let result: Promise<number> = Promise.resolve(0);
     program.command("status").description("a row per node; exit code 1 when any node is unhealthy")
         .option("-w, --wait <seconds>", "probe again until every node is healthy or this time has passed", "0")
-        .action((o: { wait: string }) => {
-            const wait = Number(o.wait);
-            if (!Number.isInteger(wait) || wait < 0) throw new CliError(`--wait takes whole seconds, not '${o.wait}'`);
-            result = status(stack(), wait);
-        });
+        .action((o: { wait: string }) => { result = status(stack(), wholeSeconds(o.wait)); });
     program.command("ssh <n>").description("a shell on node n")
         .action((n: string) => {
             const info = stack();
@@ -146,9 +148,9 @@ function main(argv: string[]): Promise<number> {
         .description("every node back to the checkpoint, clocks set, then wait until the cluster is healthy")
         .option("-w, --wait <seconds>", "how long to wait for a healthy cluster afterwards", "120")
         .action((name: string, o: { wait: string }) => {
-            const info = stack();
+            const [info, wait] = [stack(), wholeSeconds(o.wait)];
             result = checkpoint.restore(info, name).then(async (started) => {
-                const code = await status(info, Number(o.wait));
+                const code = await status(info, wait);
                 if (code === 0) console.log(`healthy ${((Date.now() - started) / 1000).toFixed(1)} s after the restore began`);
                 return code;
             });
