@@ -1,4 +1,8 @@
 // Cluster checkpoints: what is recorded, and when a restore is refused (cli/checkpoint-plan.ts).
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
     checkNames, checkpointRows, ClusterShape, formatBytes, manifestOf, parseDominfo, parseManifest, restoreProblems,
@@ -75,5 +79,34 @@ describe("checkpoint list", () => {
         ]);
         expect(formatBytes(600 * 1024 * 1024)).toBe("600.0 MiB");
         expect(formatBytes(512)).toBe("512 B");
+    });
+});
+
+describe("after a restore, on each node (cli/after-restore.sh)", () => {
+    // The node's tools, faked: wg0 is 10.80.0.2 with peers .1 and .3; every call is logged.
+    function runOnNode(self: string): string[] {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "after-restore-"));
+        const log = path.join(dir, "calls");
+        const fake = (name: string, body: string) =>
+            fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
+        fake("ip", `echo "5: wg0    inet ${self}/24 scope global wg0"`);
+        fake("wg", `[ "$1 $3" = "show allowed-ips" ] && printf 'KEY1=\\t10.80.0.1/32\\nKEY2=\\t10.80.0.2/32\\nKEY3=\\t10.80.0.3/32\\n' | grep -v "${self}/"; true`);
+        fake("ping", "true");
+        execFileSync("bash", [path.join(__dirname, "..", "..", "cli", "after-restore.sh")],
+            { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+        const calls = fs.readFileSync(log, "utf8").trim().split("\n").filter((c) => !c.startsWith("ip "));
+        fs.rmSync(dir, { recursive: true });
+        return calls;
+    }
+
+    it("renews each WireGuard pair from one side only: the peers above the node's own address", () => {
+        expect(runOnNode("10.80.0.2")).toEqual([
+            "wg show wg0 allowed-ips",
+            "wg set wg0 peer KEY3= remove",
+            "wg addconf wg0 /etc/wireguard/peers.conf",
+            "ping -c 1 -W 5 10.80.0.3",
+        ]);
+        // The highest address drops nobody: its pairs are renewed by the others.
+        expect(runOnNode("10.80.0.3")).toEqual(["wg show wg0 allowed-ips", "wg addconf wg0 /etc/wireguard/peers.conf"]);
     });
 });
