@@ -73,7 +73,7 @@ main() {
   set_cfg nodeAgentPath "$WORK/node-agent"
   set_cfg nodeAgentDelivery live
 
-  if [ "${1:-all}" = p7 ]; then
+  if [ "$MEASURES" = p7 ]; then
     set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
     p7_checkpoint
     report
@@ -161,7 +161,7 @@ report() {
   read_changes="created $c, updated $u, replaced $r, deleted $d"
   # ONLY=p7 measured the 3-node up and P7 alone: its table has just those rows.
   local keep='.'
-  [ "${MEASURES:-all}" = all ] || keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2 up.*|\| P7.*)$'
+  [ "$MEASURES" = all ] || keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2 up.*|\| P7.*)$'
   grep -E "$keep" <<EOF
 
 ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, domain type qemu/TCG)
@@ -192,4 +192,4 @@ EOF
 }
 
 MEASURES="${1:-all}"
-case "$MEASURES" in all | p7) main "$@" ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac
+case "$MEASURES" in all | p7) main ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac

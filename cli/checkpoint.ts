@@ -18,6 +18,11 @@ const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), 
 /** libvirt reverts internal snapshots of UEFI (pflash) domains from this version on. */
 const UEFI_SNAPSHOTS_SINCE = [10, 10, 0];
 
+/** Seconds since a Date.now() moment, as the commands print them. */
+export function secondsSince(started: number): string {
+    return ((Date.now() - started) / 1000).toFixed(1);
+}
+
 function shapeOf(info: StackInfo, virsh: Virsh): ClusterShape {
     const nodes: NodeShape[] = info.nodes.map((n) => {
         const r = virsh("dominfo", n.domain);
@@ -90,7 +95,7 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
     } finally {
         for (const d of paused) virsh("resume", d);
     }
-    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${secondsSince(started)} s`);
     return 0;
 }
 
@@ -105,7 +110,6 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
         throw new CliError(`checkpoint '${name}' cannot be restored, nothing was changed:\n  - ${problems.join("\n  - ")}`);
     }
     const started = Date.now();
-    const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
     const reverted = await onEveryNode(info, (d) => ["snapshot-revert", d, name, "--paused"]);
     const failed = reverted.filter((r) => !r.ok);
     if (failed.length > 0) {
@@ -113,7 +117,7 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
             + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
     }
     for (const n of info.nodes) must(virsh, `resuming ${n.domain}`, "resume", n.domain);
-    console.log(`every node reverted to '${name}' and resumed together after ${seconds()} s`);
+    console.log(`every node reverted to '${name}' and resumed together after ${secondsSince(started)} s`);
     // The guests' clocks stand where the checkpoint left them: the guest agent sets them.
     for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
@@ -123,7 +127,7 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
         if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
     });
     console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
-        + `WireGuard sessions renewed after ${seconds()} s`);
+        + `WireGuard sessions renewed after ${secondsSince(started)} s`);
     return started;
 }
 

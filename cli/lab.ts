@@ -151,7 +151,7 @@ function main(argv: string[]): Promise<number> {
             const [info, wait] = [stack(), wholeSeconds(o.wait)];
             result = checkpoint.restore(info, name).then(async (started) => {
                 const code = await status(info, wait);
-                if (code === 0) console.log(`healthy ${((Date.now() - started) / 1000).toFixed(1)} s after the restore began`);
+                if (code === 0) console.log(`healthy ${checkpoint.secondsSince(started)} s after the restore began`);
                 return code;
             });
         });
