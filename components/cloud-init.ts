@@ -59,13 +59,14 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
             ip: node.ip, wireguardIp: node.wireguardIp, roles: roles(node, cfg).join(","),
         })),
     ];
-    const runcmd = ["systemctl enable --now wg-quick@wg0"];
+    // WireGuard, munge and the node agent need no command: the image enables them, ordered
+    // after cloud-init has written their files (images/common/systemd).
+    const runcmd: string[] = [];
     if (cfg.slurm) {
         files.push({ path: "/etc/munge/munge.key", mode: "0400", owner: "munge:munge", content: secrets.mungeKey });
         if (node.slurmController) {
             files.push(file("/etc/clusteros/slurm-controller", "0644", "root:root", "slurmctld runs here\n"));
         }
-        runcmd.push("systemctl restart munge");
     }
     if (cfg.k3s) {
         const server = node.k3sServer;
@@ -80,13 +81,12 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
         );
         runcmd.push("/usr/local/sbin/clusteros-k3s-start");
     }
-    runcmd.push("if systemctl cat clusteros-node-agent.service >/dev/null 2>&1; then systemctl restart clusteros-node-agent; fi");
 
     const sshKeys = [input.automationPublicKey, ...cfg.sshPublicKeys].map((k) => ({ json: JSON.stringify(k) }));
     return {
         userData: render("user-data.yaml.mustache", {
             hostname: node.hostname, fqdn: node.fqdn, adminUser: cfg.adminUser, sshKeys, files,
-            runcmd: runcmd.map((c) => ({ json: JSON.stringify(c) })),
+            runcmd: runcmd.length ? { commands: runcmd.map((c) => ({ json: JSON.stringify(c) })) } : false,
         }),
         metaData: render("meta-data.yaml.mustache", { instanceId: node.domainName, hostname: node.hostname }),
         networkConfig: render("network-config.yaml.mustache", {

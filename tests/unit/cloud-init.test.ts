@@ -99,7 +99,18 @@ describe("cloud-init without SLURM and K3s", () => {
         const docs = render(config({ nodeCount: 2, slurm: false, k3s: false }), 2);
         expect(writtenFile(docs.userData, "/etc/munge/munge.key")).toBeUndefined();
         expect(writtenFile(docs.userData, "/etc/rancher/k3s/config.yaml")).toBeUndefined();
-        expect(parse(docs.userData).runcmd.join("\n")).not.toMatch(/munge|k3s/);
+        expect(parse(docs.userData).runcmd).toBeUndefined();
+    });
+});
+
+describe("first boot runs no command the image already does", () => {
+    it("has no runcmd unless K3s must be started, and skips RSA host keys", () => {
+        const plain = parse(render(config({ nodeCount: 2, k3s: false }), 2).userData);
+        expect(plain.runcmd).toBeUndefined();
+        expect(plain.ssh_genkeytypes).not.toContain("rsa");
+        expect(plain.grub_dpkg).toEqual({ enabled: false });
+        const k3s = parse(render(config({ nodeCount: 2, k3s: true }), 2).userData);
+        expect(k3s.runcmd).toEqual(["/usr/local/sbin/clusteros-k3s-start"]);
     });
 });
 

@@ -33,7 +33,7 @@ describe.each([1, 3, 5])("membership of a %i-node cluster", (n) => {
 
     it("builds a script that writes peers, hosts and SLURM config", () => {
         const m = planMembership(nodes[0], nodes, keys(n), cfg);
-        expect(m.script).toContain("cloud-init status --wait");
+        expect(m.script).toContain("/run/cloud-init/result.json");
         expect(m.script).toContain("wg syncconf wg0");
         expect(m.script).toContain("systemctl restart slurmctld");
         const peersB64 = /put \/etc\/wireguard\/peers.conf 0600 '([^']*)'/.exec(m.script)![1];
