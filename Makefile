@@ -82,7 +82,7 @@ e2e:
 	@scripts/test.sh e2e
 
 ONLY ?= all
-bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p7: restore only)
+bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p2: first boot; ONLY=p7: restore)
 	@scripts/setup.sh >/dev/null && bench/bench.sh $(ONLY)
 
 libvirtd-start:   ## namespace mode: the lab's own libvirtd
@@ -92,5 +92,5 @@ libvirtd-stop:
 libvirtd-status:
 	@scripts/libvirtd.sh status $(NETNS)
 
-lint:
-	@shellcheck -x scripts/*.sh scripts/lib/*.sh images/*.sh images/debian/*.sh images/common/provision/*.sh tests/e2e/*.sh
+lint:             ## shellcheck over every shell script (the list is tests/unit/shellcheck.test.ts's)
+	@$(LAB) npx vitest run tests/unit/shellcheck.test.ts

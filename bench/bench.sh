@@ -3,12 +3,14 @@
 # noisy machine. Prints a table and writes it as JSON to bench/results/<time>.json with a
 # description of the machine. Uses its own stack (ci settings on free ranges, live node
 # agent) on the running libvirt daemon, or on one of its own (tests/e2e/daemon.sh), and
-# leaves nothing behind. Not part of the test command: `make bench` (all measures), or
-# `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint restore, P2 and P7).
+# leaves nothing behind. Not part of the test command: `make bench` (all measures),
+# `make bench ONLY=p2` (N=1 and N=3 from nothing, and the first boot against a bare Debian
+# guest), or `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint restore).
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
 . "$LAB_ROOT/tests/e2e/lib.sh"
 . "$LAB_ROOT/tests/e2e/daemon.sh"
+. "$LAB_ROOT/bench/first-boot.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
@@ -79,6 +81,13 @@ main() {
     report
     return
   fi
+  if [ "$MEASURES" = p2 ]; then
+    up n1warm; R[up_n1_warm]="$UP_SECONDS"
+    p2_first_boot
+    destroy; set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
+    report
+    return
+  fi
 
   echo "== P2 (N=1) and P1: first up"
   up n1; R[up_n1]="$UP_SECONDS"; R[packer_first]="$PACKER_RUNS"
@@ -108,6 +117,7 @@ main() {
 
   echo "== P2: N=1, 2 and 3 from nothing, image cached"
   destroy; up n1warm; R[up_n1_warm]="$UP_SECONDS"
+  p2_first_boot
   destroy; set_cfg nodeCount 2; up n2; R[up_n2]="$UP_SECONDS"; R[packer_n2]="$PACKER_RUNS"
   destroy; set_cfg nodeCount 3; up n3; R[up_n3]="$UP_SECONDS"
   p7_checkpoint
@@ -128,6 +138,14 @@ main() {
   R[agent_total]="$(since "$t0")"; R[agent_nodes_updated]="$ok"; R[agent_changes]="$(last_changes)"
 
   report
+}
+
+# P2's first boot: node 1 profiled from inside, then a bare Debian guest booted the same way.
+p2_first_boot() {
+  echo "== P2: first boot of one node, against a bare Debian guest"
+  refresh_nodes
+  first_boot_profile
+  bare_boot
 }
 
 # P7: the 3-node cluster saved, broken (slurmd stopped on node 2, node 3 powered off) and
@@ -152,16 +170,17 @@ report() {
   local out
   out="$LAB_ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).json"
   mkdir -p "$(dirname "$out")"
-  local p2 p3 p4 read_changes
+  local p2 p3 p4 read_changes bare_ci="${R[boot_bare_cloudinit]:-n/a}"
   p2="$(ratio "${R[up_n3]:-n/a}" "${R[up_n1_warm]:-n/a}")"
   p3="$(ratio "${R[up_noop]:-n/a}" "${R[up_n1_warm]:-n/a}")"
   p7="$(ratio "${R[restore_total]:-n/a}" "${R[up_n3]:-n/a}")"
   p4="$(awk -v a="${R[cow_node_bytes]:-n/a}" -v b="${R[cow_base_bytes]:-n/a}" 'BEGIN { printf "%.2f", 100 * a / b }')"
   read -r c u r d <<<"${R[scale_out_changes]:-n/a}"
   read_changes="created $c, updated $u, replaced $r, deleted $d"
-  # ONLY=p7 measured the 3-node up and P7 alone: its table has just those rows.
+  # ONLY=p2 or p7 measured a part: its table has just those rows.
   local keep='.'
-  [ "$MEASURES" = all ] || keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2 up.*|\| P7.*)$'
+  [ "$MEASURES" = p7 ] && keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2 up.*|\| P7.*)$'
+  [ "$MEASURES" = p2 ] && keep='^(|ClusterOS.*|\| measure.*|\|---.*|\| P2.*)$'
   grep -E "$keep" <<EOF
 
 ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, domain type qemu/TCG)
@@ -171,6 +190,8 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 | P1 image build (Packer) | ${R[image_build]:-n/a} (first up with it: ${R[up_n1]:-n/a}s) | |
 | P2 up from nothing (image cached), N=1 / 2 / 3 | ${R[up_n1_warm]:-n/a}s / ${R[up_n2]:-n/a}s / ${R[up_n3]:-n/a}s | |
 | P2 ratio N=3 / N=1 | $p2 | ~1.5 |
+| P2 first boot in the guest (systemd, kernel + userspace): lab node / bare Debian (same image and domain, no seed: cloud-init $bare_ci) | ${R[boot_node_systemd]:-n/a}s / ${R[boot_bare_systemd]:-n/a}s (bare guest answering after ${R[boot_bare_wall]:-n/a}s) | |
+| P2 slowest units of the lab node's first boot | ${R[boot_node_top]:-n/a} | |
 | P3 no-op up / full up of the same stack (N=1, image cached) | ${R[up_noop]:-n/a}s / ${R[up_n1_warm]:-n/a}s = $p3 | < 0.15 |
 | P4 node disk / base image: as created; after first boot | ${R[cow_created_bytes]:-n/a} B; ${R[cow_node_bytes]:-n/a} / ${R[cow_base_bytes]:-n/a} B = $p4 % | < 5 % |
 | P5 scale out 3 -> 4 | ${R[scale_out]:-n/a}s ($read_changes) vs N=1 up ${R[up_n1_warm]:-n/a}s | replaced 0 |
@@ -192,4 +213,4 @@ EOF
 }
 
 MEASURES="${1:-all}"
-case "$MEASURES" in all | p7) main ;; *) lab_die "bench.sh [all|p7]: no measure set '$1'" ;; esac
+case "$MEASURES" in all | p2 | p7) main ;; *) lab_die "bench.sh [all|p2|p7]: no measure set '$1'" ;; esac
