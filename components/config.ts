@@ -247,7 +247,8 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
             "pulumi config rm imageFlavor (to use the prebuilt image) or pulumi config rm imagePath (to build)");
     } else if (imagePath !== "") {
         if (!host.isFile(imagePath)) {
-            r.report("imagePath", imagePath, "is not an existing image file", "build one with make image, or pulumi config rm imagePath");
+            r.report("imagePath", imagePath, "is not an existing image file",
+                "give an existing qcow2 (make up builds one per flavor into ~/.cache/clusteros-lab/images/<flavor>-<hash>/), or pulumi config rm imagePath");
         }
         image = { kind: "prebuilt", path: imagePath };
     } else if (flavorRaw !== "") {

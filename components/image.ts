@@ -15,7 +15,6 @@ export interface NodeImageArgs {
 export class NodeImage extends pulumi.ComponentResource {
     /** qcow2 image file: a whole disk that boots through firmware, BIOS or UEFI. */
     readonly imagePath: pulumi.Output<string>;
-    readonly format: string = "qcow2";
     /** Content hash of the image's inputs (empty for a prebuilt image). */
     readonly hash: string;
 

@@ -66,7 +66,7 @@ describe("validateConfig", () => {
         const p = problems.find((x) => x.key === key);
         expect(p, `no problem reported for ${key}: ${JSON.stringify(problems)}`).toBeDefined();
         expect(p!.problem).toMatch(message);
-        expect(p!.fix).toMatch(/pulumi config|make image|build the node-agent/);
+        expect(p!.fix).toMatch(/pulumi config|build the node-agent/);
     });
 
     it("asks for OVMF when a stack wants UEFI on a host without it", () => {
