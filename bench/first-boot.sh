@@ -51,17 +51,28 @@ first_boot_profile() {
 
 # bare_boot: a copy of node 1's domain without identity or seed, on a fresh overlay of the
 # same base volume, started from the image's kernel and initramfs with cloud-init disabled,
-# and timed until systemd reports startup finished; then removed.
+# and timed until systemd reports startup finished. The guest and its volumes are removed
+# whatever happened, so the stack's pool can still be destroyed.
 bare_boot() {
+  local rc=0 f
+  bare_boot_run || rc=$?
+  "${V[@]}" destroy "$PREFIX-bare" >/dev/null 2>&1
+  for f in "$PREFIX-bare.qcow2" "$PREFIX-bare-vmlinuz" "$PREFIX-bare-initrd.img"; do
+    "${V[@]}" vol-delete --pool "$PREFIX-pool" "$f" >/dev/null 2>&1
+  done
+  return "$rc"
+}
+
+bare_boot_run() {
   local name="$PREFIX-bare" pool="$PREFIX-pool" vol="$PREFIX-bare.qcow2" base hash boot cmdline f t0 out=""
   base="$("${V[@]}" vol-list "$pool" | awk '/-base-/ {print $1; exit}')"
   hash="${base##*-base-}"; hash="${hash%.qcow2}"   # the image's content hash names its cache directory
   boot="$(compgen -G "$LAB_CACHE/images/*-$hash" | head -1)/boot"
+  [ -f "$boot/vmlinuz" ] || { echo "bench: no kernel of the image in $boot"; return 1; }
   # Without cloud-init nothing configures its network, and systemd-networkd-wait-online would
   # wait out its 2 minutes: masked, so the bare guest is the floor of a boot of this image.
   cmdline="$(on 1 cat /proc/cmdline | sed 's/^BOOT_IMAGE=[^ ]* //') cloud-init=disabled"
   cmdline+=" systemd.mask=systemd-networkd-wait-online.service"
-  [ -f "$boot/vmlinuz" ] || { echo "bench: no kernel of the image in $boot"; return 1; }
   # Kernel and initramfs go in the pool too, where the QEMU user may read them.
   for f in vmlinuz initrd.img; do
     "${V[@]}" vol-create-as "$pool" "$PREFIX-bare-$f" "$(stat -c %s "$boot/$f")" --format raw >/dev/null &&
@@ -74,16 +85,12 @@ bare_boot() {
     --stringparam initrd "$("${V[@]}" vol-path --pool "$pool" "$PREFIX-bare-initrd.img")" \
     --stringparam cmdline "$cmdline" "$BARE_XSL" - > "$WORK/bare.xml"
   t0="$(now)"
-  if "${V[@]}" create "$WORK/bare.xml" >/dev/null; then
-    for _ in $(seq 600); do
-      out="$(agent_exec "$name" /usr/bin/systemd-analyze time 2>/dev/null)" && break
-      sleep 1
-    done
-    R[boot_bare_wall]="$(since "$t0")"
-    R[boot_bare_systemd]="$(startup_seconds <<<"$out")"
-    R[boot_bare_cloudinit]="$(agent_exec "$name" /usr/bin/systemctl is-active cloud-init.target)"
-    agent_exec "$name" /usr/bin/systemd-analyze blame 2>/dev/null | head -8 > "$WORK/blame-bare.txt"
-    "${V[@]}" destroy "$name" >/dev/null
-  fi
-  for f in "$vol" "$PREFIX-bare-vmlinuz" "$PREFIX-bare-initrd.img"; do "${V[@]}" vol-delete --pool "$pool" "$f" >/dev/null; done
+  "${V[@]}" create "$WORK/bare.xml" >/dev/null || { echo "bench: the bare guest did not start"; return 1; }
+  for _ in $(seq 600); do
+    out="$(agent_exec "$name" /usr/bin/systemd-analyze time 2>/dev/null)" && break
+    sleep 1
+  done
+  R[boot_bare_wall]="$(since "$t0")"
+  R[boot_bare_systemd]="$(startup_seconds <<<"$out")"
+  R[boot_bare_cloudinit]="$(agent_exec "$name" /usr/bin/systemctl is-active cloud-init.target)"
 }
