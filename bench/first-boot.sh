@@ -39,14 +39,17 @@ startup_seconds() {
     printf "%.1f", t }'
 }
 
+# top_units: the four slowest units of `systemd-analyze blame` as "unit time, ...".
+# A unit's time may be several words ("2min 1.756s"): the unit is the last field.
+top_units() { awk '{ u = $NF; $NF = ""; sub(/ +$/, ""); printf "%s%s %s", (NR > 1 ? ", " : ""), u, $0 } NR == 4 { exit }'; }
+
 # first_boot_profile: node 1 of the running stack, from inside: systemd's startup time and
 # the slowest units of its first boot.
 first_boot_profile() {
   local out
   out="$(on 1 systemd-analyze time 2>/dev/null)"
   R[boot_node_systemd]="$(startup_seconds <<<"$out")"
-  on 1 systemd-analyze blame 2>/dev/null | head -8 > "$WORK/blame-node.txt"
-  R[boot_node_top]="$(awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 } NR == 4 { exit }' "$WORK/blame-node.txt")"
+  R[boot_node_top]="$(on 1 systemd-analyze blame 2>/dev/null | top_units)"
 }
 
 # bare_boot: a copy of node 1's domain without identity or seed, on a fresh overlay of the
