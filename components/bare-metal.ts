@@ -6,7 +6,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { stringify } from "yaml";
-import type { ConfigProblem, ImageFlavor, ImageSource } from "./config";
+import type { ConfigProblem } from "./config-reader";
+import type { ImageFlavor, ImageSource } from "./config-schema";
 import { closest } from "./did-you-mean";
 import { renderFile } from "./templates";
 

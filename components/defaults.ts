@@ -22,30 +22,7 @@ export const projectName: string = project.name;
 
 export const configSpecs: Record<string, ConfigSpec> = project.config;
 
-export const projectDefaults = {
-    nodeCount: project.config.nodeCount.default,
-    nodeMemoryMiB: project.config.nodeMemoryMiB.default,
-    nodeVcpus: project.config.nodeVcpus.default,
-    nodeDiskGiB: project.config.nodeDiskGiB.default,
-    domainType: project.config.domainType.default,
-    firmware: project.config.firmware.default,
-    libvirtUri: project.config.libvirtUri.default,
-    nodeCidr: project.config.nodeCidr.default,
-    wireguardCidr: project.config.wireguardCidr.default,
-    wireguardPort: project.config.wireguardPort.default,
-    imageFlavor: project.config.imageFlavor.default,
-    imagePath: project.config.imagePath.default,
-    nodeAgentPath: project.config.nodeAgentPath.default,
-    nodeAgentDelivery: project.config.nodeAgentDelivery.default,
-    sshPublicKeys: project.config.sshPublicKeys.default,
-    adminUser: project.config.adminUser.default,
-    controllerNode: project.config.controllerNode.default,
-    k3sServerNode: project.config.k3sServerNode.default,
-    slurm: project.config.slurm.default,
-    k3s: project.config.k3s.default,
-    k3sVersion: project.config.k3sVersion.default,
-    bareMetal: project.config.bareMetal.default,
-} satisfies Record<string, unknown>;
-
-export type ConfigKey = keyof typeof projectDefaults;
-export const CONFIG_KEYS = Object.keys(projectDefaults) as ConfigKey[];
+/** Each key's default, as Pulumi.yaml declares it. */
+export const projectDefaults: Record<string, unknown> = Object.fromEntries(
+    Object.entries(configSpecs).map(([key, spec]) => [key, spec.default]),
+);

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./config";
-import { CONFIG_KEYS, PROJECT_FILE } from "./defaults";
+import { CONFIG_KEYS } from "./config-schema";
+import { PROJECT_FILE } from "./defaults";
 import { readNetworksInUse } from "./host-networks";
 
 export const hostChecks: HostChecks = {

@@ -3,7 +3,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configSpecs } from "../../components/defaults";
 import { allBlocks, forStack, parseBlocks, ROOT } from "../docs/blocks";
 
 const makefile = fs.readFileSync(path.join(ROOT, "Makefile"), "utf8");
@@ -29,11 +28,6 @@ describe("documentation", () => {
                 }
             }
         }
-    });
-
-    it("documents every config key in the README's reference", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        for (const key of Object.keys(configSpecs)) expect(readme).toContain(`| \`${key}\` |`);
     });
 
     it("runs documented commands on the e2e test's own stack and namespace", () => {

@@ -1,0 +1,190 @@
+// The schema of the stack's configuration: each key's parser, declared once, and the rules
+// that relate keys. Defaults and descriptions are Pulumi's, in Pulumi.yaml; the README's
+// table documents the same keys (tests/unit/config-schema.test.ts holds the three together).
+import { planNetwork } from "./addressing";
+import { cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
+import { ConfigProblem, Reader } from "./config-reader";
+import { OVMF } from "./firmware";
+import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
+
+export type DomainType = "kvm" | "qemu";
+export type Firmware = "bios" | "uefi";
+export type ImageFlavor = "ubuntu-24.04" | "debian-12";
+export type NodeAgentDelivery = "image" | "live";
+export type ImageSource = { kind: "build"; flavor: ImageFlavor } | { kind: "prebuilt"; path: string };
+
+export const IMAGE_FLAVORS: readonly ImageFlavor[] = ["ubuntu-24.04", "debian-12"];
+export const DEFAULT_FLAVOR: ImageFlavor = "ubuntu-24.04";
+export const MAX_NODES = 64;
+/** Below this a Debian/Ubuntu guest with systemd, munge and slurmd does not boot reliably. */
+export const MIN_MEMORY_MIB = 512;
+/** The node images are 3 GiB filesystems; a node disk must hold them. */
+export const MIN_DISK_GIB = 4;
+
+const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+export const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
+
+type Parse<T> = (r: Reader, key: string) => T;
+
+const int = (min: number, max: number, example: number): Parse<number> => (r, k) => r.int(k, min, max, example);
+const oneOf = <T extends string>(...allowed: T[]): Parse<T> => (r, k) => r.oneOf<T>(k, allowed);
+const bool: Parse<boolean> = (r, k) => r.bool(k);
+/** A string; "" when unset. */
+const str: Parse<string> = (r, k) => r.str(k);
+/** A string that must match `re`, else `problem` with `fix`. */
+const matching = (re: RegExp, problem: string, fix: string): Parse<string> => (r, k) => {
+    const v = r.str(k);
+    if (!re.test(v)) r.report(k, v, problem, fix);
+    return v;
+};
+/** Taken as it is: parsed by a rule that needs other keys. */
+const raw: Parse<unknown> = (r, k) => r.value(k);
+
+const sshKeys: Parse<string[]> = (r, k) => {
+    const keys = r.stringList(k);
+    keys.forEach((line, i) => {
+        if (!SSH_KEY.test(line)) {
+            r.report(`${k}[${i}]`, line.slice(0, 40), "is not an OpenSSH public key line",
+                `pulumi config set --path '${k}[${i}]' "$(cat ~/.ssh/id_ed25519.pub)"`);
+        }
+    });
+    return keys;
+};
+
+const loginName: Parse<string> = (r, k) => {
+    const v = r.str(k);
+    if (!USER.test(v) || v === "root") {
+        r.report(k, v, "must be a lower-case login name other than root", `pulumi config set ${k} clusteros`);
+    }
+    return v;
+};
+
+/** Every config key and how its value is read, in the order problems are reported. */
+export const SCHEMA = {
+    nodeCount: int(1, MAX_NODES, 3),
+    nodeMemoryMiB: int(MIN_MEMORY_MIB, 1024 * 1024, 2048),
+    nodeVcpus: int(1, 64, 2),
+    nodeDiskGiB: int(MIN_DISK_GIB, 4096, 20),
+    domainType: oneOf<DomainType>("kvm", "qemu"),
+    firmware: oneOf<Firmware>("bios", "uefi"),
+    libvirtUri: matching(URI, "is not a libvirt URI", "pulumi config set libvirtUri qemu:///system"),
+    nodeCidr: ((r, k) => r.cidr(k, "10.77.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
+    wireguardCidr: ((r, k) => r.cidr(k, "10.78.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
+    wireguardPort: int(1, 65535, 51820),
+    imageFlavor: str,
+    imagePath: str,
+    nodeAgentPath: str,
+    nodeAgentDelivery: oneOf<NodeAgentDelivery>("image", "live"),
+    sshPublicKeys: sshKeys,
+    adminUser: loginName,
+    controllerNode: int(1, MAX_NODES, 1),
+    k3sServerNode: int(1, MAX_NODES, 1),
+    slurm: bool,
+    k3s: bool,
+    k3sVersion: matching(K3S_VERSION, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1"),
+    bareMetal: raw,
+} satisfies Record<string, Parse<unknown>>;
+
+export type ConfigKey = keyof typeof SCHEMA;
+export const CONFIG_KEYS = Object.keys(SCHEMA) as ConfigKey[];
+
+/** Each key's value as its parser returns it. */
+export type ConfigValues = { [K in ConfigKey]: ReturnType<(typeof SCHEMA)[K]> };
+
+export interface HostChecks {
+    isFile(path: string): boolean;
+    /**
+     * The networks in use on the libvirt daemon at uri and on this host, or why libvirt
+     * could not be asked. Absent: not checked (unit tests without a daemon).
+     */
+    networksInUse?(uri: string): NetworkInUse[] | string;
+    /**
+     * Whether the stack stores the config value at a path (bareMetal.network.wifi.psk)
+     * encrypted, i.e. it was set with --secret. Absent: not checked.
+     */
+    isSecret?(path: string): boolean;
+}
+
+export interface RuleContext {
+    host: HostChecks;
+    project: string;
+    /** Names the stack's own libvirt network, which the host checks leave out; absent in unit tests. */
+    stack?: string;
+}
+
+/** The image the stack boots: a prebuilt file, or a flavor built with Packer. */
+export function imageSource(v: ConfigValues): ImageSource {
+    if (v.imagePath !== "") return { kind: "prebuilt", path: v.imagePath };
+    const flavor = (IMAGE_FLAVORS as readonly string[]).includes(v.imageFlavor) ? v.imageFlavor as ImageFlavor : DEFAULT_FLAVOR;
+    return { kind: "build", flavor };
+}
+
+type Rule = (v: ConfigValues, ctx: RuleContext) => ConfigProblem[];
+const problem = (key: string, value: unknown, text: string, fix: string): ConfigProblem => ({ key, value, problem: text, fix });
+
+const firmwareNeedsOvmf: Rule = (v, { host }) => v.firmware === "uefi" && !host.isFile(OVMF.code)
+    ? [problem("firmware", v.firmware, `needs OVMF (${OVMF.code} is missing)`,
+        "apt-get install ovmf on the libvirt host (make setup does), or pulumi config set firmware bios")]
+    : [];
+
+const networksHoldNodes: Rule = ({ nodeCidr, wireguardCidr, nodeCount }) => [
+    ...(nodeCidr && nodeCapacity(nodeCidr) < nodeCount ? [problem("nodeCidr", nodeCidr.text,
+        `holds at most ${Math.max(0, nodeCapacity(nodeCidr))} nodes (addresses .10 upward, below broadcast), not ${nodeCount}`,
+        `use a larger network, e.g. pulumi config set nodeCidr ${nodeCidr.address}/24`)] : []),
+    ...(wireguardCidr && wireguardCapacity(wireguardCidr) < nodeCount ? [problem("wireguardCidr", wireguardCidr.text,
+        `holds at most ${Math.max(0, wireguardCapacity(wireguardCidr))} WireGuard addresses, not ${nodeCount}`,
+        `use a larger network, e.g. pulumi config set wireguardCidr ${wireguardCidr.address}/24`)] : []),
+    ...(nodeCidr && wireguardCidr && cidrsOverlap(nodeCidr, wireguardCidr) ? [problem("wireguardCidr", wireguardCidr.text,
+        `overlaps nodeCidr ${nodeCidr.text}`, "choose a separate range, e.g. pulumi config set wireguardCidr 10.78.0.0/24")] : []),
+];
+
+const networkIsFreeOnHost: Rule = ({ libvirtUri, nodeCidr, wireguardCidr }, { host, project, stack }) => {
+    if (stack === undefined || !host.networksInUse || !URI.test(libvirtUri)) return [];
+    const inUse = host.networksInUse(libvirtUri);
+    if (typeof inUse === "string") {
+        return [problem("libvirtUri", libvirtUri, `libvirt does not answer there (${inUse})`,
+            "start libvirt (make mode says how this machine runs it), or pulumi config set libvirtUri qemu:///system")];
+    }
+    if (!nodeCidr) return [];
+    const own = planNetwork(project, stack, nodeCidr);
+    const [free] = freeRanges([...inUse.map((n) => n.cidr), ...(wireguardCidr ? [wireguardCidr.text] : [])]);
+    return conflictsWith(nodeCidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
+        problem("nodeCidr", nodeCidr.text, `overlaps ${c.owner} (${c.cidr}) on ${libvirtUri}`,
+            `choose a free range, e.g. pulumi config set nodeCidr ${free}`));
+};
+
+const imageIsDefined: Rule = ({ imagePath, imageFlavor }, { host }) => {
+    if (imagePath !== "" && imageFlavor !== "") {
+        return [problem("imagePath", imagePath, `is set together with imageFlavor (${imageFlavor}); the image would be ambiguous`,
+            "pulumi config rm imageFlavor (to use the prebuilt image) or pulumi config rm imagePath (to build)")];
+    }
+    if (imagePath !== "" && !host.isFile(imagePath)) {
+        return [problem("imagePath", imagePath, "is not an existing image file",
+            "give an existing qcow2 (make up builds one per flavor into ~/.cache/clusteros-lab/images/<flavor>-<hash>/), or pulumi config rm imagePath")];
+    }
+    if (imagePath === "" && imageFlavor !== "" && !(IMAGE_FLAVORS as readonly string[]).includes(imageFlavor)) {
+        return [problem("imageFlavor", imageFlavor, `is not a known flavor (${IMAGE_FLAVORS.join(", ")})`,
+            "pulumi config set imageFlavor debian-12")];
+    }
+    return [];
+};
+
+const nodeAgentIsDeliverable: Rule = (v, { host }) => [
+    ...(v.nodeAgentPath !== "" && !host.isFile(v.nodeAgentPath) ? [problem("nodeAgentPath", v.nodeAgentPath,
+        "is not an existing file", "build the node-agent first, or pulumi config rm nodeAgentPath")] : []),
+    ...(v.nodeAgentDelivery === "live" && v.nodeAgentPath === "" ? [problem("nodeAgentDelivery", "live",
+        "needs a node-agent binary to deliver", "pulumi config set nodeAgentPath /path/to/node-agent")] : []),
+    ...(v.nodeAgentDelivery === "live" && v.imagePath !== "" && v.imageFlavor === "" ? [problem("nodeAgentDelivery", "live",
+        "needs the unit of a built image; a prebuilt image may not have it", "pulumi config set nodeAgentDelivery image")] : []),
+];
+
+const rolesAreOnNodes: Rule = (v) => (["controllerNode", "k3sServerNode"] as const)
+    .filter((k) => v[k] > v.nodeCount)
+    .map((k) => problem(k, v[k], `is beyond nodeCount (${v.nodeCount})`, `pulumi config set ${k} 1`));
+
+/** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
+export const RULES: Rule[] = [
+    firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, rolesAreOnNodes,
+];
