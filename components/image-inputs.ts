@@ -8,8 +8,11 @@ import { ClusterConfig, ImageFlavor } from "./config";
 
 export const IMAGES_DIR = path.join(__dirname, "..", "images");
 
-/** Template directory of each flavor, relative to images/. */
+/** Files of each flavor alone (its base image, its build user-data), relative to images/. */
 export const FLAVOR_DIRS: Record<ImageFlavor, string> = { "ubuntu-24.04": "ubuntu", "debian-12": "debian" };
+
+/** Files every flavor's image is made from: the Packer configuration (a source per flavor) and the provisioning. */
+export const SHARED_DIRS = ["packer", "common"];
 
 export interface ImageRecipe {
     flavor: ImageFlavor;
@@ -27,7 +30,7 @@ function listFiles(dir: string): string[] {
 }
 
 export function imageRecipe(cfg: ClusterConfig, flavor: ImageFlavor): ImageRecipe {
-    const dirs = [FLAVOR_DIRS[flavor], "common"].map((d) => path.join(IMAGES_DIR, d));
+    const dirs = [FLAVOR_DIRS[flavor], ...SHARED_DIRS].map((d) => path.join(IMAGES_DIR, d));
     const files = [...dirs.flatMap(listFiles), path.join(IMAGES_DIR, "build.sh")]
         .map((f) => path.relative(IMAGES_DIR, f))
         .sort();

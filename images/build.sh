@@ -55,13 +55,13 @@ main() {
     debian-12)
       base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only)" \
         || lab_die "the Debian base is not built: run 'make image-base' (it needs apt, so outside the cluster namespace)"
-      template="$LAB_ROOT/images/debian/debian.pkr.hcl"
+      source=qemu.debian
       vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/disk.img" | cut -d' ' -f1)")
       ;;
     ubuntu-24.04)
       img="$("$LAB_ROOT/images/ubuntu/fetch.sh" --cached-only)" \
         || lab_die "the Ubuntu 24.04 cloud image is not downloaded: run 'make image-base FLAVOR=ubuntu-24.04' (needs internet, outside the cluster namespace); offline, use the ci stack (debian-12)"
-      template="$LAB_ROOT/images/ubuntu/ubuntu.pkr.hcl"
+      source=qemu.ubuntu
       ssh-keygen -q -t ed25519 -N '' -C packer-build -f "$work/build_key"
       mkdir -p "$work/http"
       sed "s|{{{publicKey}}}|$(cat "$work/build_key.pub")|" "$LAB_ROOT/images/ubuntu/build-user-data.mustache" > "$work/http/user-data"
@@ -75,14 +75,15 @@ main() {
   lab_log "packer build $flavor -> $out"
   export PACKER_CACHE_DIR="$LAB_CACHE/packer"
   export CHECKPOINT_DISABLE=1
-  (cd "$(dirname "$template")" && packer build -color=false -timestamp-ui \
+  # One Packer configuration (images/packer/*.pkr.hcl) with a source per flavor.
+  (cd "$LAB_ROOT/images/packer" && packer build -color=false -timestamp-ui -only="$source" \
     "${vars[@]}" \
     -var "output_dir=$work/packer" \
     -var "payload_dir=$payload" \
     -var "boot_dir=$work/boot" \
     -var "accelerator=$accel" \
     -var "serial_log=$work/serial.log" \
-    "$(basename "$template")") 2>&1 | tee "$work/packer.log"
+    .) 2>&1 | tee "$work/packer.log"
 
   final="$work/final"
   mkdir -p "$final"

@@ -21,9 +21,11 @@ function withAgent(file: string, delivery: "image" | "live") {
 }
 
 describe("image content hash", () => {
-    it("covers the flavor's template, the shared provisioning and build.sh", () => {
+    it("covers the flavor's own files, the Packer configuration, the shared provisioning and build.sh", () => {
         const r = imageRecipe(config(), "debian-12");
-        expect(r.files).toContain("debian/debian.pkr.hcl");
+        expect(r.files).toContain("debian/build-base.sh");
+        expect(r.files).toContain("packer/node.pkr.hcl");
+        expect(r.files).toContain("packer/variables.pkr.hcl");
         expect(r.files).toContain("common/provision/90-cleanup.sh");
         expect(r.files).toContain("build.sh");
         expect(r.files.some((f) => f.startsWith("ubuntu/"))).toBe(false);
@@ -58,9 +60,10 @@ describe("live node-agent delivery", () => {
         const [node] = planNodes("p", "s", config({ nodeCount: 1 }));
         const plan = planLiveAgent(node, file);
         expect(plan.destination).toBe(`/tmp/clusteros-node-agent.${plan.sha256.slice(0, 16)}`);
-        expect(plan.script).toContain(`install -m 0755 ${plan.destination} /usr/local/bin/clusteros-node-agent`);
+        expect(plan.environment.AGENT_UPLOAD).toBe(plan.destination);
+        expect(plan.script).toContain(`install -m 0755 "$AGENT_UPLOAD" /usr/local/bin/clusteros-node-agent`);
         expect(plan.script).toContain("systemctl restart clusteros-node-agent.service");
-        const unit = Buffer.from(/echo '([^']+)' \| base64 -d/.exec(plan.script)![1], "base64").toString();
+        const unit = Buffer.from(plan.environment.AGENT_UNIT, "base64").toString();
         expect(unit).toContain("EnvironmentFile=/etc/clusteros/node-agent.env");
         expect(planLiveAgent(node, agentFile("other")).sha256).not.toBe(plan.sha256);
     });
