@@ -3,7 +3,7 @@
 // apply, keeping the result secret). Only node identity goes in here, never membership.
 import { NetworkPlan, NodePlan } from "./addressing";
 import { ClusterConfig } from "./config";
-import { b64, render } from "./templates";
+import { b64, fillYaml, render, template, toYaml } from "./templates";
 
 export interface NodeSecrets {
     wireguardPrivateKey: string;
@@ -31,13 +31,14 @@ export interface CloudInitDocs {
 
 interface WrittenFile {
     path: string;
-    mode: string;
+    permissions: string;
     owner: string;
+    encoding: "b64";
     content: string;
 }
 
-function file(path: string, mode: string, owner: string, text: string): WrittenFile {
-    return { path, mode, owner, content: b64(text) };
+function file(path: string, permissions: string, owner: string, text: string): WrittenFile {
+    return { path, permissions, owner, encoding: "b64", content: b64(text) };
 }
 
 function roles(node: NodePlan, cfg: ClusterConfig): string[] {
@@ -45,6 +46,19 @@ function roles(node: NodePlan, cfg: ClusterConfig): string[] {
     if (cfg.slurm) r.push(node.slurmController ? "slurm-controller" : "slurm-worker");
     if (cfg.k3s) r.push(node.k3sServer ? "k3s-server" : "k3s-agent");
     return r;
+}
+
+/** K3s's own config.yaml: traffic between nodes goes over WireGuard. */
+function k3sConfig(node: NodePlan, serverWireguardIp: string, token: string): object {
+    return {
+        ...(node.k3sServer
+            ? { "write-kubeconfig-mode": "0644", "tls-san": [node.ip, node.wireguardIp] }
+            : { server: `https://${serverWireguardIp}:6443` }),
+        token,
+        "node-ip": node.wireguardIp,
+        "node-external-ip": node.ip,
+        "flannel-iface": "wg0",
+    };
 }
 
 export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
@@ -63,34 +77,39 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
     // after cloud-init has written their files (images/common/systemd).
     const runcmd: string[] = [];
     if (cfg.slurm) {
-        files.push({ path: "/etc/munge/munge.key", mode: "0400", owner: "munge:munge", content: secrets.mungeKey });
+        files.push({ path: "/etc/munge/munge.key", permissions: "0400", owner: "munge:munge", encoding: "b64", content: secrets.mungeKey });
         if (node.slurmController) {
             files.push(file("/etc/clusteros/slurm-controller", "0644", "root:root", "slurmctld runs here\n"));
         }
     }
     if (cfg.k3s) {
-        const server = node.k3sServer;
-        const k3sView = {
-            hostname: node.hostname, server, role: server ? "server" : "agent", ip: node.ip,
-            wireguardIp: node.wireguardIp, serverWireguardIp: input.k3sServerWireguardIp, token: secrets.k3sToken,
-            unit: server ? "k3s" : "k3s-agent", command: server ? "server" : "agent",
-        };
+        const role = { hostname: node.hostname, role: node.k3sServer ? "server" : "agent", unit: node.k3sServer ? "k3s" : "k3s-agent" };
         files.push(
-            file("/etc/rancher/k3s/config.yaml", "0600", "root:root", render("files/k3s-config.yaml.mustache", k3sView)),
-            file("/usr/local/sbin/clusteros-k3s-start", "0755", "root:root", render("files/k3s-start.sh.mustache", k3sView)),
+            file("/etc/rancher/k3s/config.yaml", "0600", "root:root",
+                toYaml(k3sConfig(node, input.k3sServerWireguardIp, secrets.k3sToken), `K3s ${role.role} configuration of ${node.hostname}.`)),
+            file("/etc/clusteros/k3s.env", "0644", "root:root", render("files/k3s.env.mustache", role)),
+            file("/etc/clusteros/k3s.service", "0644", "root:root", render("files/k3s.service.mustache", role)),
+            file("/usr/local/sbin/clusteros-k3s-start", "0755", "root:root", template("files/k3s-start.sh")),
         );
         runcmd.push("/usr/local/sbin/clusteros-k3s-start");
     }
 
-    const sshKeys = [input.automationPublicKey, ...cfg.sshPublicKeys].map((k) => ({ json: JSON.stringify(k) }));
     return {
-        userData: render("user-data.yaml.mustache", {
-            hostname: node.hostname, fqdn: node.fqdn, adminUser: cfg.adminUser, sshKeys, files,
-            runcmd: runcmd.length ? { commands: runcmd.map((c) => ({ json: JSON.stringify(c) })) } : false,
-        }),
-        metaData: render("meta-data.yaml.mustache", { instanceId: node.domainName, hostname: node.hostname }),
-        networkConfig: render("network-config.yaml.mustache", {
-            mac: node.mac, ip: node.ip, prefix: network.prefix, gateway: network.gateway, domain: network.domain,
-        }),
+        userData: fillYaml("user-data.yaml", [
+            [["hostname"], node.hostname],
+            [["fqdn"], node.fqdn],
+            [["users", 0, "name"], cfg.adminUser],
+            [["users", 0, "ssh_authorized_keys"], [input.automationPublicKey, ...cfg.sshPublicKeys]],
+            [["write_files"], files],
+            ...(runcmd.length ? [[["runcmd"], runcmd] as [string[], unknown]] : []),
+        ]),
+        metaData: toYaml({ "instance-id": node.domainName, "local-hostname": node.hostname }),
+        networkConfig: fillYaml("network-config.yaml", [
+            [["ethernets", "primary", "match", "macaddress"], node.mac],
+            [["ethernets", "primary", "addresses"], [`${node.ip}/${network.prefix}`]],
+            [["ethernets", "primary", "routes", 0, "via"], network.gateway],
+            [["ethernets", "primary", "nameservers", "addresses"], [network.gateway]],
+            [["ethernets", "primary", "nameservers", "search"], [network.domain]],
+        ]),
     };
 }

@@ -39,27 +39,55 @@ export function renderSlurmConf(nodes: NodePlan[], cfg: ClusterConfig): string {
     });
 }
 
+/** What the static membership script (cloud-init/membership/apply.sh) applies on one node. */
+export interface MembershipData {
+    hostname: string;
+    nodeCount: number;
+    slurm: boolean;
+    slurmController: boolean;
+    peersConf: string;
+    hosts: string;
+    /** Empty when SLURM is off. */
+    slurmConf: string;
+    cgroupConf: string;
+}
+
 export interface Membership {
+    /** Changes exactly when the data does: the trigger of the node's membership step. */
     hash: string;
+    data: MembershipData;
+    /** The script, static, and the environment it reads the data from. */
     script: string;
+    environment: Record<string, string>;
     peers: Peer[];
+}
+
+export function membershipEnvironment(d: MembershipData, hash: string): Record<string, string> {
+    return {
+        MEMBERSHIP_HOSTNAME: d.hostname,
+        MEMBERSHIP_GENERATION: hash,
+        MEMBERSHIP_NODE_COUNT: String(d.nodeCount),
+        MEMBERSHIP_SLURM: String(d.slurm),
+        MEMBERSHIP_SLURM_CONTROLLER: String(d.slurmController),
+        MEMBERSHIP_PEERS_CONF: b64(d.peersConf),
+        MEMBERSHIP_HOSTS: b64(d.hosts),
+        MEMBERSHIP_SLURM_CONF: b64(d.slurmConf),
+        MEMBERSHIP_CGROUP_CONF: b64(d.cgroupConf),
+    };
 }
 
 export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: string[], cfg: ClusterConfig): Membership {
     const peers = peersOf(self, nodes, publicKeys, cfg.wireguardPort);
-    const peersConf = render("membership/peers.conf.mustache", { hostname: self.hostname, peers });
-    const hosts = render("membership/hosts.mustache", { nodes });
-    const slurmConf = cfg.slurm ? renderSlurmConf(nodes, cfg) : "";
-    const cgroupConf = template("membership/cgroup.conf");
-    const hash = createHash("sha256")
-        .update(JSON.stringify([self.hostname, peersConf, hosts, slurmConf, cgroupConf, cfg.slurm]))
-        .digest("hex")
-        .slice(0, 16);
-    const script = render("membership/apply.sh.mustache", {
-        hostname: self.hostname, hash, nodeCount: nodes.length,
-        peersB64: b64(peersConf), hostsB64: b64(hosts),
-        slurm: cfg.slurm, controller: self.slurmController,
-        slurmConfB64: b64(slurmConf), cgroupConfB64: b64(cgroupConf),
-    });
-    return { hash, script, peers };
+    const data: MembershipData = {
+        hostname: self.hostname,
+        nodeCount: nodes.length,
+        slurm: cfg.slurm,
+        slurmController: self.slurmController,
+        peersConf: render("membership/peers.conf.mustache", { hostname: self.hostname, peers }),
+        hosts: render("membership/hosts.mustache", { nodes }),
+        slurmConf: cfg.slurm ? renderSlurmConf(nodes, cfg) : "",
+        cgroupConf: template("membership/cgroup.conf"),
+    };
+    const hash = createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
+    return { hash, data, script: template("membership/apply.sh"), environment: membershipEnvironment(data, hash), peers };
 }

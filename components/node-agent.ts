@@ -5,13 +5,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { NodePlan } from "./addressing";
 import { fileSha256, IMAGES_DIR } from "./image-inputs";
-import { b64, render } from "./templates";
+import { b64, template } from "./templates";
 
 export interface LiveAgentPlan {
     sha256: string;
     source: string;
     destination: string;
+    /** The static install script and the environment it reads. */
     script: string;
+    environment: Record<string, string>;
 }
 
 export function planLiveAgent(node: NodePlan, binary: string, sha256 = fileSha256(binary)): LiveAgentPlan {
@@ -21,8 +23,7 @@ export function planLiveAgent(node: NodePlan, binary: string, sha256 = fileSha25
         sha256,
         source: path.resolve(binary),
         destination,
-        script: render("node-agent/install-live.sh.mustache", {
-            hostname: node.hostname, sha256: sha256.slice(0, 16), upload: destination, unitB64: b64(unit),
-        }),
+        script: template("node-agent/install-live.sh"),
+        environment: { AGENT_HOSTNAME: node.hostname, AGENT_UPLOAD: destination, AGENT_UNIT: b64(unit) },
     };
 }

@@ -29,7 +29,7 @@ export interface ClusterNodeArgs {
     networkId: pulumi.Input<string>;
     baseVolumeId: pulumi.Input<string>;
     cloudInit: pulumi.Output<CloudInitDocs>;
-    membership: pulumi.Output<{ hash: string; script: string }>;
+    membership: pulumi.Output<{ hash: string; script: string; environment: Record<string, string> }>;
     automationPrivateKey: pulumi.Output<string>;
     /** Resources whose membership step must finish first (the SLURM controller's). */
     membershipAfter?: pulumi.Resource[];
@@ -111,6 +111,7 @@ export class ClusterNode extends pulumi.ComponentResource {
             user: cfg.adminUser,
             privateKey: args.automationPrivateKey,
             script: args.membership.apply((m) => m.script),
+            environment: args.membership.apply((m) => m.environment),
             // A new domain (a new image, a replaced node) boots a fresh disk: it needs its
             // membership again even when the membership itself did not change.
             triggers: pulumi.interpolate`${args.membership.apply((m) => m.hash)}@${this.domain.id}`,
@@ -127,6 +128,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 uploadSource: agent.source,
                 uploadDestination: agent.destination,
                 script: agent.script,
+                environment: agent.environment,
                 triggers: pulumi.interpolate`${agent.sha256}@${this.domain.id}`,
                 timeoutSeconds: 900,
                 logPrefix: `${plan.hostname}: `,

@@ -11,6 +11,8 @@ export interface RemoteCommandInputs {
     privateKey: string;
     /** Bash script, run with sudo; receives nothing on its command line. */
     script: string;
+    /** Variables the script runs with (names like NAME_1; values are quoted for the remote shell). */
+    environment?: Record<string, string>;
     triggers: string;
     /** How long to wait for SSH and the script together. */
     timeoutSeconds: number;
@@ -79,8 +81,14 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
         }
         // One script at a time per node: a run orphaned by an interrupted `up` keeps going on
         // the node after its ssh client died; the next run waits for it instead of racing it.
+        // ssh hands the remote shell one command line: each value is single-quoted for it.
+        const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+        const env = Object.entries(inputs.environment ?? {}).map(([k, v]) => {
+            if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not NAME_1 style`);
+            return `${k}=${quote(v)}`;
+        });
         const remote = [...sshArgs, "sudo", "flock", "-w", String(inputs.timeoutSeconds), "/run/clusteros-lab.lock",
-            "bash", "-s"];
+            ...(env.length ? ["env", ...env] : []), "bash", "-s"];
         // On first boot cloud-init regenerates the host keys and restarts sshd, so a node that
         // just answered the probe may refuse the next connection: exit code 255 is ssh's own
         // failure (the scripts are idempotent and exit 1 on their errors), so try again.
@@ -99,6 +107,12 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
     }
 }
 
+/** What the script does changed: its trigger, its text or its environment. */
+function rerunNeeded(olds: RemoteCommandInputs, news: RemoteCommandInputs): boolean {
+    return olds.triggers !== news.triggers || olds.script !== news.script
+        || JSON.stringify(olds.environment ?? {}) !== JSON.stringify(news.environment ?? {});
+}
+
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RemoteCommandInputs) {
         const stdoutTail = await run(inputs);
@@ -106,12 +120,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: RemoteCommandInputs, news: RemoteCommandInputs) {
         const replaces = olds.host !== news.host ? ["host"] : [];
-        const changes = replaces.length > 0 || olds.triggers !== news.triggers || olds.script !== news.script
+        const changes = replaces.length > 0 || rerunNeeded(olds, news)
             || olds.user !== news.user || olds.privateKey !== news.privateKey;
         return { changes, replaces, deleteBeforeReplace: true };
     },
     async update(_id: string, olds: RemoteCommandInputs, news: RemoteCommandInputs) {
-        const rerun = olds.triggers !== news.triggers || olds.script !== news.script;
+        const rerun = rerunNeeded(olds, news);
         const stdoutTail = rerun ? await run(news) : (olds as RemoteCommandInputs & { stdoutTail: string }).stdoutTail;
         return { outs: { ...news, stdoutTail } };
     },

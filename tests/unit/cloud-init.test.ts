@@ -8,6 +8,7 @@ import { planNetwork, planNodes } from "../../components/addressing";
 import { Cidr } from "../../components/cidr";
 import { CloudInitDocs, renderCloudInit } from "../../components/cloud-init";
 import { ClusterConfig } from "../../components/config";
+import { toYaml } from "../../components/templates";
 import { config } from "./helpers";
 
 const SECRETS = {
@@ -119,5 +120,50 @@ describe("identity stays put when the cluster grows", () => {
         const three = config({ nodeCount: 3 });
         const four = config({ nodeCount: 4 });
         for (const i of [1, 2, 3]) expect(render(four, i)).toEqual(render(three, i));
+    });
+});
+
+describe("K3s as rendered for each role", () => {
+    const cfg = config({ nodeCount: 3, k3s: true, k3sServerNode: 2 });
+    const userData = (i: number) => render(cfg, i).userData;
+
+    it("runs the server on k3sServerNode and agents elsewhere, each with its own unit", () => {
+        for (const [i, role, unit] of [[2, "server", "k3s"], [1, "agent", "k3s-agent"], [3, "agent", "k3s-agent"]] as const) {
+            const env = writtenFile(userData(i), "/etc/clusteros/k3s.env")!;
+            expect(env).toContain(`K3S_ROLE=${role}\n`);
+            expect(env).toContain(`K3S_UNIT=${unit}\n`);
+            const service = writtenFile(userData(i), "/etc/clusteros/k3s.service")!;
+            expect(service).toContain(`ExecStart=/usr/local/bin/k3s ${role}\n`);
+            expect(service).toContain("Delegate=yes");
+        }
+    });
+
+    it("joins agents to the server over WireGuard with the cluster token, node IPs on the mesh", () => {
+        const server = parse(writtenFile(userData(2), "/etc/rancher/k3s/config.yaml")!);
+        expect(server["tls-san"]).toEqual(["10.77.0.11", "10.78.0.2"]);
+        expect(server["node-ip"]).toBe("10.78.0.2");
+        expect(server["flannel-iface"]).toBe("wg0");
+        const agent = parse(writtenFile(userData(3), "/etc/rancher/k3s/config.yaml")!);
+        expect(agent.server).toBe("https://10.78.0.2:6443");
+        expect(agent.token).toBe(SECRETS.k3sToken);
+        expect(agent["node-ip"]).toBe("10.78.0.3");
+        expect(agent["tls-san"]).toBeUndefined();
+    });
+
+    it("keeps the token and config readable by root only, and the start script is the static file", () => {
+        const files = parse(userData(1)).write_files as { path: string; permissions: string }[];
+        expect(files.find((f) => f.path === "/etc/rancher/k3s/config.yaml")!.permissions).toBe("0600");
+        expect(writtenFile(userData(1), "/usr/local/sbin/clusteros-k3s-start"))
+            .toBe(fs.readFileSync(path.join(__dirname, "..", "..", "cloud-init", "files", "k3s-start.sh"), "utf8"));
+    });
+});
+
+describe("YAML for cloud-init's parser (YAML 1.1)", () => {
+    it("quotes values YAML 1.1 would read as numbers or booleans", () => {
+        // An all-digit MAC is a base-60 number to YAML 1.1, "on" a boolean, "0600" octal.
+        const data = { mac: "52:54:00:12:34:01", user: "on", mode: "0600" };
+        expect(parse(toYaml(data), { version: "1.1" })).toEqual(data);
+        const docs = render(config({ nodeCount: 1, adminUser: "on" }), 1);
+        expect(parse(docs.userData, { version: "1.1" }).users[0].name).toBe("on");
     });
 });

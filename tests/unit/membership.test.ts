@@ -31,14 +31,18 @@ describe.each([1, 3, 5])("membership of a %i-node cluster", (n) => {
         expect(lines[0]).toContain(`RealMemory=${slurmRealMemory(cfg.nodeMemoryMiB)}`);
     });
 
-    it("builds a script that writes peers, hosts and SLURM config", () => {
+    it("gives the static script peers, hosts and SLURM config as data", () => {
         const m = planMembership(nodes[0], nodes, keys(n), cfg);
         expect(m.script).toContain("/run/cloud-init/result.json");
         expect(m.script).toContain("wg syncconf wg0");
         expect(m.script).toContain("systemctl restart slurmctld");
-        const peersB64 = /put \/etc\/wireguard\/peers.conf 0600 '([^']*)'/.exec(m.script)![1];
-        const peers = Buffer.from(peersB64, "base64").toString();
-        expect((peers.match(/\[Peer\]/g) ?? []).length).toBe(n - 1);
+        expect(m.data.slurmController).toBe(true);
+        expect((m.data.peersConf.match(/\[Peer\]/g) ?? []).length).toBe(n - 1);
+        expect(m.data.hosts.split("\n").filter((l) => / cluster-node-\d+-wg$/.test(l))).toHaveLength(n);
+        // The script reads each file from its variable, base64-encoded.
+        expect(Buffer.from(m.environment.MEMBERSHIP_PEERS_CONF, "base64").toString()).toBe(m.data.peersConf);
+        expect(m.environment.MEMBERSHIP_SLURM).toBe("true");
+        for (const name of Object.keys(m.environment)) expect(m.script).toContain(`$${name}`);
     });
 });
 
@@ -58,6 +62,8 @@ describe("membership hash", () => {
     it("leaves SLURM out when it is off", () => {
         const cfg = config({ nodeCount: 2, slurm: false });
         const nodes = planNodes("p", "s", cfg);
-        expect(planMembership(nodes[1], nodes, keys(2), cfg).script).not.toContain("slurmd");
+        const m = planMembership(nodes[1], nodes, keys(2), cfg);
+        expect(m.environment.MEMBERSHIP_SLURM).toBe("false");
+        expect(m.data.slurmConf).toBe("");
     });
 });
