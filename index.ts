@@ -1,8 +1,10 @@
 // ClusterOS Lab: a declarative N-node test cluster on libvirt. See README.md.
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { sshCommand } from "./components/access";
 import { bareMetalOutput } from "./components/bare-metal";
 import { Cluster } from "./components/cluster";
+import { cacheDir } from "./components/paths";
+import { planCluster } from "./components/plan";
 import { loadClusterConfig } from "./components/pulumi-config";
 
 // Validation runs before anything is declared: invalid config creates nothing.
@@ -12,17 +14,16 @@ const stack = pulumi.getStack();
 
 // In namespace mode the lab's scripts name the namespace: the printed commands enter it.
 const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined };
-const cluster = new Cluster(`${project}-${stack}`, { project, stack, cfg, access });
+const plan = planCluster(project, stack, cfg, { read: (p) => fs.readFileSync(p), cacheDir: cacheDir() }, access);
+const cluster = new Cluster(`${project}-${stack}`, { plan });
 
 export const nodes = cluster.nodeOutputs;
-export const controller = cluster.nodes.find((n) => n.slurmController)?.hostname;
-export const adminUser = cfg.adminUser;
-export const libvirtUri = cfg.libvirtUri;
-export const network = cluster.networkName;
-export const image = { path: cluster.imagePath, hash: cluster.imageHash };
-export const k3sKubeconfig = cfg.k3s
-    ? `${sshCommand(access, cfg.adminUser, cluster.nodes.find((n) => n.k3sServer)!.ip)} sudo cat /etc/rancher/k3s/k3s.yaml`
-    : "K3s is off for this stack (config key k3s)";
+export const controller = plan.outputs.controller;
+export const adminUser = plan.outputs.adminUser;
+export const libvirtUri = plan.outputs.libvirtUri;
+export const network = plan.outputs.network;
+export const image = { path: cluster.imagePath, hash: plan.image.hash };
+export const k3sKubeconfig = plan.outputs.k3sKubeconfig;
 export const automationPrivateKey = cluster.automationPrivateKey;
 // The network pre-seed for machines installed from the installer medium (make usb); never
 // given to the lab's VMs. Secret: it holds the WiFi PSK.

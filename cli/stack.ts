@@ -1,18 +1,10 @@
 // The selected stack's outputs, read with `pulumi stack output --json`: the CLI never
 // recomputes what the program knows.
 import { execFileSync } from "node:child_process";
+import type { NodeOutput } from "../components/plan";
 
-export interface NodeInfo {
-    name: string;
-    domain: string;
-    ip: string;
-    wireguardIp: string;
-    wireguardPublicKey: string;
-    ssh: string;
-    vncDisplay: string;
-    serialLog: string;
-    roles: string[];
-}
+/** A node as the stack's `nodes` output gives it (components/plan.ts declares it). */
+export type NodeInfo = NodeOutput;
 
 export interface StackInfo {
     stack: string;

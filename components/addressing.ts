@@ -17,6 +17,8 @@ export interface NodePlan {
     wireguardIp: string;
     slurmController: boolean;
     k3sServer: boolean;
+    /** What runs here: slurm-controller or slurm-worker, k3s-server or k3s-agent (when on). */
+    roles: string[];
 }
 
 export interface NetworkPlan {
@@ -69,8 +71,18 @@ export function planNetwork(project: string, stack: string, cidr: Cidr): Network
     };
 }
 
+/** The services of a node, as its outputs and the node agent name them. */
+export function rolesOf(cfg: Pick<ClusterConfig, "slurm" | "k3s">, slurmController: boolean, k3sServer: boolean): string[] {
+    return [
+        ...(cfg.slurm ? [slurmController ? "slurm-controller" : "slurm-worker"] : []),
+        ...(cfg.k3s ? [k3sServer ? "k3s-server" : "k3s-agent"] : []),
+    ];
+}
+
 export function planNode(project: string, stack: string, cfg: ClusterConfig, index: number): NodePlan {
     const name = hostname(index);
+    const slurmController = index === cfg.controllerNode;
+    const k3sServer = index === cfg.k3sServerNode;
     return {
         index,
         hostname: name,
@@ -79,8 +91,9 @@ export function planNode(project: string, stack: string, cfg: ClusterConfig, ind
         ip: nodeIp(cfg.nodeCidr, index),
         mac: nodeMac(project, stack, index),
         wireguardIp: wireguardIp(cfg.wireguardCidr, index),
-        slurmController: index === cfg.controllerNode,
-        k3sServer: index === cfg.k3sServerNode,
+        slurmController,
+        k3sServer,
+        roles: rolesOf(cfg, slurmController, k3sServer),
     };
 }
 

@@ -16,7 +16,7 @@ export interface NodeSecrets {
 export interface CloudInitInput {
     node: NodePlan;
     network: NetworkPlan;
-    cfg: ClusterConfig;
+    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "k3s" | "adminUser" | "sshPublicKeys">;
     /** The K3s server's WireGuard address (agents join it). */
     k3sServerWireguardIp: string;
     automationPublicKey: string;
@@ -41,13 +41,6 @@ function file(path: string, permissions: string, owner: string, text: string): W
     return { path, permissions, owner, encoding: "b64", content: b64(text) };
 }
 
-function roles(node: NodePlan, cfg: ClusterConfig): string[] {
-    const r: string[] = [];
-    if (cfg.slurm) r.push(node.slurmController ? "slurm-controller" : "slurm-worker");
-    if (cfg.k3s) r.push(node.k3sServer ? "k3s-server" : "k3s-agent");
-    return r;
-}
-
 /** K3s's own config.yaml: traffic between nodes goes over WireGuard. */
 function k3sConfig(node: NodePlan, serverWireguardIp: string, token: string): object {
     return {
@@ -70,7 +63,7 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
         })),
         file("/etc/clusteros/node-agent.env", "0600", "root:root", render("files/node-agent.env.mustache", {
             nodeId: node.domainName, hostname: node.hostname, index: node.index, clusterKey: secrets.clusterKey,
-            ip: node.ip, wireguardIp: node.wireguardIp, roles: roles(node, cfg).join(","),
+            ip: node.ip, wireguardIp: node.wireguardIp, roles: node.roles.join(","),
         })),
     ];
     // WireGuard, munge and the node agent need no command: the image enables them, ordered

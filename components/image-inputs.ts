@@ -29,7 +29,9 @@ function listFiles(dir: string): string[] {
     });
 }
 
-export function imageRecipe(cfg: ClusterConfig, flavor: ImageFlavor): ImageRecipe {
+export function imageRecipe(
+    cfg: Pick<ClusterConfig, "nodeAgentDelivery" | "nodeAgentPath" | "k3s" | "k3sVersion">, flavor: ImageFlavor,
+): ImageRecipe {
     const dirs = [FLAVOR_DIRS[flavor], ...SHARED_DIRS].map((d) => path.join(IMAGES_DIR, d));
     const files = [...dirs.flatMap(listFiles), path.join(IMAGES_DIR, "build.sh")]
         .map((f) => path.relative(IMAGES_DIR, f))

@@ -31,7 +31,10 @@ export function slurmRealMemory(memoryMiB: number): number {
     return Math.floor(memoryMiB * 0.75);
 }
 
-export function renderSlurmConf(nodes: NodePlan[], cfg: ClusterConfig): string {
+/** The cluster-wide settings membership uses. */
+export type MembershipConfig = Pick<ClusterConfig, "wireguardPort" | "slurm" | "nodeVcpus" | "nodeMemoryMiB">;
+
+export function renderSlurmConf(nodes: NodePlan[], cfg: MembershipConfig): string {
     const controller = nodes.find((n) => n.slurmController) ?? nodes[0];
     return render("membership/slurm.conf.mustache", {
         controller,
@@ -76,7 +79,7 @@ export function membershipEnvironment(d: MembershipData, hash: string): Record<s
     };
 }
 
-export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: string[], cfg: ClusterConfig): Membership {
+export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: string[], cfg: MembershipConfig): Membership {
     const peers = peersOf(self, nodes, publicKeys, cfg.wireguardPort);
     const data: MembershipData = {
         hostname: self.hostname,

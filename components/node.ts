@@ -5,12 +5,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { NodePlan } from "./addressing";
 import { CloudInitDocs } from "./cloud-init";
-import { ClusterConfig } from "./config";
-import { LiveAgentPlan } from "./node-agent";
 import { firmwareOf } from "./firmware";
-import { serialLogPath } from "./paths";
+import { LiveAgentPlan } from "./node-agent";
+import { DomainPlan } from "./plan";
 import { RemoteCommand } from "./providers/remote-command";
 import { SeedIso } from "./providers/seed-iso";
 import { renderFile } from "./templates";
@@ -18,11 +16,14 @@ import { renderFile } from "./templates";
 const DOMAIN_XSLT = path.join(__dirname, "xml", "domain.xsl.mustache");
 /** Volumes that hold secrets (the seed; the node's disk once booted) are 0600, not the provider's 0644. */
 const PRIVATE_VOLUME = { xslt: fs.readFileSync(path.join(__dirname, "xml", "private-volume.xsl"), "utf8") };
-const GIB = 1024 ** 3;
 
 export interface ClusterNodeArgs {
-    plan: NodePlan;
-    cfg: ClusterConfig;
+    domain: DomainPlan;
+    hostname: string;
+    ip: string;
+    mac: string;
+    /** The login the membership and agent steps use over SSH. */
+    sshUser: string;
     poolName: pulumi.Input<string>;
     /** Private directory where the node's seed ISO is built before upload. */
     seedDir: string;
@@ -45,15 +46,15 @@ export class ClusterNode extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clusteros:lab:ClusterNode", name, {}, opts);
-        const { plan, cfg } = args;
+        const { domain: d } = args;
         const o = { parent: this };
 
         const disk = new libvirt.Volume(`${name}-disk`, {
-            name: `${plan.domainName}-disk.qcow2`,
+            name: `${d.name}-disk.qcow2`,
             pool: args.poolName,
             baseVolumeId: args.baseVolumeId,
             format: "qcow2",
-            size: cfg.nodeDiskGiB * GIB,
+            size: d.diskBytes,
             xml: PRIVATE_VOLUME,
         }, o);
 
@@ -61,7 +62,7 @@ export class ClusterNode extends pulumi.ComponentResource {
         // Built here and uploaded as a plain volume: nothing reads it back on refresh.
         const isoHash = pulumi.unsecret(args.cloudInit.apply((d) =>
             createHash("sha256").update(d.userData).update(d.metaData).update(d.networkConfig).digest("hex").slice(0, 12)));
-        const isoName = pulumi.interpolate`${plan.domainName}-cidata-${isoHash}.iso`;
+        const isoName = pulumi.interpolate`${d.name}-cidata-${isoHash}.iso`;
         const seed = new SeedIso(`${name}-seed`, {
             dir: args.seedDir,
             fileName: isoName,
@@ -78,16 +79,16 @@ export class ClusterNode extends pulumi.ComponentResource {
             xml: PRIVATE_VOLUME,
         }, o);
 
-        this.serialLog = serialLogPath(plan.domainName);
+        this.serialLog = d.serialLog;
         this.domain = new libvirt.Domain(`${name}-domain`, {
-            name: plan.domainName,
-            type: cfg.domainType,
-            memory: cfg.nodeMemoryMiB,
-            vcpu: cfg.nodeVcpus,
-            cpu: cfg.domainType === "kvm" ? { mode: "host-passthrough" } : undefined,
+            name: d.name,
+            type: d.type,
+            memory: d.memoryMiB,
+            vcpu: d.vcpus,
+            cpu: d.type === "kvm" ? { mode: "host-passthrough" } : undefined,
             // The disk boots through firmware, as on hardware: SeaBIOS, or OVMF with the
             // node's own variable store (libvirt copies the template on first start).
-            ...firmwareOf(cfg.firmware, plan.domainName),
+            ...firmwareOf(d.firmware, d.name),
             bootDevices: [{ devs: ["hd"] }],
             // The seed is a second disk: cloud-init's NoCloud finds it by its "cidata" label.
             disks: [{ volumeId: disk.id }, { volumeId: cidata.id }],
@@ -95,8 +96,8 @@ export class ClusterNode extends pulumi.ComponentResource {
                 networkId: args.networkId,
                 // The address is static (cloud-init network-config); the provider can only read
                 // addresses back from DHCP leases, so giving it here would diff forever.
-                hostname: plan.hostname,
-                mac: plan.mac,
+                hostname: args.hostname,
+                mac: args.mac,
                 waitForLease: false,
             }],
             consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
@@ -107,8 +108,8 @@ export class ClusterNode extends pulumi.ComponentResource {
         }, o);
 
         this.membership = new RemoteCommand(`${name}-membership`, {
-            host: plan.ip,
-            user: cfg.adminUser,
+            host: args.ip,
+            user: args.sshUser,
             privateKey: args.automationPrivateKey,
             script: args.membership.apply((m) => m.script),
             environment: args.membership.apply((m) => m.environment),
@@ -116,14 +117,14 @@ export class ClusterNode extends pulumi.ComponentResource {
             // membership again even when the membership itself did not change.
             triggers: pulumi.interpolate`${args.membership.apply((m) => m.hash)}@${this.domain.id}`,
             timeoutSeconds: 900,
-            logPrefix: `${plan.hostname}: `,
+            logPrefix: `${args.hostname}: `,
         }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
 
         if (args.liveAgent) {
             const agent = args.liveAgent;
             this.nodeAgent = new RemoteCommand(`${name}-node-agent`, {
-                host: plan.ip,
-                user: cfg.adminUser,
+                host: args.ip,
+                user: args.sshUser,
                 privateKey: args.automationPrivateKey,
                 uploadSource: agent.source,
                 uploadDestination: agent.destination,
@@ -131,7 +132,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 environment: agent.environment,
                 triggers: pulumi.interpolate`${agent.sha256}@${this.domain.id}`,
                 timeoutSeconds: 900,
-                logPrefix: `${plan.hostname}: `,
+                logPrefix: `${args.hostname}: `,
             }, { parent: this, dependsOn: [this.membership] });
         }
 

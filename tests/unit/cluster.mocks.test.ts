@@ -47,7 +47,9 @@ async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: bool
 async function deploy(cfg: ClusterConfig) {
     registered = [];
     const { Cluster } = await import("../../components/cluster");
-    const cluster = new Cluster(`clusteros-lab-unit`, { project: "clusteros-lab", stack: "unit", cfg });
+    const { planCluster } = await import("../../components/plan");
+    const files = { read: (p: string) => fs.readFileSync(p), cacheDir: path.join(os.tmpdir(), "clusteros-lab-unit-cache") };
+    const cluster = new Cluster(`clusteros-lab-unit`, { plan: planCluster("clusteros-lab", "unit", cfg, files) });
     await new Promise((r) => setTimeout(r, 300));
     // Wait until registrations settle.
     let last = -1;

@@ -1,0 +1,165 @@
+// The whole cluster as data: planCluster turns a validated config into every name, address,
+// document and command line the stack declares. Pure: the files it hashes are read through
+// PlanFiles, and secrets and public keys, known only once resources exist, are the
+// arguments of the per-node functions. The components only turn this plan into resources.
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import { Access, sshCommand, vncCommand } from "./access";
+import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
+import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
+import { ClusterConfig, DomainType, Firmware } from "./config";
+import { IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
+import { Membership, planMembership } from "./membership";
+import { LiveAgentPlan, planLiveAgent } from "./node-agent";
+import { poolDir, seedDir, serialLogPath } from "./paths";
+
+/** The host facts planning needs: file contents (hashed) and where the cache is. */
+export interface PlanFiles {
+    read(p: string): Buffer;
+    cacheDir: string;
+}
+
+export type ImagePlan =
+    | { kind: "prebuilt"; path: string; hash: "" }
+    | {
+        kind: "build";
+        /** Content hash of the image's inputs: names its directory and base volume. */
+        hash: string;
+        /** images/build.sh and its arguments. */
+        argv: string[];
+        /** The qcow2 the build leaves. */
+        path: string;
+    };
+
+export interface DomainPlan {
+    name: string;
+    type: DomainType;
+    memoryMiB: number;
+    vcpus: number;
+    firmware: Firmware;
+    diskBytes: number;
+    serialLog: string;
+}
+
+/** A node as the stack outputs show it; `K` is the WireGuard public key's type. */
+export interface NodeOutput<K = string> {
+    name: string;
+    domain: string;
+    ip: string;
+    wireguardIp: string;
+    wireguardPublicKey: K;
+    ssh: string;
+    vncDisplay: string;
+    serialLog: string;
+    roles: string[];
+}
+
+export interface NodeSpec {
+    node: NodePlan;
+    domain: DomainPlan;
+    /** The login the stack's steps use over SSH. */
+    sshUser: string;
+    /** The node's cloud-init documents, given the cluster's secrets. */
+    cloudInit(secrets: NodeSecrets, automationPublicKey: string): CloudInitDocs;
+    /** What the node must know about the others, given every node's WireGuard public key. */
+    membership(publicKeys: string[]): Membership;
+    /** The node whose membership step must finish first (slurmd registers with slurmctld). */
+    membershipAfter?: number;
+    liveAgent?: LiveAgentPlan;
+    output: Omit<NodeOutput, "wireguardPublicKey">;
+}
+
+export interface ClusterPlan {
+    libvirtUri: string;
+    /** <project>-<stack>: the prefix of every libvirt object's name. */
+    prefix: string;
+    pool: { name: string; dir: string };
+    /** Private directory where seed ISOs are built before upload. */
+    seedDir: string;
+    network: NetworkPlan;
+    image: ImagePlan;
+    baseVolumeName: string;
+    automationKeyComment: string;
+    /** Nodes by number. */
+    nodes: NodeSpec[];
+    /** The stack outputs that are not per node. */
+    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; k3sKubeconfig: string };
+}
+
+const GIB = 1024 ** 3;
+
+export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
+    if (cfg.image.kind === "prebuilt") return { kind: "prebuilt", path: cfg.image.path, hash: "" };
+    const recipe = imageRecipe(cfg, cfg.image.flavor);
+    const hash = recipeHash(recipe, files.read);
+    const outDir = path.join(files.cacheDir, "images", `${recipe.flavor}-${hash}`);
+    const argv = [
+        path.join(IMAGES_DIR, "build.sh"), "--flavor", recipe.flavor, "--out", outDir,
+        "--accelerator", cfg.domainType === "kvm" ? "kvm" : "tcg",
+        ...(recipe.nodeAgentPath ? ["--node-agent", path.resolve(recipe.nodeAgentPath)] : []),
+        ...(recipe.k3sVersion ? ["--k3s-version", recipe.k3sVersion] : []),
+    ];
+    return { kind: "build", hash, argv, path: path.join(outDir, "clusteros-node.qcow2") };
+}
+
+export function planCluster(project: string, stack: string, cfg: ClusterConfig, files: PlanFiles, access: Access = {}): ClusterPlan {
+    const nameOf = (thing: string) => libvirtName(project, stack, thing);
+    const prefix = nameOf("").replace(/-$/, "");
+    const network = planNetwork(project, stack, cfg.nodeCidr);
+    const image = planImage(cfg, files);
+    const nodes = planNodes(project, stack, cfg);
+    const k3sServer = nodes.find((n) => n.k3sServer) ?? nodes[0];
+    const controller = nodes.find((n) => n.slurmController);
+    const agentSha = cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath
+        ? createHash("sha256").update(files.read(cfg.nodeAgentPath)).digest("hex") : undefined;
+
+    const specs = nodes.map((node): NodeSpec => {
+        const serialLog = serialLogPath(node.domainName);
+        return {
+            node,
+            domain: {
+                name: node.domainName, type: cfg.domainType, memoryMiB: cfg.nodeMemoryMiB, vcpus: cfg.nodeVcpus,
+                firmware: cfg.firmware, diskBytes: cfg.nodeDiskGiB * GIB, serialLog,
+            },
+            sshUser: cfg.adminUser,
+            cloudInit: (secrets, automationPublicKey) => renderCloudInit({
+                node, network, cfg, k3sServerWireguardIp: k3sServer.wireguardIp, automationPublicKey, secrets,
+            }),
+            membership: (publicKeys) => planMembership(node, nodes, publicKeys, cfg),
+            membershipAfter: cfg.slurm && controller && !node.slurmController ? controller.index : undefined,
+            liveAgent: agentSha && cfg.nodeAgentPath ? planLiveAgent(node, cfg.nodeAgentPath, agentSha) : undefined,
+            output: {
+                name: node.hostname,
+                domain: node.domainName,
+                ip: node.ip,
+                wireguardIp: node.wireguardIp,
+                ssh: sshCommand(access, cfg.adminUser, node.ip),
+                vncDisplay: vncCommand(stack, node.index),
+                serialLog,
+                roles: node.roles,
+            },
+        };
+    });
+    return {
+        libvirtUri: cfg.libvirtUri,
+        prefix,
+        pool: { name: nameOf("pool"), dir: poolDir(prefix) },
+        seedDir: seedDir(prefix),
+        network,
+        image,
+        // Volume names carry the image hash: a new image is a new base, the old one stays
+        // until the nodes on it are gone.
+        baseVolumeName: nameOf(`base-${image.hash || "prebuilt"}.qcow2`),
+        automationKeyComment: nameOf("automation"),
+        nodes: specs,
+        outputs: {
+            controller: controller?.hostname,
+            adminUser: cfg.adminUser,
+            libvirtUri: cfg.libvirtUri,
+            network: network.name,
+            k3sKubeconfig: cfg.k3s
+                ? `${sshCommand(access, cfg.adminUser, k3sServer.ip)} sudo cat /etc/rancher/k3s/k3s.yaml`
+                : "K3s is off for this stack (config key k3s)",
+        },
+    };
+}
