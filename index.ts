@@ -1,10 +1,10 @@
 // ClusterOS Lab: a declarative N-node test cluster on libvirt. See README.md.
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { bareMetalOutput } from "./components/bare-metal";
+import { bareMetalOutput } from "./components/plan/bare-metal";
 import { Cluster } from "./components/cluster";
-import { cacheDir } from "./components/paths";
-import { planCluster } from "./components/plan";
+import { cacheDir } from "./components/plan/paths";
+import { planCluster } from "./components/plan/cluster-plan";
 import { loadClusterConfig } from "./components/pulumi-config";
 
 // Validation runs before anything is declared: invalid config creates nothing.

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import Table from "cli-table3";
 import { Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
-import { freeRanges } from "../components/network-conflicts";
+import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { assess, Probe, Row } from "./health";
 import { labNetns } from "./place";

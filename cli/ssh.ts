@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderFile } from "../components/templates";
+import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
 

@@ -1,9 +1,9 @@
 // The selected stack's outputs, read with `pulumi stack output --json`: the CLI never
 // recomputes what the program knows.
 import { execFileSync } from "node:child_process";
-import type { NodeOutput } from "../components/plan";
+import type { NodeOutput } from "../components/plan/cluster-plan";
 
-/** A node as the stack's `nodes` output gives it (components/plan.ts declares it). */
+/** A node as the stack's `nodes` output gives it (components/plan/cluster-plan.ts declares it). */
 export type NodeInfo = NodeOutput;
 
 export interface StackInfo {

@@ -1,4 +1,4 @@
-// Cluster: the whole stack, declared from its plan (components/plan.ts). A dir pool and a
+// Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). A dir pool and a
 // NAT network of its own, the node image and its base volume, the secrets, the WireGuard
 // mesh and the nodes. Nodes are created in parallel; `pulumi up` ends when every node's
 // membership step has finished.
@@ -6,7 +6,7 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeImage } from "./image";
 import { ClusterNode } from "./node";
-import { ClusterPlan, NodeOutput } from "./plan";
+import { ClusterPlan, NodeOutput } from "./plan/cluster-plan";
 import { ClusterSecrets } from "./secrets";
 import { WireGuardMesh } from "./wireguard";
 

@@ -2,7 +2,7 @@
 // daemon at libvirtUri, and every IPv4 address of an interface in this process's network
 // namespace (where Pulumi runs: the host in host mode, the lab namespace in namespace mode).
 import { spawnSync } from "node:child_process";
-import { NetworkInUse, parseNetworkXml, toCidr } from "./network-conflicts";
+import { NetworkInUse, parseNetworkXml, toCidr } from "./plan/network-conflicts";
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string } {
     const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 20_000 });

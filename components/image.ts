@@ -2,7 +2,7 @@
 // LocalCommand into a directory named by the recipe's content hash; a prebuilt image is
 // taken as is.
 import * as pulumi from "@pulumi/pulumi";
-import { ImagePlan } from "./plan";
+import { ImagePlan } from "./plan/cluster-plan";
 import { LocalCommand } from "./providers/local-command";
 
 export interface NodeImageArgs {

@@ -5,13 +5,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { CloudInitDocs } from "./cloud-init";
-import { firmwareOf } from "./firmware";
-import { LiveAgentPlan } from "./node-agent";
-import { DomainPlan } from "./plan";
+import { CloudInitDocs } from "./plan/cloud-init";
+import { firmwareOf } from "./plan/firmware";
+import { LiveAgentPlan } from "./plan/node-agent";
+import { DomainPlan } from "./plan/cluster-plan";
 import { RemoteCommand } from "./providers/remote-command";
 import { SeedIso } from "./providers/seed-iso";
-import { renderFile } from "./templates";
+import { renderFile } from "./plan/templates";
 
 const DOMAIN_XSLT = path.join(__dirname, "xml", "domain.xsl.mustache");
 /** Volumes that hold secrets (the seed; the node's disk once booted) are 0600, not the provider's 0644. */

@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./config";
-import { CONFIG_KEYS } from "./config-schema";
-import { PROJECT_FILE } from "./defaults";
+import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./plan/config";
+import { CONFIG_KEYS } from "./plan/config-schema";
+import { PROJECT_FILE } from "./plan/defaults";
 import { readNetworksInUse } from "./host-networks";
 
 export const hostChecks: HostChecks = {

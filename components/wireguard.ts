@@ -3,7 +3,7 @@
 // Keys are keyed by node number, so adding a node creates only that node's key.
 import * as pulumi from "@pulumi/pulumi";
 import { RandomBytes } from "./providers/random-bytes";
-import { wireguardPrivateKey, wireguardPublicKey } from "./x25519";
+import { wireguardPrivateKey, wireguardPublicKey } from "./plan/x25519";
 
 export interface WireGuardKey {
     privateKey: pulumi.Output<string>;

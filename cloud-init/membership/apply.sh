@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Cluster membership of one node: WireGuard peers, /etc/hosts, SLURM's node list. Run as
 # root over SSH by the stack whenever the membership changes. Static: what it applies
-# comes in the environment (components/membership.ts builds it), file contents in base64:
+# comes in the environment (components/plan/membership.ts builds it), file contents in base64:
 #   MEMBERSHIP_HOSTNAME, MEMBERSHIP_GENERATION, MEMBERSHIP_NODE_COUNT,
 #   MEMBERSHIP_SLURM (true|false), MEMBERSHIP_SLURM_CONTROLLER (true|false),
 #   MEMBERSHIP_PEERS_CONF, MEMBERSHIP_HOSTS, MEMBERSHIP_SLURM_CONF, MEMBERSHIP_CGROUP_CONF.

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Live delivery of the node agent: install the copied binary and its unit, restart the
 # service. Run as root over SSH by the stack whenever the binary changes. Static: what it
-# installs comes in the environment (components/node-agent.ts builds it):
+# installs comes in the environment (components/plan/node-agent.ts builds it):
 #   AGENT_HOSTNAME, AGENT_UPLOAD (the copied binary), AGENT_UNIT (the unit, base64).
 set -euo pipefail
 install -m 0755 "$AGENT_UPLOAD" /usr/local/bin/clusteros-node-agent

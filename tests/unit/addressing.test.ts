@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { hostname, nodeMac, planNetwork, planNodes } from "../../components/addressing";
-import { Cidr, contains, fromNumber, nodeCapacity, parseCidr, toNumber, wireguardCapacity } from "../../components/cidr";
+import { hostname, nodeMac, planNetwork, planNodes } from "../../components/plan/addressing";
+import { Cidr, contains, fromNumber, nodeCapacity, parseCidr, toNumber, wireguardCapacity } from "../../components/plan/cidr";
 import { config } from "./helpers";
 
 /** Any valid IPv4 network in 10/8 with a prefix from /16 to /28. */

@@ -2,8 +2,8 @@
 // files the installer writes, parsed back the way networkd, iwd, netplan and cloud-init read them.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { iwdFileName, Preseed, PreseedFile, renderBareMetal } from "../../components/bare-metal";
-import { ClusterConfig, ConfigError, ConfigProblem, ImageFlavor, RawConfig, validateConfig } from "../../components/config";
+import { iwdFileName, Preseed, PreseedFile, renderBareMetal } from "../../components/plan/bare-metal";
+import { ClusterConfig, ConfigError, ConfigProblem, ImageFlavor, RawConfig, validateConfig } from "../../components/plan/config";
 import { host } from "./helpers";
 
 const PSK = "correct horse battery";

@@ -4,11 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { planNetwork, planNodes } from "../../components/addressing";
-import { Cidr } from "../../components/cidr";
-import { CloudInitDocs, renderCloudInit } from "../../components/cloud-init";
-import { ClusterConfig } from "../../components/config";
-import { toYaml } from "../../components/templates";
+import { planNetwork, planNodes } from "../../components/plan/addressing";
+import { Cidr } from "../../components/plan/cidr";
+import { CloudInitDocs, renderCloudInit } from "../../components/plan/cloud-init";
+import { ClusterConfig } from "../../components/plan/config";
+import { toYaml } from "../../components/plan/templates";
 import { config } from "./helpers";
 
 const SECRETS = {

@@ -5,8 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bareMetalOutput, NOT_SET } from "../../components/bare-metal";
-import { ClusterConfig } from "../../components/config";
+import { bareMetalOutput, NOT_SET } from "../../components/plan/bare-metal";
+import { ClusterConfig } from "../../components/plan/config";
 import { config } from "./helpers";
 
 interface Registered {
@@ -47,7 +47,7 @@ async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: bool
 async function deploy(cfg: ClusterConfig) {
     registered = [];
     const { Cluster } = await import("../../components/cluster");
-    const { planCluster } = await import("../../components/plan");
+    const { planCluster } = await import("../../components/plan/cluster-plan");
     const files = { read: (p: string) => fs.readFileSync(p), cacheDir: path.join(os.tmpdir(), "clusteros-lab-unit-cache") };
     const cluster = new Cluster(`clusteros-lab-unit`, { plan: planCluster("clusteros-lab", "unit", cfg, files) });
     await new Promise((r) => setTimeout(r, 300));

@@ -4,9 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS } from "../../components/config-schema";
-import { configSpecs, projectDefaults } from "../../components/defaults";
-import { validateConfig } from "../../components/config";
+import { CONFIG_KEYS } from "../../components/plan/config-schema";
+import { configSpecs, projectDefaults } from "../../components/plan/defaults";
+import { validateConfig } from "../../components/plan/config";
 import { host } from "./helpers";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/config";
-import { projectDefaults } from "../../components/defaults";
+import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/plan/config";
+import { projectDefaults } from "../../components/plan/defaults";
 import { host } from "./helpers";
 
 function problemsOf(raw: RawConfig, checks: HostChecks = host) {

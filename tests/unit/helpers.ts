@@ -1,4 +1,4 @@
-import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "../../components/config";
+import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "../../components/plan/config";
 
 export const existing = new Set(["/images/prebuilt.qcow2", "/bin/node-agent", "/usr/share/OVMF/OVMF_CODE_4M.fd"]);
 export const host: HostChecks = { isFile: (p) => existing.has(p) };

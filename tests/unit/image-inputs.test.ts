@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { planNodes } from "../../components/addressing";
-import { imageRecipe, recipeHash } from "../../components/image-inputs";
-import { planLiveAgent } from "../../components/node-agent";
+import { planNodes } from "../../components/plan/addressing";
+import { imageRecipe, recipeHash } from "../../components/plan/image-inputs";
+import { planLiveAgent } from "../../components/plan/node-agent";
 import { config } from "./helpers";
 
 const read = (p: string) => fs.readFileSync(p);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { planNodes } from "../../components/addressing";
-import { peersOf, planMembership, renderSlurmConf, slurmRealMemory } from "../../components/membership";
+import { planNodes } from "../../components/plan/addressing";
+import { peersOf, planMembership, renderSlurmConf, slurmRealMemory } from "../../components/plan/membership";
 import { config } from "./helpers";
 
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `pubkey-${i + 1}=`);

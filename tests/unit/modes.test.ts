@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { sshCommand, vncCommand } from "../../components/access";
+import { sshCommand, vncCommand } from "../../components/plan/access";
 import { inPlace, labNetns } from "../../cli/place";
 import { sshArgv, sshConfig } from "../../cli/ssh";
 import { parseStackOutputs } from "../../cli/stack";

@@ -2,9 +2,9 @@
 // is created, with the network it collides with and a free range to use instead.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCidr, Cidr, cidrsOverlap } from "../../components/cidr";
-import { ConfigError, validateConfig } from "../../components/config";
-import { conflictsWith, freeRanges, NetworkInUse, parseNetworkXml, toCidr } from "../../components/network-conflicts";
+import { parseCidr, Cidr, cidrsOverlap } from "../../components/plan/cidr";
+import { ConfigError, validateConfig } from "../../components/plan/config";
+import { conflictsWith, freeRanges, NetworkInUse, parseNetworkXml, toCidr } from "../../components/plan/network-conflicts";
 import { host } from "./helpers";
 
 const ciNet = `<network>

@@ -1,6 +1,6 @@
 // planCluster: the whole stack as data, before any resource exists.
 import { describe, expect, it } from "vitest";
-import { planCluster, PlanFiles } from "../../components/plan";
+import { planCluster, PlanFiles } from "../../components/plan/cluster-plan";
 import { config } from "./helpers";
 
 const files: PlanFiles = { read: (p) => Buffer.from(`content of ${p}`), cacheDir: "/cache" };

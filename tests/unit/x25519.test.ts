@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { clampPrivateKey, wireguardPrivateKey, wireguardPublicKey } from "../../components/x25519";
+import { clampPrivateKey, wireguardPrivateKey, wireguardPublicKey } from "../../components/plan/x25519";
 
 const hex = (h: string) => Buffer.from(h, "hex").toString("base64");
 

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import Mustache from "mustache";
 import { Document, parseDocument } from "yaml";
 
-export const TEMPLATE_DIR = path.join(__dirname, "..", "cloud-init");
+export const TEMPLATE_DIR = path.join(__dirname, "..", "..", "cloud-init");
 
 const cache = new Map<string, string>();
 

@@ -2,7 +2,7 @@
 import * as os from "node:os";
 import * as path from "node:path";
 
-export const PROJECT_ROOT = path.join(__dirname, "..");
+export const PROJECT_ROOT = path.join(__dirname, "..", "..");
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
     return env.CLUSTEROS_LAB_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "clusteros-lab");

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 
-export const PROJECT_FILE = path.join(__dirname, "..", "Pulumi.yaml");
+export const PROJECT_FILE = path.join(__dirname, "..", "..", "Pulumi.yaml");
 
 interface ConfigSpec {
     type: string;

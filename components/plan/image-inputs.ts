@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ClusterConfig, ImageFlavor } from "./config";
 
-export const IMAGES_DIR = path.join(__dirname, "..", "images");
+export const IMAGES_DIR = path.join(__dirname, "..", "..", "images");
 
 /** Files of each flavor alone (its base image, its build user-data), relative to images/. */
 export const FLAVOR_DIRS: Record<ImageFlavor, string> = { "ubuntu-24.04": "ubuntu", "debian-12": "debian" };

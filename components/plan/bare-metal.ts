@@ -11,7 +11,7 @@ import type { ImageFlavor, ImageSource } from "./config-schema";
 import { closest } from "./did-you-mean";
 import { renderFile } from "./templates";
 
-export const TEMPLATE_DIR = path.join(__dirname, "..", "images", "installer", "network");
+export const TEMPLATE_DIR = path.join(__dirname, "..", "..", "images", "installer", "network");
 
 export type WiredNetwork =
     | { dhcp: true; dns: string[] }
