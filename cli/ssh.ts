@@ -1,16 +1,14 @@
 // SSH access to nodes with the stack's automation key, and an ssh_config for people.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Ran, spawnCollect } from "../components/exec/spawn";
+import { SSH_SETTINGS, sshArgv } from "../components/exec/ssh";
 import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
 
-export const SSH_OPTIONS = [
-    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-    "-o", "ConnectTimeout=8",
-];
 
 /** Writes the automation key 0600 to a private temporary file; returns its path and a cleanup. */
 export function keyFile(info: StackInfo): { file: string; cleanup: () => void } {
@@ -21,30 +19,19 @@ export function keyFile(info: StackInfo): { file: string; cleanup: () => void } 
 }
 
 /** The ssh command line (program first) that reaches a node from here, in either mode. */
-export function sshArgv(info: StackInfo, node: NodeInfo, key: string, batch: boolean, netns = labNetns()): string[] {
-    return inPlace(["ssh", "-i", key, ...SSH_OPTIONS, ...(batch ? ["-o", "BatchMode=yes"] : ["-t"]),
-        `${info.adminUser}@${node.ip}`], netns);
+export function sshArgvOf(info: StackInfo, node: NodeInfo, key: string, mode: "batch" | "interactive", command: string[] = [],
+    netns = labNetns()): string[] {
+    return inPlace(sshArgv({ user: info.adminUser, host: node.ip, key }, mode, command), netns);
 }
 
 /** Runs a command on a node; resolves with its exit code and output. */
-export function runOn(info: StackInfo, node: NodeInfo, key: string, command: string, input?: string)
-    : Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-        const [program, ...args] = sshArgv(info, node, key, true);
-        const child = spawn(program, [...args, command], { stdio: ["pipe", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("close", (code) => resolve({ code: code ?? 255, stdout, stderr }));
-        child.stdin.on("error", () => undefined); // ssh exited before reading: its exit code tells
-        child.stdin.end(input ?? "");
-    });
+export function runOn(info: StackInfo, node: NodeInfo, key: string, command: string, input?: string): Promise<Ran> {
+    return spawnCollect(sshArgvOf(info, node, key, "batch", [command]), { input });
 }
 
 export function interactive(info: StackInfo, node: NodeInfo, key: string, command?: string): number {
-    const [program, ...args] = sshArgv(info, node, key, false);
-    const r = spawnSync(program, [...args, ...(command ? [command] : [])], { stdio: "inherit" });
+    const [program, ...args] = sshArgvOf(info, node, key, "interactive", command ? [command] : []);
+    const r = spawnSync(program, args, { stdio: "inherit" });
     return r.status ?? 255;
 }
 
@@ -57,5 +44,6 @@ export function sshConfig(info: StackInfo, keyPath: string, file: string, netns 
     return renderFile(path.join(__dirname, "ssh_config.mustache"), {
         stack: info.stack, file, netns,
         nodes: info.nodes.map((n) => ({ name: n.name, ip: n.ip, user: info.adminUser, key: keyPath })),
+        options: SSH_SETTINGS.map(([name, value]) => ({ name, value })),
     });
 }

@@ -1,6 +1,7 @@
 // virsh for the CLI: one call, the same call on every node at once, and scripts run in a
 // guest through the QEMU guest agent. Everything goes through the stack's libvirt URI.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
+import { spawnCollect } from "../components/exec/spawn";
 import { CliError, StackInfo } from "./stack";
 
 export interface Result { ok: boolean; out: string; err: string }
@@ -27,16 +28,9 @@ export function must(virsh: Virsh, what: string, ...args: string[]): string {
     return r.out;
 }
 
-function virshAsync(info: StackInfo, args: string[]): Promise<Result> {
-    return new Promise((resolve) => {
-        const child = spawn("virsh", ["-q", "-c", info.libvirtUri, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d) => (out += d));
-        child.stderr.on("data", (d) => (err += d));
-        child.on("error", (e) => resolve({ ok: false, out, err: e.message }));
-        child.on("close", (code) => resolve({ ok: code === 0, out: out.trim(), err: clean(err) }));
-    });
+async function virshAsync(info: StackInfo, args: string[]): Promise<Result> {
+    const r = await spawnCollect(["virsh", "-q", "-c", info.libvirtUri, ...args]);
+    return { ok: r.code === 0, out: r.stdout.trim(), err: clean(r.stderr) };
 }
 
 /** virsh on every node at once (reverts, clocks: each waits on its own guest). */

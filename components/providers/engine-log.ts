@@ -22,19 +22,3 @@ export function engineLogger(prefix: string): LineLogger {
         return (line: string) => process.stderr.write(`${prefix}${line}\n`);
     }
 }
-
-/** Splits a stream of chunks into lines for `log`. */
-export function lineSplitter(log: LineLogger): { push(chunk: string): void; end(): void } {
-    let rest = "";
-    return {
-        push(chunk: string) {
-            const parts = (rest + chunk).split("\n");
-            rest = parts.pop() ?? "";
-            parts.filter((l) => l.trim() !== "").forEach(log);
-        },
-        end() {
-            if (rest.trim() !== "") log(rest);
-            rest = "";
-        },
-    };
-}

@@ -2,7 +2,8 @@
 // (as a replacement) whenever `triggers` change. Output streams into Pulumi's log and the
 // last lines are kept as `stdoutTail`. Used for the Packer image build.
 import * as pulumi from "@pulumi/pulumi";
-import { engineLogger, lineSplitter } from "./engine-log";
+import { spawnCollect } from "../exec/spawn";
+import { engineLogger } from "./engine-log";
 
 export interface LocalCommandInputs {
     /** Shell command (bash -c). */
@@ -23,29 +24,17 @@ export interface LocalCommandArgs {
 
 const provider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: LocalCommandInputs) {
-        const { spawn } = require("node:child_process");
         const crypto = require("node:crypto");
         const log = engineLogger(inputs.logPrefix);
         const tail: string[] = [];
-        const keep = (line: string) => {
-            log(line);
-            tail.push(line);
-            if (tail.length > 40) tail.shift();
-        };
-        const out = lineSplitter(keep);
-        const code: number = await new Promise((resolve, reject) => {
-            const child = spawn("bash", ["-c", inputs.create], {
-                env: { ...process.env, ...(inputs.environment ?? {}) },
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            child.stdout.setEncoding("utf8");
-            child.stderr.setEncoding("utf8");
-            child.stdout.on("data", (d: string) => out.push(d));
-            child.stderr.on("data", (d: string) => out.push(d));
-            child.on("error", reject);
-            child.on("close", (c: number | null) => resolve(c ?? 1));
+        const { code } = await spawnCollect(["bash", "-c", inputs.create], {
+            env: inputs.environment,
+            onLine: (line) => {
+                log(line);
+                tail.push(line);
+                if (tail.length > 40) tail.shift();
+            },
         });
-        out.end();
         if (code !== 0) {
             throw new Error(`command failed with exit code ${code}:\n${tail.slice(-15).join("\n")}`);
         }

@@ -3,7 +3,9 @@
 // replacement: the node stays). The private key is a secret input and output.
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsOf } from "./args";
-import { engineLogger, lineSplitter } from "./engine-log";
+import { spawnCollect, untilDeadline } from "../exec/spawn";
+import { scpArgv, sshArgv } from "../exec/ssh";
+import { engineLogger } from "./engine-log";
 
 export interface RemoteCommandInputs {
     host: string;
@@ -28,75 +30,43 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
     const fs = require("node:fs");
     const os = require("node:os");
     const path = require("node:path");
-    const { spawn } = require("node:child_process");
     const log = engineLogger(inputs.logPrefix);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
-    const keyFile = path.join(dir, "key");
-    fs.writeFileSync(keyFile, inputs.privateKey, { mode: 0o600 });
+    const target = { user: inputs.user, host: inputs.host, key: path.join(dir, "key") };
+    fs.writeFileSync(target.key, inputs.privateKey, { mode: 0o600 });
     const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    const options = [
-        "-i", keyFile, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-        "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5",
-        "-o", "ServerAliveInterval=15",
-    ];
-    const sshArgs = [...options, `${inputs.user}@${inputs.host}`];
-    const exec = (args: string[], stdin: string, onLine?: (l: string) => void, program = "ssh") =>
-        new Promise<{ code: number; output: string }>((resolve) => {
-            const child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
-            let output = "";
-            const lines = lineSplitter((l) => onLine?.(l));
-            const take = (d: Buffer) => {
-                output += d.toString();
-                lines.push(d.toString());
-            };
-            child.stdout.on("data", take);
-            child.stderr.on("data", take);
-            child.on("error", (e: Error) => resolve({ code: 255, output: e.message }));
-            child.on("close", (c: number | null) => {
-                lines.end();
-                resolve({ code: c ?? 255, output });
-            });
-            // ssh may exit (a refused connection) before it read the script: its exit code
-            // says so; the broken pipe is not an error of its own.
-            child.stdin.on("error", () => undefined);
-            child.stdin.end(stdin);
-        });
     try {
         let last = "";
-        for (;;) {
-            const probe = await exec([...sshArgs, "true"], "");
-            if (probe.code === 0) break;
+        const up = await untilDeadline(deadline, 5000, async () => {
+            const probe = await spawnCollect(sshArgv(target, "batch", ["true"]));
             last = probe.output.trim();
-            if (Date.now() > deadline) {
-                throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s: ${last}`);
-            }
-            await new Promise((r) => setTimeout(r, 5000));
-        }
+            return probe.code === 0 ? true : undefined;
+        });
+        if (!up) throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s: ${last}`);
         if (inputs.uploadSource && inputs.uploadDestination) {
-            const copy = await exec([...options, "-q", inputs.uploadSource,
-                `${inputs.user}@${inputs.host}:${inputs.uploadDestination}`], "", undefined, "scp");
+            const copy = await spawnCollect(scpArgv(target, inputs.uploadSource, inputs.uploadDestination));
             if (copy.code !== 0) {
                 throw new Error(`copying ${inputs.uploadSource} to ${inputs.host} failed: ${copy.output.trim()}`);
             }
         }
-        // One script at a time per node: a run orphaned by an interrupted `up` keeps going on
-        // the node after its ssh client died; the next run waits for it instead of racing it.
         // ssh hands the remote shell one command line: each value is single-quoted for it.
         const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
         const env = Object.entries(inputs.environment ?? {}).map(([k, v]) => {
             if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not NAME_1 style`);
             return `${k}=${quote(v)}`;
         });
-        const remote = [...sshArgs, "sudo", "flock", "-w", String(inputs.timeoutSeconds), "/run/clusteros-lab.lock",
-            ...(env.length ? ["env", ...env] : []), "bash", "-s"];
+        // One script at a time per node: a run orphaned by an interrupted `up` keeps going on
+        // the node after its ssh client died; the next run waits for it instead of racing it.
+        const remote = sshArgv(target, "batch", ["sudo", "flock", "-w", String(inputs.timeoutSeconds), "/run/clusteros-lab.lock",
+            ...(env.length ? ["env", ...env] : []), "bash", "-s"]);
         // On first boot cloud-init regenerates the host keys and restarts sshd, so a node that
         // just answered the probe may refuse the next connection: exit code 255 is ssh's own
         // failure (the scripts are idempotent and exit 1 on their errors), so try again.
-        let result = await exec(remote, inputs.script, log);
-        while (result.code === 255 && Date.now() < deadline) {
-            await new Promise((r) => setTimeout(r, 5000));
-            result = await exec(remote, inputs.script, log);
-        }
+        let result = { code: 255, output: "" };
+        await untilDeadline(deadline, 5000, async () => {
+            result = await spawnCollect(remote, { input: inputs.script, onLine: log });
+            return result.code === 255 ? undefined : result;
+        });
         if (result.code !== 0) {
             const tail = result.output.trim().split("\n").slice(-20).join("\n");
             throw new Error(`script on ${inputs.host} failed with exit code ${result.code}:\n${tail}`);

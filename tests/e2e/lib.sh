@@ -34,7 +34,11 @@ check() {
 }
 
 # SSH as the test uses it: keys only, test machines' host keys neither asked nor kept.
-SSH_OPTS=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10)
+# The options are the lab's own (components/exec/ssh-options), as every connection uses them.
+SSH_OPTS=(-o BatchMode=yes)
+while read -r _opt; do
+  [[ -z "$_opt" || "$_opt" == "#"* ]] || SSH_OPTS+=(-o "$_opt")
+done < "$LAB_ROOT/components/exec/ssh-options"
 
 # on N CMD: run CMD on node N (1-based) as the admin user, over SSH from where the daemon is.
 on() {

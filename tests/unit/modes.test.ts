@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { sshCommand, vncCommand } from "../../components/plan/access";
 import { inPlace, labNetns } from "../../cli/place";
-import { sshArgv, sshConfig } from "../../cli/ssh";
+import { sshArgvOf, sshConfig } from "../../cli/ssh";
 import { parseStackOutputs } from "../../cli/stack";
 import { vncPort } from "../../cli/vnc";
 
@@ -80,10 +80,10 @@ describe("reaching nodes in each mode", () => {
         expect(labNetns({ CLUSTEROS_LAB_NETNS: "clusteros-lab" })).toBe("clusteros-lab");
         expect(inPlace(["socat", "STDIO", "TCP:127.0.0.1:5900"], "ns1"))
             .toEqual(["ip", "netns", "exec", "ns1", "socat", "STDIO", "TCP:127.0.0.1:5900"]);
-        const host = sshArgv(info, info.nodes[0], "/k", true, undefined);
+        const host = sshArgvOf(info, info.nodes[0], "/k", "batch", [], undefined);
         expect(host[0]).toBe("ssh");
         expect(host.at(-1)).toBe("clusteros@10.79.0.10");
-        expect(sshArgv(info, info.nodes[0], "/k", true, "ns1").slice(0, 5)).toEqual(["ip", "netns", "exec", "ns1", "ssh"]);
+        expect(sshArgvOf(info, info.nodes[0], "/k", "batch", [], "ns1").slice(0, 5)).toEqual(["ip", "netns", "exec", "ns1", "ssh"]);
     });
 
     it("writes an ssh_config whose plain ssh enters the namespace by ProxyCommand, and none in host mode", () => {
