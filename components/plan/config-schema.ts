@@ -28,6 +28,14 @@ export const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
 
 type Parse<T> = (r: Reader, key: string) => T;
 
+export interface KeySpec<T> {
+    /** Pulumi's config type: what `pulumi config` checks and shows. */
+    type: "integer" | "string" | "boolean" | "array" | "object";
+    default: unknown;
+    description: string;
+    parse: Parse<T>;
+}
+
 const int = (min: number, max: number, example: number): Parse<number> => (r, k) => r.int(k, min, max, example);
 const oneOf = <T extends string>(...allowed: T[]): Parse<T> => (r, k) => r.oneOf<T>(k, allowed);
 const bool: Parse<boolean> = (r, k) => r.bool(k);
@@ -61,37 +69,137 @@ const loginName: Parse<string> = (r, k) => {
     return v;
 };
 
-/** Every config key and how its value is read, in the order problems are reported. */
+/**
+ * Every config key: its Pulumi type, default and description (Pulumi.yaml's config block is
+ * written from these by `make pulumi-yaml`) and how its value is read, in the order
+ * problems are reported.
+ */
 export const SCHEMA = {
-    nodeCount: int(1, MAX_NODES, 3),
-    nodeMemoryMiB: int(MIN_MEMORY_MIB, 1024 * 1024, 2048),
-    nodeVcpus: int(1, 64, 2),
-    nodeDiskGiB: int(MIN_DISK_GIB, 4096, 20),
-    domainType: oneOf<DomainType>("kvm", "qemu"),
-    firmware: oneOf<Firmware>("bios", "uefi"),
-    libvirtUri: matching(URI, "is not a libvirt URI", "pulumi config set libvirtUri qemu:///system"),
-    nodeCidr: ((r, k) => r.cidr(k, "10.77.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
-    wireguardCidr: ((r, k) => r.cidr(k, "10.78.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
-    wireguardPort: int(1, 65535, 51820),
-    imageFlavor: str,
-    imagePath: str,
-    nodeAgentPath: str,
-    nodeAgentDelivery: oneOf<NodeAgentDelivery>("image", "live"),
-    sshPublicKeys: sshKeys,
-    adminUser: loginName,
-    controllerNode: int(1, MAX_NODES, 1),
-    k3sServerNode: int(1, MAX_NODES, 1),
-    slurm: bool,
-    k3s: bool,
-    k3sVersion: matching(K3S_VERSION, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1"),
-    bareMetal: raw,
-} satisfies Record<string, Parse<unknown>>;
+    nodeCount: {
+        type: "integer", default: 3,
+        description: "Number of cluster nodes (1-64). Adding nodes never replaces existing ones.",
+        parse: int(1, MAX_NODES, 3),
+    },
+    nodeMemoryMiB: {
+        type: "integer", default: 2048,
+        description: "Memory per node in MiB (at least 512). Changing it replaces the domains.",
+        parse: int(MIN_MEMORY_MIB, 1024 * 1024, 2048),
+    },
+    nodeVcpus: {
+        type: "integer", default: 2,
+        description: "Virtual CPUs per node (1-64).",
+        parse: int(1, 64, 2),
+    },
+    nodeDiskGiB: {
+        type: "integer", default: 20,
+        description: "Size of each node's copy-on-write disk in GiB (at least the image's size).",
+        parse: int(MIN_DISK_GIB, 4096, 20),
+    },
+    domainType: {
+        type: "string", default: "kvm",
+        description: "libvirt domain type, kvm (hardware virtualisation) or qemu (TCG software emulation).",
+        parse: oneOf<DomainType>("kvm", "qemu"),
+    },
+    firmware: {
+        type: "string", default: "bios",
+        description: "How nodes boot their whole-disk image, as hardware does - bios (SeaBIOS) or uefi (OVMF, Debian's ovmf package on the libvirt host).",
+        parse: oneOf<Firmware>("bios", "uefi"),
+    },
+    libvirtUri: {
+        type: "string", default: "qemu:///system",
+        description: "libvirt connection URI.",
+        parse: matching(URI, "is not a libvirt URI", "pulumi config set libvirtUri qemu:///system"),
+    },
+    nodeCidr: {
+        type: "string", default: "10.77.0.0/24",
+        description: "IPv4 CIDR of the stack's NAT network; node N gets host address N+9, the gateway is .1.",
+        parse: ((r, k) => r.cidr(k, "10.77.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
+    },
+    wireguardCidr: {
+        type: "string", default: "10.78.0.0/24",
+        description: "IPv4 CIDR of the WireGuard mesh; node N gets host address N.",
+        parse: ((r, k) => r.cidr(k, "10.78.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
+    },
+    wireguardPort: {
+        type: "integer", default: 51820,
+        description: "UDP port WireGuard listens on, on every node.",
+        parse: int(1, 65535, 51820),
+    },
+    imageFlavor: {
+        type: "string", default: "",
+        description: "Image to build with Packer, ubuntu-24.04 (needs internet) or debian-12 (builds offline); ubuntu-24.04 when neither it nor imagePath is set.",
+        parse: str,
+    },
+    imagePath: {
+        type: "string", default: "",
+        description: "A prebuilt qcow2 image to use instead of building one (leave imageFlavor unset).",
+        parse: str,
+    },
+    nodeAgentPath: {
+        type: "string", default: "",
+        description: "Optional ClusterOS node-agent binary, baked into the image and run as a systemd service.",
+        parse: str,
+    },
+    nodeAgentDelivery: {
+        type: "string", default: "image",
+        description: "How node-agent reaches nodes, image (baked in, rebuilds the image) or live (copied to running nodes).",
+        parse: oneOf<NodeAgentDelivery>("image", "live"),
+    },
+    sshPublicKeys: {
+        type: "array", default: [],
+        description: "SSH public keys of the people who may log in as the admin user.",
+        parse: sshKeys,
+    },
+    adminUser: {
+        type: "string", default: "clusteros",
+        description: "Login user created on every node (passwordless sudo, SSH keys only).",
+        parse: loginName,
+    },
+    controllerNode: {
+        type: "integer", default: 1,
+        description: "Node number that runs slurmctld.",
+        parse: int(1, MAX_NODES, 1),
+    },
+    k3sServerNode: {
+        type: "integer", default: 1,
+        description: "Node number that runs the K3s server.",
+        parse: int(1, MAX_NODES, 1),
+    },
+    slurm: {
+        type: "boolean", default: true,
+        description: "Run SLURM (munge, slurmctld, slurmd).",
+        parse: bool,
+    },
+    k3s: {
+        type: "boolean", default: true,
+        description: "Run K3s (server on k3sServerNode, agents elsewhere).",
+        parse: bool,
+    },
+    k3sVersion: {
+        type: "string", default: "v1.31.4+k3s1",
+        description: "K3s release baked into the image (skipped with a message when it cannot be downloaded).",
+        parse: matching(K3S_VERSION, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1"),
+    },
+    bareMetal: {
+        type: "object", default: {},
+        description: "Network pre-seed for machines installed from the installer medium, never lab VMs (bareMetal.network.wired, bareMetal.network.wifi; set with pulumi config set --path, the PSK with --secret). See docs/DEPLOYMENT.md.",
+        parse: raw,
+    },
+} satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;
 export const CONFIG_KEYS = Object.keys(SCHEMA) as ConfigKey[];
 
 /** Each key's value as its parser returns it. */
-export type ConfigValues = { [K in ConfigKey]: ReturnType<(typeof SCHEMA)[K]> };
+export type ConfigValues = { [K in ConfigKey]: ReturnType<(typeof SCHEMA)[K]["parse"]> };
+
+/** Pulumi.yaml's `config:` block, as the schema declares it. */
+export function pulumiConfigBlock(): Record<string, object> {
+    return Object.fromEntries(CONFIG_KEYS.map((k) => {
+        const { type, default: d, description } = SCHEMA[k];
+        return [k, { type, ...(type === "array" ? { items: { type: "string" } } : {}), default: d, description }];
+    }));
+}
 
 export interface HostChecks {
     isFile(path: string): boolean;

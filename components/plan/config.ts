@@ -37,7 +37,7 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
             near ? `pulumi config rm ${key} && pulumi config set ${near} <value>`
                 : `pulumi config rm ${key} (the settings are listed in Pulumi.yaml and the README)`);
     }
-    const values = Object.fromEntries(CONFIG_KEYS.map((k) => [k, SCHEMA[k](r, k)])) as ConfigValues;
+    const values = Object.fromEntries(CONFIG_KEYS.map((k) => [k, SCHEMA[k].parse(r, k)])) as ConfigValues;
     const problems = [...r.problems, ...RULES.flatMap((rule) => rule(values, { host, project, stack }))];
     const image = imageSource(values);
     const bareMetal = parseBareMetal(values.bareMetal, image, host.isSecret?.bind(host));

@@ -1,10 +1,11 @@
-// Each config key is declared in the schema (how it is read), Pulumi.yaml (its type and
-// default) and the README's table (what it means). Adding a key to one place and not the
-// others fails here, naming the place that lacks it.
+// Each config key is declared once, in the schema (type, default, description, parser);
+// Pulumi.yaml's config block is written from it (make pulumi-yaml) and the README's table
+// documents it. Adding a key is two edits, schema and README; forgetting either, or the
+// regeneration, fails here.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS } from "../../components/plan/config-schema";
+import { CONFIG_KEYS, pulumiConfigBlock, SCHEMA } from "../../components/plan/config-schema";
 import { configSpecs, projectDefaults } from "../../components/plan/defaults";
 import { validateConfig } from "../../components/plan/config";
 import { host } from "./helpers";
@@ -19,22 +20,22 @@ function readmeKeys(): string[] {
 }
 
 describe("config schema", () => {
-    it("names the same keys as Pulumi.yaml, in the same order", () => {
-        expect(Object.keys(configSpecs)).toEqual(CONFIG_KEYS);
+    it("is what Pulumi.yaml's config block says, key for key and in order (make pulumi-yaml writes it)", () => {
+        expect(Object.keys(configSpecs), "run make pulumi-yaml").toEqual(CONFIG_KEYS);
+        expect(configSpecs, "run make pulumi-yaml").toEqual(pulumiConfigBlock());
     });
 
     it("names the same keys as the README's table", () => {
         expect(readmeKeys()).toEqual(CONFIG_KEYS);
     });
 
-    it("accepts every default Pulumi.yaml gives, and each default has Pulumi.yaml's declared type", () => {
+    it("accepts every default, and each default has its declared type", () => {
         const cfg = validateConfig({ imageFlavor: "debian-12" }, host);
         expect(cfg.nodeCount).toBe(projectDefaults.nodeCount);
-        for (const [key, spec] of Object.entries(configSpecs)) {
-            const d = spec.default;
-            if (d === undefined) continue;
+        for (const key of CONFIG_KEYS) {
+            const { type, default: d } = SCHEMA[key];
             const actual = Array.isArray(d) ? "array" : typeof d === "object" ? "object" : Number.isInteger(d) ? "integer" : typeof d;
-            expect(`${key}: ${actual}`).toBe(`${key}: ${spec.type}`);
+            expect(`${key}: ${actual}`).toBe(`${key}: ${type}`);
         }
     });
 
