@@ -1,19 +1,22 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
-// console, vnc, ssh-config, networks). Reads the stack's outputs. Runs from the host shell
+// console, vnc, ssh-config, networks, checkpoints, and faults for tests: partition, heal,
+// crash, power-off, power-on). Reads the stack's outputs. Runs from the host shell
 // in either mode: in namespace mode it enters the lab namespace to reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Table from "cli-table3";
 import { Command } from "commander";
+import { spawnCollect } from "../components/exec/spawn";
 import { readNetworksInUse } from "../components/host-networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { assess, Probe, Row } from "./health";
-import { labNetns } from "./place";
+import { healRuleset, parseGroup, partitionRuleset } from "./faults";
+import { inPlace, labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
 import { CliError, loadStack, NodeInfo, nodeByNumber, StackInfo } from "./stack";
-import { virshOf } from "./virsh";
+import { must, virshOf } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
 
 const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
@@ -83,6 +86,14 @@ async function execOn(info: StackInfo, which: string, command: string): Promise<
     } finally {
         cleanup();
     }
+}
+
+/** Loads an nftables ruleset where the daemon runs (the lab namespace in namespace mode). */
+async function applyNft(ruleset: string, done: () => string): Promise<number> {
+    const r = await spawnCollect(inPlace(["nft", "-f", "-"]), { input: ruleset });
+    if (r.code !== 0) throw new CliError(`nft refused the ruleset (${r.stderr.trim() || `exit ${r.code}`}); make setup installs nftables`);
+    console.log(done());
+    return 0;
 }
 
 function wholeSeconds(value: string): number {
@@ -173,6 +184,26 @@ function main(argv: string[]): Promise<number> {
             for (const n of inUse) table.push([n.cidr, n.owner]);
             console.log(table.toString());
         });
+    program.command("partition <from> <to>")
+        .description("cut nodes <from> off from nodes <to> (comma-separated numbers, e.g. 3 1,2) on the lab network and the mesh")
+        .option("--one-way", "drop only what <from> sends to <to>")
+        .action((from: string, to: string, o: { oneWay?: boolean }) => {
+            const info = stack();
+            const group = (text: string) => { try { return parseGroup(text, info.nodes); } catch (e) { throw new CliError((e as Error).message); } };
+            const [a, b] = [group(from), group(to)];
+            result = applyNft(partitionRuleset(info.stack, a, b, !!o.oneWay), () =>
+                `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);
+        });
+    program.command("heal").description("remove the stack's partition (lab partition)")
+        .action(() => { result = applyNft(healRuleset(stack().stack), () => "no partition"); });
+    for (const [name, verb, what] of [["crash", "destroy", "power node n off at once, as a pulled plug"],
+        ["power-off", "shutdown", "shut node n down cleanly (ACPI)"], ["power-on", "start", "start node n"]] as const) {
+        program.command(`${name} <n>`).description(what).action((n: string) => {
+            const info = stack();
+            must(virshOf(info), `${name} node ${n}`, verb, nodeByNumber(info, n).domain);
+            result = Promise.resolve(0);
+        });
+    }
     program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
         .action((file: string) => {
             const info = stack();

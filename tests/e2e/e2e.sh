@@ -11,6 +11,7 @@ set -uo pipefail
 . "$(dirname "$0")/daemon.sh"
 . "$(dirname "$0")/install.sh"
 . "$(dirname "$0")/checkpoint.sh"
+. "$(dirname "$0")/faults.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
@@ -109,6 +110,10 @@ main() {
 
   phase "checks (3 nodes)"
   cluster_checks 3
+  phase_end
+
+  phase "partition node 3 from nodes 1 and 2, then heal"
+  partition_checks
   phase_end
 
   phase "checkpoint: save, break, restore"
