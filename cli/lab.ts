@@ -189,18 +189,23 @@ function main(argv: string[]): Promise<number> {
         .option("--one-way", "drop only what <from> sends to <to>")
         .action((from: string, to: string, o: { oneWay?: boolean }) => {
             const info = stack();
-            const group = (text: string) => { try { return parseGroup(text, info.nodes); } catch (e) { throw new CliError((e as Error).message); } };
-            const [a, b] = [group(from), group(to)];
-            result = applyNft(partitionRuleset(info.stack, a, b, !!o.oneWay), () =>
+            // The plan's refusals (an unknown node, a node on both sides) are the user's to fix.
+            const asCliError = <T>(f: () => T): T => { try { return f(); } catch (e) { throw new CliError((e as Error).message); } };
+            const [a, b] = [asCliError(() => parseGroup(from, info.nodes)), asCliError(() => parseGroup(to, info.nodes))];
+            const ruleset = asCliError(() => partitionRuleset(info.stack, a, b, !!o.oneWay));
+            result = applyNft(ruleset, () =>
                 `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);
         });
     program.command("heal").description("remove the stack's partition (lab partition)")
         .action(() => { result = applyNft(healRuleset(stack().stack), () => "no partition"); });
-    for (const [name, verb, what] of [["crash", "destroy", "power node n off at once, as a pulled plug"],
-        ["power-off", "shutdown", "shut node n down cleanly (ACPI)"], ["power-on", "start", "start node n"]] as const) {
+    for (const [name, verb, what, done] of [["crash", "destroy", "power node n off at once, as a pulled plug", "lost power"],
+        ["power-off", "shutdown", "shut node n down cleanly (ACPI)", "is shutting down"],
+        ["power-on", "start", "start node n", "is starting"]] as const) {
         program.command(`${name} <n>`).description(what).action((n: string) => {
             const info = stack();
-            must(virshOf(info), `${name} node ${n}`, verb, nodeByNumber(info, n).domain);
+            const node = nodeByNumber(info, n);
+            must(virshOf(info), `${name} node ${n}`, verb, node.domain);
+            console.log(`${node.name} ${done}`);
             result = Promise.resolve(0);
         });
     }
