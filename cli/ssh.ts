@@ -9,7 +9,6 @@ import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
 
-
 /** Writes the automation key 0600 to a private temporary file; returns its path and a cleanup. */
 export function keyFile(info: StackInfo): { file: string; cleanup: () => void } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-lab-"));

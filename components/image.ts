@@ -2,6 +2,7 @@
 // LocalCommand into a directory named by the recipe's content hash; a prebuilt image is
 // taken as is.
 import * as pulumi from "@pulumi/pulumi";
+import { shellQuote } from "./exec/spawn";
 import { ImagePlan } from "./plan/cluster-plan";
 import { LocalCommand } from "./providers/local-command";
 
@@ -29,8 +30,4 @@ export class NodeImage extends pulumi.ComponentResource {
         this.imagePath = build.id.apply(() => image.path);
         this.registerOutputs({ imagePath: this.imagePath, hash: image.hash });
     }
-}
-
-export function shellQuote(s: string): string {
-    return /^[A-Za-z0-9_./:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

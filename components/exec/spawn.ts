@@ -55,6 +55,11 @@ export function spawnCollect(argv: string[], opts: SpawnOptions = {}): Promise<R
     });
 }
 
+/** A word for a shell command line: as it is when it is safe, else single-quoted. */
+export function shellQuote(s: string): string {
+    return /^[A-Za-z0-9_./:=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
 /**
  * Calls `attempt` until it returns a value or the deadline (ms since the epoch) passes,
  * waiting `intervalMs` between calls; undefined when time ran out.

@@ -8,12 +8,13 @@ export const SSH_SETTINGS: readonly [string, string][] = fs.readFileSync(path.jo
     .split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"))
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]);
 
-export const SSH_OPTIONS: readonly string[] = SSH_SETTINGS.flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+const asArgs = (settings: readonly [string, string][]) => settings.flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+
+export const SSH_OPTIONS: readonly string[] = asArgs(SSH_SETTINGS);
 
 /** Host keys neither asked nor kept: what the printed ssh commands of the outputs carry. */
-export const HOST_KEY_OPTIONS: readonly string[] = SSH_SETTINGS
-    .filter(([k]) => k === "StrictHostKeyChecking" || k === "UserKnownHostsFile")
-    .flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+export const HOST_KEY_OPTIONS: readonly string[] = asArgs(SSH_SETTINGS
+    .filter(([k]) => k === "StrictHostKeyChecking" || k === "UserKnownHostsFile"));
 
 export interface SshTarget {
     user: string;

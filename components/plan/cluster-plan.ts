@@ -2,13 +2,12 @@
 // document and command line the stack declares. Pure: the files it hashes are read through
 // PlanFiles, and secrets and public keys, known only once resources exist, are the
 // arguments of the per-node functions. The components only turn this plan into resources.
-import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { Access, sshCommand, vncCommand } from "./access";
 import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
-import { IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
+import { fileSha256, IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
 import { Membership, planMembership } from "./membership";
 import { LiveAgentPlan, planLiveAgent } from "./node-agent";
 import { poolDir, seedDir, serialLogPath } from "./paths";
@@ -71,8 +70,6 @@ export interface NodeSpec {
 
 export interface ClusterPlan {
     libvirtUri: string;
-    /** <project>-<stack>: the prefix of every libvirt object's name. */
-    prefix: string;
     pool: { name: string; dir: string };
     /** Private directory where seed ISOs are built before upload. */
     seedDir: string;
@@ -110,8 +107,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     const nodes = planNodes(project, stack, cfg);
     const k3sServer = nodes.find((n) => n.k3sServer) ?? nodes[0];
     const controller = nodes.find((n) => n.slurmController);
-    const agentSha = cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath
-        ? createHash("sha256").update(files.read(cfg.nodeAgentPath)).digest("hex") : undefined;
+    const agentSha = cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath ? fileSha256(cfg.nodeAgentPath, files.read) : undefined;
 
     const specs = nodes.map((node): NodeSpec => {
         const serialLog = serialLogPath(node.domainName);
@@ -142,7 +138,6 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     });
     return {
         libvirtUri: cfg.libvirtUri,
-        prefix,
         pool: { name: nameOf("pool"), dir: poolDir(prefix) },
         seedDir: seedDir(prefix),
         network,

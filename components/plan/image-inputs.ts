@@ -54,6 +54,6 @@ export function recipeHash(recipe: ImageRecipe, read: (p: string) => Buffer): st
     return h.digest("hex").slice(0, 16);
 }
 
-export function fileSha256(p: string): string {
-    return createHash("sha256").update(fs.readFileSync(p)).digest("hex");
+export function fileSha256(p: string, read: (p: string) => Buffer = fs.readFileSync): string {
+    return createHash("sha256").update(read(p)).digest("hex");
 }

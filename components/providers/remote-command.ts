@@ -3,7 +3,7 @@
 // replacement: the node stays). The private key is a secret input and output.
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsOf } from "./args";
-import { spawnCollect, untilDeadline } from "../exec/spawn";
+import { shellQuote, spawnCollect, untilDeadline } from "../exec/spawn";
 import { scpArgv, sshArgv } from "../exec/ssh";
 import { engineLogger } from "./engine-log";
 
@@ -49,11 +49,10 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
                 throw new Error(`copying ${inputs.uploadSource} to ${inputs.host} failed: ${copy.output.trim()}`);
             }
         }
-        // ssh hands the remote shell one command line: each value is single-quoted for it.
-        const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+        // ssh hands the remote shell one command line: each value is quoted for it.
         const env = Object.entries(inputs.environment ?? {}).map(([k, v]) => {
             if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`environment variable name ${JSON.stringify(k)} is not NAME_1 style`);
-            return `${k}=${quote(v)}`;
+            return `${k}=${shellQuote(v)}`;
         });
         // One script at a time per node: a run orphaned by an interrupted `up` keeps going on
         // the node after its ssh client died; the next run waits for it instead of racing it.

@@ -1,7 +1,7 @@
 // The one command layer: argument lists (no shell quoting), collected and streamed output,
 // retries until a deadline, and the one set of SSH options.
 import { describe, expect, it } from "vitest";
-import { spawnCollect, untilDeadline } from "../../components/exec/spawn";
+import { shellQuote, spawnCollect, untilDeadline } from "../../components/exec/spawn";
 import { scpArgv, SSH_OPTIONS, sshArgv } from "../../components/exec/ssh";
 
 describe("spawnCollect", () => {
@@ -30,6 +30,15 @@ describe("spawnCollect", () => {
 
     it("adds the given variables to the environment", async () => {
         expect((await spawnCollect(["bash", "-c", "echo $LAB_X"], { env: { LAB_X: "x y" } })).stdout).toBe("x y\n");
+    });
+});
+
+describe("shellQuote", () => {
+    it("gives a shell back every value as it was, quotes and spaces included", async () => {
+        for (const v of ["plain/path-1.2", "a b", "it's", "$HOME `id` \"x\"", ""]) {
+            expect((await spawnCollect(["bash", "-c", `printf %s ${shellQuote(v)}`])).stdout).toBe(v);
+        }
+        expect(shellQuote("plain/path-1.2")).toBe("plain/path-1.2");
     });
 });
 
