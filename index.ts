@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { bareMetalOutput } from "./components/plan/bare-metal";
 import { Cluster } from "./components/cluster";
+import { findKubernetesBundle } from "./components/kubernetes-bundle";
 import { cacheDir } from "./components/plan/paths";
 import { planCluster } from "./components/plan/cluster-plan";
 import { loadClusterConfig } from "./components/pulumi-config";
@@ -14,7 +15,10 @@ const stack = pulumi.getStack();
 
 // In namespace mode the lab's scripts name the namespace: the printed commands enter it.
 const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined };
-const plan = planCluster(project, stack, cfg, { read: (p) => fs.readFileSync(p), cacheDir: cacheDir() }, access);
+// Validation has checked that the bundle exists when the stack runs upstream Kubernetes.
+const bundle = cfg.kubernetes === "upstream" ? findKubernetesBundle() : undefined;
+const kubernetes = typeof bundle === "object" ? bundle : undefined;
+const plan = planCluster(project, stack, cfg, { read: (p) => fs.readFileSync(p), cacheDir: cacheDir(), kubernetes }, access);
 const cluster = new Cluster(`${project}-${stack}`, { plan });
 
 export const nodes = cluster.nodeOutputs;
@@ -23,7 +27,7 @@ export const adminUser = plan.outputs.adminUser;
 export const libvirtUri = plan.outputs.libvirtUri;
 export const network = plan.outputs.network;
 export const image = { path: cluster.imagePath, hash: plan.image.hash };
-export const k3sKubeconfig = plan.outputs.k3sKubeconfig;
+export const kubeconfig = plan.outputs.kubeconfig;
 export const automationPrivateKey = cluster.automationPrivateKey;
 // The network pre-seed for machines installed from the installer medium (make usb); never
 // given to the lab's VMs. Secret: it holds the WiFi PSK.

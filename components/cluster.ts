@@ -55,7 +55,7 @@ export class Cluster extends pulumi.ComponentResource {
             format: "qcow2",
         }, lv);
 
-        const secrets = new ClusterSecrets(`${name}-secrets`, plan.automationKeyComment, o);
+        const secrets = new ClusterSecrets(`${name}-secrets`, plan.automationKeyComment, plan.kubernetesCa, o);
         this.secrets = secrets;
         this.automationPrivateKey = secrets.automationPrivateKey;
         const mesh = new WireGuardMesh(`${name}-wireguard`, plan.nodes.length, o);
@@ -68,9 +68,9 @@ export class Cluster extends pulumi.ComponentResource {
         for (const spec of [...firsts, ...plan.nodes.filter((s) => !firsts.includes(s))]) {
             const key = mesh.keys[spec.node.index - 1];
             const cloudInit = pulumi
-                .all([key.privateKey, secrets.mungeKey, secrets.k3sToken, secrets.clusterKey, secrets.automationPublicKey])
-                .apply(([wg, munge, token, clusterKey, automationPublicKey]) => spec.cloudInit(
-                    { wireguardPrivateKey: wg, mungeKey: munge, k3sToken: token, clusterKey }, automationPublicKey));
+                .all([key.privateKey, secrets.mungeKey, secrets.kubernetesToken, secrets.kubernetesCa, secrets.clusterKey, secrets.automationPublicKey])
+                .apply(([wg, munge, token, ca, clusterKey, automationPublicKey]) => spec.cloudInit(
+                    { wireguardPrivateKey: wg, mungeKey: munge, kubernetes: { token, ca }, clusterKey }, automationPublicKey));
             const after = spec.membershipAfter === undefined ? undefined : created.get(spec.membershipAfter);
             const node = new ClusterNode(`${name}-node-${spec.node.index}`, {
                 domain: spec.domain,

@@ -7,6 +7,7 @@ import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./plan/con
 import { CONFIG_KEYS } from "./plan/config-schema";
 import { PROJECT_FILE } from "./plan/defaults";
 import { readNetworksInUse } from "./host-networks";
+import { findKubernetesBundle } from "./kubernetes-bundle";
 
 export const hostChecks: HostChecks = {
     isFile: (p) => {
@@ -18,6 +19,10 @@ export const hostChecks: HostChecks = {
     },
     networksInUse: readNetworksInUse,
     isSecret: isSecretPath,
+    kubernetesBundle: () => {
+        const found = findKubernetesBundle();
+        return typeof found === "string" ? found : { dir: found.dir };
+    },
 };
 
 /**

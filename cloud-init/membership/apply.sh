@@ -4,7 +4,8 @@
 # comes in the environment (components/plan/membership.ts builds it), file contents in base64:
 #   MEMBERSHIP_HOSTNAME, MEMBERSHIP_GENERATION, MEMBERSHIP_NODE_COUNT,
 #   MEMBERSHIP_SLURM (true|false), MEMBERSHIP_SLURM_CONTROLLER (true|false),
-#   MEMBERSHIP_PEERS_CONF, MEMBERSHIP_HOSTS, MEMBERSHIP_SLURM_CONF, MEMBERSHIP_CGROUP_CONF.
+#   MEMBERSHIP_PEERS_CONF, MEMBERSHIP_HOSTS, MEMBERSHIP_SLURM_CONF, MEMBERSHIP_CGROUP_CONF,
+#   MEMBERSHIP_POD_ROUTES (other nodes' pod subnets, space-separated; empty without upstream Kubernetes).
 set -euo pipefail
 say() { echo "[$MEMBERSHIP_HOSTNAME] $*"; }
 say "membership generation $MEMBERSHIP_GENERATION"
@@ -29,6 +30,16 @@ put /etc/wireguard/peers.conf 0600 "$MEMBERSHIP_PEERS_CONF"
 systemctl is-active --quiet wg-quick@wg0 || systemctl restart wg-quick@wg0
 wg syncconf wg0 <(wg-quick strip wg0; cat /etc/wireguard/peers.conf)
 say "WireGuard: $(wg show wg0 peers | wc -l) peers"
+
+# Pod subnets of the other nodes go over the mesh; wg0.conf's PostUp sets them again
+# whenever wg0 comes up (a reboot). Routes of nodes that left are removed.
+old_routes="$(cat /etc/wireguard/routes 2>/dev/null || true)"
+printf '%s\n' $MEMBERSHIP_POD_ROUTES > /etc/wireguard/routes.new && mv /etc/wireguard/routes.new /etc/wireguard/routes
+for r in $old_routes; do
+  case " $MEMBERSHIP_POD_ROUTES " in *" $r "*) ;; *) ip route del "$r" dev wg0 2>/dev/null || true ;; esac
+done
+for r in $MEMBERSHIP_POD_ROUTES; do ip route replace "$r" dev wg0; done
+[ -z "$MEMBERSHIP_POD_ROUTES" ] || say "pod routes over wg0: $MEMBERSHIP_POD_ROUTES"
 
 hosts_block="$(echo "$MEMBERSHIP_HOSTS" | base64 -d)"
 { sed '/^# BEGIN clusteros-lab/,/^# END clusteros-lab/d' /etc/hosts

@@ -1,8 +1,9 @@
 // Node identities: names, IPs, MACs, WireGuard addresses and roles. Pure, and the one
 // place these facts are computed; everything else asks here.
 import { createHash } from "node:crypto";
-import { Cidr, hostAddress, NODE_OFFSET } from "./cidr";
+import { Cidr, fromNumber, hostAddress, NODE_OFFSET } from "./cidr";
 import { ClusterConfig } from "./config";
+import { POD_SUBNET_PREFIX } from "./config-schema";
 
 export interface NodePlan {
     /** 1-based node number. */
@@ -16,8 +17,10 @@ export interface NodePlan {
     mac: string;
     wireguardIp: string;
     slurmController: boolean;
-    k3sServer: boolean;
-    /** What runs here: slurm-controller or slurm-worker, k3s-server or k3s-agent (when on). */
+    kubernetesServer: boolean;
+    /** This node's pods' subnet: the index-th /24 of podCidr (routed to it over the mesh). */
+    podSubnet: string;
+    /** What runs here: slurm-controller or slurm-worker, kubernetes-server or kubernetes-agent (when on). */
     roles: string[];
 }
 
@@ -51,6 +54,11 @@ export function wireguardIp(cidr: Cidr, index: number): string {
     return hostAddress(cidr, index);
 }
 
+/** Node `index`'s pod subnet: the index-th /24 of the pod range (validation keeps it inside). */
+export function podSubnet(cidr: Cidr, index: number): string {
+    return `${fromNumber(cidr.base + index * 2 ** (32 - POD_SUBNET_PREFIX))}/${POD_SUBNET_PREFIX}`;
+}
+
 /** Locally administered QEMU MAC, stable per (stack network, node). */
 export function nodeMac(project: string, stack: string, index: number): string {
     const h = createHash("sha256").update(`${project}/${stack}`).digest();
@@ -72,17 +80,17 @@ export function planNetwork(project: string, stack: string, cidr: Cidr): Network
 }
 
 /** The services of a node, as its outputs and the node agent name them. */
-export function rolesOf(cfg: Pick<ClusterConfig, "slurm" | "k3s">, slurmController: boolean, k3sServer: boolean): string[] {
+export function rolesOf(cfg: Pick<ClusterConfig, "slurm" | "kubernetes">, slurmController: boolean, kubernetesServer: boolean): string[] {
     return [
         ...(cfg.slurm ? [slurmController ? "slurm-controller" : "slurm-worker"] : []),
-        ...(cfg.k3s ? [k3sServer ? "k3s-server" : "k3s-agent"] : []),
+        ...(cfg.kubernetes !== "off" ? [kubernetesServer ? "kubernetes-server" : "kubernetes-agent"] : []),
     ];
 }
 
 export function planNode(project: string, stack: string, cfg: ClusterConfig, index: number): NodePlan {
     const name = hostname(index);
     const slurmController = index === cfg.controllerNode;
-    const k3sServer = index === cfg.k3sServerNode;
+    const kubernetesServer = index === cfg.kubernetesServerNode;
     return {
         index,
         hostname: name,
@@ -92,8 +100,9 @@ export function planNode(project: string, stack: string, cfg: ClusterConfig, ind
         mac: nodeMac(project, stack, index),
         wireguardIp: wireguardIp(cfg.wireguardCidr, index),
         slurmController,
-        k3sServer,
-        roles: rolesOf(cfg, slurmController, k3sServer),
+        kubernetesServer,
+        podSubnet: podSubnet(cfg.podCidr, index),
+        roles: rolesOf(cfg, slurmController, kubernetesServer),
     };
 }
 

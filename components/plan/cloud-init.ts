@@ -3,22 +3,25 @@
 // apply, keeping the result secret). Only node identity goes in here, never membership.
 import { NetworkPlan, NodePlan } from "./addressing";
 import { ClusterConfig } from "./config";
-import { b64, fillYaml, render, template, toYaml } from "./templates";
+import { KubernetesConfig, kubernetesFiles, KubernetesSecrets } from "./kubernetes";
+import { b64, fillYaml, render, toYaml } from "./templates";
 
 export interface NodeSecrets {
     wireguardPrivateKey: string;
     /** base64 of the 1024-byte munge key. */
     mungeKey: string;
-    k3sToken: string;
+    kubernetes: KubernetesSecrets;
     clusterKey: string;
 }
 
 export interface CloudInitInput {
     node: NodePlan;
     network: NetworkPlan;
-    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "k3s" | "adminUser" | "sshPublicKeys">;
-    /** The K3s server's WireGuard address (agents join it). */
-    k3sServerWireguardIp: string;
+    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "adminUser" | "sshPublicKeys"> & KubernetesConfig;
+    /** The Kubernetes server node (agents join it). */
+    kubernetesServer: NodePlan;
+    /** Version of the upstream Kubernetes bundle baked into the image. */
+    upstreamKubernetesVersion: string;
     automationPublicKey: string;
     secrets: NodeSecrets;
 }
@@ -39,19 +42,6 @@ interface WrittenFile {
 
 function file(path: string, permissions: string, owner: string, text: string): WrittenFile {
     return { path, permissions, owner, encoding: "b64", content: b64(text) };
-}
-
-/** K3s's own config.yaml: traffic between nodes goes over WireGuard. */
-function k3sConfig(node: NodePlan, serverWireguardIp: string, token: string): object {
-    return {
-        ...(node.k3sServer
-            ? { "write-kubeconfig-mode": "0644", "tls-san": [node.ip, node.wireguardIp] }
-            : { server: `https://${serverWireguardIp}:6443` }),
-        token,
-        "node-ip": node.wireguardIp,
-        "node-external-ip": node.ip,
-        "flannel-iface": "wg0",
-    };
 }
 
 export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
@@ -75,16 +65,10 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
             files.push(file("/etc/clusteros/slurm-controller", "0644", "root:root", "slurmctld runs here\n"));
         }
     }
-    if (cfg.k3s) {
-        const role = { hostname: node.hostname, role: node.k3sServer ? "server" : "agent", unit: node.k3sServer ? "k3s" : "k3s-agent" };
-        files.push(
-            file("/etc/rancher/k3s/config.yaml", "0600", "root:root",
-                toYaml(k3sConfig(node, input.k3sServerWireguardIp, secrets.k3sToken), `K3s ${role.role} configuration of ${node.hostname}.`)),
-            file("/etc/clusteros/k3s.env", "0644", "root:root", render("files/k3s.env.mustache", role)),
-            file("/etc/clusteros/k3s.service", "0644", "root:root", render("files/k3s.service.mustache", role)),
-            file("/usr/local/sbin/clusteros-k3s-start", "0755", "root:root", template("files/k3s-start.sh")),
-        );
-        runcmd.push("/usr/local/sbin/clusteros-k3s-start");
+    const kubernetes = kubernetesFiles(node, input.kubernetesServer, cfg, secrets.kubernetes, input.upstreamKubernetesVersion);
+    if (kubernetes) {
+        files.push(...kubernetes.files.map((f) => file(f.path, f.permissions, "root:root", f.text)));
+        runcmd.push(kubernetes.start);
     }
 
     return {

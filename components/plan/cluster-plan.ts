@@ -7,15 +7,18 @@ import { Access, sshCommand, vncCommand } from "./access";
 import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
-import { fileSha256, IMAGES_DIR, imageRecipe, recipeHash } from "./image-inputs";
+import { fileSha256, IMAGES_DIR, imageRecipe, KubernetesBundle, recipeHash } from "./image-inputs";
+import { ADMIN_KUBECONFIG, K3S_KUBECONFIG } from "./kubernetes";
 import { Membership, planMembership } from "./membership";
 import { LiveAgentPlan, planLiveAgent } from "./node-agent";
 import { poolDir, seedDir, serialLogPath } from "./paths";
 
-/** The host facts planning needs: file contents (hashed) and where the cache is. */
+/** The host facts planning needs: file contents (hashed), where the cache is, the upstream Kubernetes bundle. */
 export interface PlanFiles {
     read(p: string): Buffer;
     cacheDir: string;
+    /** The built bundle (scripts/kubernetes.sh path) and its Kubernetes version; needed with kubernetes=upstream. */
+    kubernetes?: KubernetesBundle;
 }
 
 export type ImagePlan =
@@ -77,17 +80,19 @@ export interface ClusterPlan {
     image: ImagePlan;
     baseVolumeName: string;
     automationKeyComment: string;
+    /** Whether the cluster has a Kubernetes CA of its own (upstream Kubernetes; K3s makes its own). */
+    kubernetesCa: boolean;
     /** Nodes by number. */
     nodes: NodeSpec[];
     /** The stack outputs that are not per node. */
-    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; k3sKubeconfig: string };
+    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string };
 }
 
 const GIB = 1024 ** 3;
 
 export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
     if (cfg.image.kind === "prebuilt") return { kind: "prebuilt", path: cfg.image.path, hash: "" };
-    const recipe = imageRecipe(cfg, cfg.image.flavor);
+    const recipe = imageRecipe(cfg, cfg.image.flavor, files.kubernetes);
     const hash = recipeHash(recipe, files.read);
     const outDir = path.join(files.cacheDir, "images", `${recipe.flavor}-${hash}`);
     const argv = [
@@ -95,6 +100,7 @@ export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
         "--accelerator", cfg.domainType === "kvm" ? "kvm" : "tcg",
         ...(recipe.nodeAgentPath ? ["--node-agent", path.resolve(recipe.nodeAgentPath)] : []),
         ...(recipe.k3sVersion ? ["--k3s-version", recipe.k3sVersion] : []),
+        ...(recipe.upstreamKubernetes ? ["--kubernetes-bundle", recipe.upstreamKubernetes.dir] : []),
     ];
     return { kind: "build", hash, argv, path: path.join(outDir, "clusteros-node.qcow2") };
 }
@@ -105,7 +111,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     const network = planNetwork(project, stack, cfg.nodeCidr);
     const image = planImage(cfg, files);
     const nodes = planNodes(project, stack, cfg);
-    const k3sServer = nodes.find((n) => n.k3sServer) ?? nodes[0];
+    const kubernetesServer = nodes.find((n) => n.kubernetesServer) ?? nodes[0];
     const controller = nodes.find((n) => n.slurmController);
     const agentSha = cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath ? fileSha256(cfg.nodeAgentPath, files.read) : undefined;
 
@@ -119,7 +125,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             },
             sshUser: cfg.adminUser,
             cloudInit: (secrets, automationPublicKey) => renderCloudInit({
-                node, network, cfg, k3sServerWireguardIp: k3sServer.wireguardIp, automationPublicKey, secrets,
+                node, network, cfg, kubernetesServer, upstreamKubernetesVersion: files.kubernetes?.version ?? "", automationPublicKey, secrets,
             }),
             membership: (publicKeys) => planMembership(node, nodes, publicKeys, cfg),
             membershipAfter: cfg.slurm && controller && !node.slurmController ? controller.index : undefined,
@@ -146,15 +152,16 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         // until the nodes on it are gone.
         baseVolumeName: nameOf(`base-${image.hash || "prebuilt"}.qcow2`),
         automationKeyComment: nameOf("automation"),
+        kubernetesCa: cfg.kubernetes === "upstream",
         nodes: specs,
         outputs: {
             controller: controller?.hostname,
             adminUser: cfg.adminUser,
             libvirtUri: cfg.libvirtUri,
             network: network.name,
-            k3sKubeconfig: cfg.k3s
-                ? `${sshCommand(access, cfg.adminUser, k3sServer.ip)} sudo cat /etc/rancher/k3s/k3s.yaml`
-                : "K3s is off for this stack (config key k3s)",
+            kubeconfig: cfg.kubernetes === "off"
+                ? "Kubernetes is off for this stack (config key kubernetes)"
+                : `${sshCommand(access, cfg.adminUser, kubernetesServer.ip)} sudo cat ${cfg.kubernetes === "k3s" ? K3S_KUBECONFIG : ADMIN_KUBECONFIG}`,
         },
     };
 }

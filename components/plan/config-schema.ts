@@ -2,7 +2,7 @@
 // that relate keys. Defaults and descriptions are Pulumi's, in Pulumi.yaml; the README's
 // table documents the same keys (tests/unit/config-schema.test.ts holds the three together).
 import { planNetwork } from "./addressing";
-import { cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
+import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
 import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
@@ -11,6 +11,8 @@ export type DomainType = "kvm" | "qemu";
 export type Firmware = "bios" | "uefi";
 export type ImageFlavor = "ubuntu-24.04" | "debian-12";
 export type NodeAgentDelivery = "image" | "live";
+/** Which Kubernetes the cluster runs: K3s (fetched when the image is built), upstream (built offline by `make kubernetes`), or none. */
+export type KubernetesDistribution = "k3s" | "upstream" | "off";
 export type ImageSource = { kind: "build"; flavor: ImageFlavor } | { kind: "prebuilt"; path: string };
 
 export const IMAGE_FLAVORS: readonly ImageFlavor[] = ["ubuntu-24.04", "debian-12"];
@@ -18,6 +20,14 @@ export const DEFAULT_FLAVOR: ImageFlavor = "ubuntu-24.04";
 export const MAX_NODES = 64;
 /** Below this a Debian/Ubuntu guest with systemd, munge and slurmd does not boot reliably. */
 export const MIN_MEMORY_MIB = 512;
+/**
+ * Memory the node running the Kubernetes server needs, per distribution, measured under TCG
+ * (docs/VM_TESTING.md, "Testing Kubernetes"): upstream runs etcd, kube-apiserver, the
+ * controller manager and the scheduler beside kubelet, containerd and SLURM.
+ */
+export const KUBERNETES_SERVER_MIN_MIB: Record<Exclude<KubernetesDistribution, "off">, number> = { k3s: 1024, upstream: 2048 };
+/** Each node's pods get one /24 of podCidr: node N the N-th. */
+export const POD_SUBNET_PREFIX = 24;
 /** The node images are 3 GiB filesystems; a node disk must hold them. */
 export const MIN_DISK_GIB = 4;
 
@@ -160,9 +170,9 @@ export const SCHEMA = {
         description: "Node number that runs slurmctld.",
         parse: int(1, MAX_NODES, 1),
     },
-    k3sServerNode: {
+    kubernetesServerNode: {
         type: "integer", default: 1,
-        description: "Node number that runs the K3s server.",
+        description: "Node number that runs the Kubernetes server (K3s server, or etcd and the upstream control plane).",
         parse: int(1, MAX_NODES, 1),
     },
     slurm: {
@@ -170,10 +180,20 @@ export const SCHEMA = {
         description: "Run SLURM (munge, slurmctld, slurmd).",
         parse: bool,
     },
-    k3s: {
-        type: "boolean", default: true,
-        description: "Run K3s (server on k3sServerNode, agents elsewhere).",
-        parse: bool,
+    kubernetes: {
+        type: "string", default: "k3s",
+        description: "Kubernetes on the cluster - k3s (the K3s release, fetched when the image is built), upstream (Kubernetes, etcd, containerd built from the Go module proxy by make kubernetes) or off.",
+        parse: oneOf<KubernetesDistribution>("k3s", "upstream", "off"),
+    },
+    podCidr: {
+        type: "string", default: "10.244.0.0/16",
+        description: "IPv4 CIDR of the pods; node N's pods get its N-th /24, routed over the WireGuard mesh.",
+        parse: ((r, k) => r.cidr(k, "10.244.0.0/16")) as Parse<ReturnType<Reader["cidr"]>>,
+    },
+    serviceCidr: {
+        type: "string", default: "10.96.0.0/16",
+        description: "IPv4 CIDR of Kubernetes Services (ClusterIPs); /12 to /28.",
+        parse: ((r, k) => r.cidr(k, "10.96.0.0/16")) as Parse<ReturnType<Reader["cidr"]>>,
     },
     k3sVersion: {
         type: "string", default: "v1.31.4+k3s1",
@@ -213,6 +233,11 @@ export interface HostChecks {
      * encrypted, i.e. it was set with --secret. Absent: not checked.
      */
     isSecret?(path: string): boolean;
+    /**
+     * The built upstream Kubernetes bundle (scripts/kubernetes.sh path): its directory, or
+     * why there is none. Absent: not checked.
+     */
+    kubernetesBundle?(): { dir: string } | string;
 }
 
 export interface RuleContext {
@@ -288,11 +313,51 @@ const nodeAgentIsDeliverable: Rule = (v, { host }) => [
         "needs the unit of a built image; a prebuilt image may not have it", "pulumi config set nodeAgentDelivery image")] : []),
 ];
 
-const rolesAreOnNodes: Rule = (v) => (["controllerNode", "k3sServerNode"] as const)
+const rolesAreOnNodes: Rule = (v) => (["controllerNode", "kubernetesServerNode"] as const)
     .filter((k) => v[k] > v.nodeCount)
     .map((k) => problem(k, v[k], `is beyond nodeCount (${v.nodeCount})`, `pulumi config set ${k} 1`));
+
+/** Pods and Services get ranges of their own, each node a /24 of podCidr. */
+const kubernetesNetworksFit: Rule = ({ kubernetes, podCidr, serviceCidr, nodeCidr, wireguardCidr, nodeCount }) => {
+    if (kubernetes === "off" || !podCidr || !serviceCidr) return [];
+    const subnets = podCidr.prefix <= POD_SUBNET_PREFIX ? 2 ** (POD_SUBNET_PREFIX - podCidr.prefix) - 1 : 0;
+    const others = { nodeCidr, wireguardCidr };
+    return [
+        ...(subnets < nodeCount ? [problem("podCidr", podCidr.text,
+            `holds ${subnets} node pod subnets (/${POD_SUBNET_PREFIX}, node N the N-th), not ${nodeCount}`,
+            `use a larger range, e.g. pulumi config set podCidr ${podCidr.address}/16`)] : []),
+        ...(serviceCidr.prefix < 12 || serviceCidr.prefix > 28 ? [problem("serviceCidr", serviceCidr.text,
+            "must have a prefix length from /12 to /28 (kube-apiserver's limits)", "pulumi config set serviceCidr 10.96.0.0/16")] : []),
+        ...(cidrsOverlap(podCidr, serviceCidr) ? [problem("serviceCidr", serviceCidr.text, `overlaps podCidr ${podCidr.text}`,
+            "choose a separate range, e.g. pulumi config set serviceCidr 10.96.0.0/16")] : []),
+        ...(["podCidr", "serviceCidr"] as const).flatMap((key) => {
+            const c = key === "podCidr" ? podCidr : serviceCidr;
+            return (Object.entries(others) as [string, Cidr | undefined][])
+                .filter(([, o]) => o && cidrsOverlap(c, o))
+                .map(([name, o]) => problem(key, c.text, `overlaps ${name} ${o!.text}`,
+                    `choose a separate range, e.g. pulumi config set ${key} ${key === "podCidr" ? "10.244.0.0/16" : "10.96.0.0/16"}`));
+        }),
+    ];
+};
+
+const kubernetesServerHasMemory: Rule = ({ kubernetes, nodeMemoryMiB }) => {
+    if (kubernetes === "off" || nodeMemoryMiB >= KUBERNETES_SERVER_MIN_MIB[kubernetes]) return [];
+    const need = KUBERNETES_SERVER_MIN_MIB[kubernetes];
+    return [problem("nodeMemoryMiB", nodeMemoryMiB,
+        `is too little for the ${kubernetes} Kubernetes server, which needs at least ${need} MiB`,
+        `pulumi config set nodeMemoryMiB ${need} (or pulumi config set kubernetes off)`)];
+};
+
+const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
+    if (kubernetes !== "upstream" || !host.kubernetesBundle) return [];
+    const found = host.kubernetesBundle();
+    return typeof found === "string" ? [problem("kubernetes", kubernetes,
+        `needs the Kubernetes bundle, which is not built (${found})`,
+        "make kubernetes (needs the Go module proxy; make up and make test run it), or pulumi config set kubernetes k3s")] : [];
+};
 
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
 export const RULES: Rule[] = [
     firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, rolesAreOnNodes,
+    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt,
 ];

@@ -5,22 +5,30 @@
 import { BareMetal, parseBareMetal } from "./bare-metal";
 import { Cidr } from "./cidr";
 import { ConfigError, RawConfig, Reader } from "./config-reader";
-import { CONFIG_KEYS, ConfigValues, HostChecks, imageSource, ImageSource, RULES, SCHEMA } from "./config-schema";
+import { CONFIG_KEYS, ConfigKey, ConfigValues, HostChecks, imageSource, ImageSource, RULES, SCHEMA } from "./config-schema";
 import { closest } from "./did-you-mean";
 
 export { ConfigError, formatProblems } from "./config-reader";
 export type { ConfigProblem, RawConfig } from "./config-reader";
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB } from "./config-schema";
-export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, NodeAgentDelivery } from "./config-schema";
+export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
-export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal"> & {
+export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal"> & {
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
+    podCidr: Cidr;
+    serviceCidr: Cidr;
     image: ImageSource;
     nodeAgentPath?: string;
     /** Network pre-seed for machines installed from the installer medium; undefined when not configured. */
     bareMetal?: BareMetal;
+};
+
+/** Keys of earlier versions, each with what replaces it and how to move a stack over. */
+export const RENAMED_KEYS: Record<string, { key: ConfigKey; fix: string }> = {
+    k3s: { key: "kubernetes", fix: "pulumi config rm k3s && pulumi config set kubernetes k3s (or off, for k3s: false)" },
+    k3sServerNode: { key: "kubernetesServerNode", fix: "pulumi config rm k3sServerNode && pulumi config set kubernetesServerNode <node number>" },
 };
 
 /** The known key a misspelt one most likely means, if any is close. */
@@ -32,6 +40,11 @@ export function closestKey(key: string): string | undefined {
 export function validateConfig(raw: RawConfig, host: HostChecks, project = "clusteros-lab", stack?: string): ClusterConfig {
     const r = new Reader(raw);
     for (const key of Object.keys(raw).filter((k) => !(k in SCHEMA))) {
+        const renamed = RENAMED_KEYS[key];
+        if (renamed) {
+            r.report(key, raw[key], `was replaced by ${renamed.key}`, renamed.fix);
+            continue;
+        }
         const near = closestKey(key);
         r.report(key, raw[key], `is not a ${project} setting${near ? ` (did you mean ${near}?)` : ""}`,
             near ? `pulumi config rm ${key} && pulumi config set ${near} <value>`
@@ -43,10 +56,10 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
     const bareMetal = parseBareMetal(values.bareMetal, image, host.isSecret?.bind(host));
     problems.push(...bareMetal.problems);
 
-    const { nodeCidr, wireguardCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, ...rest } = values;
-    if (problems.length > 0 || !nodeCidr || !wireguardCidr) throw new ConfigError(project, problems);
+    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, ...rest } = values;
+    if (problems.length > 0 || !nodeCidr || !wireguardCidr || !podCidr || !serviceCidr) throw new ConfigError(project, problems);
     return {
-        ...rest, nodeCidr, wireguardCidr, image,
+        ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image,
         nodeAgentPath: nodeAgentPath === "" ? undefined : nodeAgentPath,
         bareMetal: bareMetal.value,
     };

@@ -14,12 +14,20 @@ export const FLAVOR_DIRS: Record<ImageFlavor, string> = { "ubuntu-24.04": "ubunt
 /** Files every flavor's image is made from: the Packer configuration (a source per flavor) and the provisioning. */
 export const SHARED_DIRS = ["packer", "common"];
 
+/** The upstream Kubernetes bundle: its directory (named by its content hash) and Kubernetes version. */
+export interface KubernetesBundle {
+    dir: string;
+    version: string;
+}
+
 export interface ImageRecipe {
     flavor: ImageFlavor;
     /** Files that define the image, relative to images/. */
     files: string[];
     nodeAgentPath?: string;
     k3sVersion?: string;
+    /** Baked in with kubernetes=upstream; its directory name is its content hash. */
+    upstreamKubernetes?: KubernetesBundle;
 }
 
 function listFiles(dir: string): string[] {
@@ -30,8 +38,10 @@ function listFiles(dir: string): string[] {
 }
 
 export function imageRecipe(
-    cfg: Pick<ClusterConfig, "nodeAgentDelivery" | "nodeAgentPath" | "k3s" | "k3sVersion">, flavor: ImageFlavor,
+    cfg: Pick<ClusterConfig, "nodeAgentDelivery" | "nodeAgentPath" | "kubernetes" | "k3sVersion">, flavor: ImageFlavor,
+    bundle?: KubernetesBundle,
 ): ImageRecipe {
+    if (cfg.kubernetes === "upstream" && !bundle) throw new Error("kubernetes=upstream needs the built Kubernetes bundle (make kubernetes)");
     const dirs = [FLAVOR_DIRS[flavor], ...SHARED_DIRS].map((d) => path.join(IMAGES_DIR, d));
     const files = [...dirs.flatMap(listFiles), path.join(IMAGES_DIR, "build.sh")]
         .map((f) => path.relative(IMAGES_DIR, f))
@@ -40,13 +50,16 @@ export function imageRecipe(
         flavor,
         files,
         nodeAgentPath: cfg.nodeAgentDelivery === "image" ? cfg.nodeAgentPath : undefined,
-        k3sVersion: cfg.k3s ? cfg.k3sVersion : undefined,
+        k3sVersion: cfg.kubernetes === "k3s" ? cfg.k3sVersion : undefined,
+        upstreamKubernetes: cfg.kubernetes === "upstream" ? bundle : undefined,
     };
 }
 
 export function recipeHash(recipe: ImageRecipe, read: (p: string) => Buffer): string {
     const h = createHash("sha256");
     h.update(`flavor=${recipe.flavor}\nk3s=${recipe.k3sVersion ?? ""}\n`);
+    // The bundle's directory is named by the hash of what builds it.
+    if (recipe.upstreamKubernetes) h.update(`kubernetes=${path.basename(recipe.upstreamKubernetes.dir)}\n`);
     for (const f of recipe.files) {
         h.update(`file=${f}\n`).update(read(path.join(IMAGES_DIR, f)));
     }

@@ -14,15 +14,18 @@ export interface Peer {
     allowedIps: string;
 }
 
-/** Full mesh: every node peers with every other node. */
-export function peersOf(self: NodePlan, nodes: NodePlan[], publicKeys: string[], port: number): Peer[] {
+/**
+ * Full mesh: every node peers with every other node. With upstream Kubernetes a peer also
+ * carries its pods' subnet, so pod traffic between nodes goes over the mesh unwrapped.
+ */
+export function peersOf(self: NodePlan, nodes: NodePlan[], publicKeys: string[], port: number, podRoutes = false): Peer[] {
     return nodes
         .filter((n) => n.index !== self.index)
         .map((n) => ({
             hostname: n.hostname,
             publicKey: publicKeys[n.index - 1],
             endpoint: `${n.ip}:${port}`,
-            allowedIps: `${n.wireguardIp}/32`,
+            allowedIps: [`${n.wireguardIp}/32`, ...(podRoutes ? [n.podSubnet] : [])].join(", "),
         }));
 }
 
@@ -32,7 +35,7 @@ export function slurmRealMemory(memoryMiB: number): number {
 }
 
 /** The cluster-wide settings membership uses. */
-export type MembershipConfig = Pick<ClusterConfig, "wireguardPort" | "slurm" | "nodeVcpus" | "nodeMemoryMiB">;
+export type MembershipConfig = Pick<ClusterConfig, "wireguardPort" | "slurm" | "nodeVcpus" | "nodeMemoryMiB" | "kubernetes">;
 
 export function renderSlurmConf(nodes: NodePlan[], cfg: MembershipConfig): string {
     const controller = nodes.find((n) => n.slurmController) ?? nodes[0];
@@ -53,6 +56,8 @@ export interface MembershipData {
     /** Empty when SLURM is off. */
     slurmConf: string;
     cgroupConf: string;
+    /** Other nodes' pod subnets, routed over wg0 (upstream Kubernetes; else none). */
+    podRoutes: string[];
 }
 
 export interface Membership {
@@ -76,11 +81,13 @@ export function membershipEnvironment(d: MembershipData, hash: string): Record<s
         MEMBERSHIP_HOSTS: b64(d.hosts),
         MEMBERSHIP_SLURM_CONF: b64(d.slurmConf),
         MEMBERSHIP_CGROUP_CONF: b64(d.cgroupConf),
+        MEMBERSHIP_POD_ROUTES: d.podRoutes.join(" "),
     };
 }
 
 export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: string[], cfg: MembershipConfig): Membership {
-    const peers = peersOf(self, nodes, publicKeys, cfg.wireguardPort);
+    const podRoutes = cfg.kubernetes === "upstream";
+    const peers = peersOf(self, nodes, publicKeys, cfg.wireguardPort, podRoutes);
     const data: MembershipData = {
         hostname: self.hostname,
         nodeCount: nodes.length,
@@ -90,6 +97,7 @@ export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: st
         hosts: render("membership/hosts.mustache", { nodes }),
         slurmConf: cfg.slurm ? renderSlurmConf(nodes, cfg) : "",
         cgroupConf: template("membership/cgroup.conf"),
+        podRoutes: podRoutes ? nodes.filter((n) => n.index !== self.index).map((n) => n.podSubnet) : [],
     };
     const hash = createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
     return { hash, data, script: template("membership/apply.sh"), environment: membershipEnvironment(data, hash), peers };
