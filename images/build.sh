@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build.sh: build one ClusterOS node image with Packer.
 #   images/build.sh --flavor debian-12|ubuntu-24.04 --out DIR [--node-agent FILE]
-#                   [--k3s-version V] [--accelerator tcg|kvm] [--raw]
+#                   [--k3s-version V] [--kubernetes-bundle DIR] [--accelerator tcg|kvm] [--raw]
 # DIR is keyed by the image's content hash (the NodeImage component computes it), so an
 # existing DIR/clusteros-node.qcow2 is the finished image and nothing is rebuilt. Packer
 # writes into a temporary directory renamed to DIR only on success: a failed build
@@ -16,13 +16,14 @@ set -euo pipefail
 # The whole script is one function, read completely before it runs: editing the file
 # while a build runs cannot change what the build does.
 main() {
-  flavor="" out="" agent="" k3s="" accel="tcg" raw=0
+  flavor="" out="" agent="" k3s="" kbundle="" accel="tcg" raw=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --flavor) flavor="$2"; shift 2 ;;
       --out) out="$2"; shift 2 ;;
       --node-agent) agent="$2"; shift 2 ;;
       --k3s-version) k3s="$2"; shift 2 ;;
+      --kubernetes-bundle) kbundle="$2"; shift 2 ;;
       --accelerator) accel="$2"; shift 2 ;;
       --raw) raw=1; shift ;;
       *) lab_die "build.sh: unknown argument $1" ;;
@@ -36,6 +37,8 @@ main() {
   fi
   command -v packer >/dev/null || lab_die "packer is not installed: run make setup"
   [ -z "$agent" ] || [ -f "$agent" ] || lab_die "node-agent binary $agent does not exist (config key nodeAgentPath)"
+  [ -z "$kbundle" ] || [ -f "$kbundle/SHA256SUMS" ] \
+    || lab_die "the Kubernetes bundle $kbundle is not built (config key kubernetes=upstream): run make kubernetes"
 
   mkdir -p "$(dirname "$out")"
   work="$(mktemp -d "$out.building.XXXXXX")"
@@ -44,7 +47,12 @@ main() {
   mkdir -p "$payload" "$work/boot"
   cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
   cp -r "$LAB_ROOT/images/common/systemd" "$LAB_ROOT/images/common/grub" "$LAB_ROOT/images/common/cloud" \
-    "$LAB_ROOT/images/common/initramfs" "$payload/"
+    "$LAB_ROOT/images/common/initramfs" "$LAB_ROOT/images/common/kubernetes" "$payload/"
+  # Hard links where the cache and the build share a filesystem: the bundle is ~650 MB.
+  if [ -n "$kbundle" ]; then
+    cp -rl "$kbundle" "$payload/kubernetes-bundle" 2>/dev/null \
+      || { rm -rf "$payload/kubernetes-bundle"; cp -r "$kbundle" "$payload/kubernetes-bundle"; }
+  fi
   printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
   if [ -n "$agent" ]; then
     install -m 0755 "$agent" "$payload/node-agent"

@@ -2,8 +2,8 @@
 # up.sh STACK: converge a stack, where this machine's mode puts the lab (scripts/lib/mode.sh):
 # host mode uses the running system libvirt as it is; namespace mode starts the lab's own
 # libvirtd in its namespace when needed and runs Pulumi inside it.
-#   1. the Debian base (it needs apt, so it is built or found in the cache first, outside
-#      any namespace);
+#   1. the Debian base (it needs apt) and, with kubernetes=upstream, the Kubernetes bundle
+#      (it needs the Go module proxy): built or found in the cache first, outside any namespace;
 #   2. what an interrupted up left (stale lock, pending creates: scripts/lib/recover.sh);
 #   3. pulumi up --refresh: drift (a node powered off, crashed or undefined) is repaired;
 #   4. ends only when every node is healthy by the definition of `lab status`.
@@ -20,6 +20,9 @@ case "$flavor" in
   debian-12) images/debian/build-base.sh >/dev/null ;;
   ubuntu-24.04|"") [ -n "$image_path" ] || images/ubuntu/fetch.sh >/dev/null ;;
 esac
+if [ "$(pulumi config get kubernetes --stack "$stack" 2>/dev/null || true)" = upstream ]; then
+  scripts/kubernetes.sh build >/dev/null
+fi
 scripts/libvirtd.sh ensure
 lab_recover "$stack"
 lab_in_place pulumi up --stack "$stack" --yes --skip-preview --refresh

@@ -182,6 +182,8 @@ export function kubernetesFiles(
                   text: toYaml(bootstrapTokenSecret(secrets.token), "The kubelets' join token, applied once the API server runs.") },
             ] : []),
         ],
-        start: "/usr/local/sbin/clusteros-kubernetes-start",
+        // Started without waiting: the control plane takes minutes under TCG, and cloud-init's
+        // end is what the membership step waits for.
+        start: "systemctl start --no-block clusteros-kubernetes.service",
     };
 }

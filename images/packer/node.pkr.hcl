@@ -90,6 +90,7 @@ build {
       "${path.root}/../common/provision/10-packages.sh",
       "${path.root}/../common/provision/15-bootloader.sh",
       "${path.root}/../common/provision/20-k3s.sh",
+      "${path.root}/../common/provision/25-kubernetes.sh",
       "${path.root}/../common/provision/30-node-agent.sh",
       "${path.root}/../common/provision/40-services.sh",
       "${path.root}/../common/provision/45-cloud-init.sh",

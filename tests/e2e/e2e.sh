@@ -12,6 +12,7 @@ set -uo pipefail
 . "$(dirname "$0")/install.sh"
 . "$(dirname "$0")/checkpoint.sh"
 . "$(dirname "$0")/faults.sh"
+. "$(dirname "$0")/kubernetes.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
@@ -83,6 +84,10 @@ main() {
   # --- setup -------------------------------------------------------------------------
   phase "setup"
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
+  # Outside the namespace, like the base: it needs the Go module proxy when not cached.
+  if [ "${E2E_KUBERNETES:-upstream}" = upstream ]; then
+    scripts/kubernetes.sh build >/dev/null || die "the Kubernetes bundle could not be built (make kubernetes)"
+  fi
   if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
@@ -110,6 +115,10 @@ main() {
 
   phase "checks (3 nodes)"
   cluster_checks 3
+  phase_end
+
+  phase "kubernetes workloads (3 nodes)"
+  kubernetes_checks 3
   phase_end
 
   phase "partition node 3 from nodes 1 and 2, then heal"

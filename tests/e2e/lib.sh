@@ -60,6 +60,8 @@ new_stack() {
   pulumi stack init "$1" --secrets-provider passphrase --no-select >/dev/null || die "stack init $1"
   grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$1.yaml"
   pulumi config set --stack "$1" nodeCount "$2" >/dev/null
+  # E2E_KUBERNETES=k3s runs the same test on K3s (its image needs the internet).
+  [ -z "${E2E_KUBERNETES:-}" ] || pulumi config set --stack "$1" kubernetes "$E2E_KUBERNETES" >/dev/null
   pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
   pulumi config set --stack "$1" wireguardCidr "${ranges[1]}" >/dev/null
   # A test node-agent so the bake-in path is exercised (the same image for both stacks).
@@ -153,18 +155,6 @@ node_agent_ok() {
     || { echo "node $n: node-agent environment lacks its node id or cluster key"; return 1; }
 }
 
-k3s_all_ready() { [ "$(on 1 sudo k3s kubectl get nodes --no-headers | grep -c ' Ready ')" -eq "${#IPS[@]}" ]; }
-
-k3s_report() {
-  if [ "$(pulumi config get --stack "$STACK" k3s)" = "false" ]; then
-    record SKIP "K3s: off in this stack (config key k3s), not checked"
-  elif on 1 test -x /usr/local/bin/k3s; then
-    check "K3s: all nodes Ready" until_ok 300 k3s_all_ready
-  else
-    record SKIP "K3s: the image has no K3s binary (built offline): $(on 1 cat /etc/clusteros/k3s-missing)"
-  fi
-}
-
 cluster_checks() {
   local count="$1" n
   for n in $(seq 1 "$count"); do
@@ -175,7 +165,7 @@ cluster_checks() {
   mesh_checks "$count"
   munge_checks "$count"
   slurm_checks "$count"
-  k3s_report
+  kubernetes_ready_checks "$count"
 }
 
 # The newest update created/deleted only what it should and replaced nothing.

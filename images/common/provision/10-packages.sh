@@ -5,7 +5,7 @@
 # missing ones from its archive.
 . /tmp/clusteros-payload/lib.sh
 need=(wireguard-tools slurm-wlm munge qemu-guest-agent cloud-guest-utils grub-pc-bin grub-efi-amd64-bin gdisk
-  dosfstools busybox iwd)
+  dosfstools busybox iwd iptables conntrack)
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
