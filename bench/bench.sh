@@ -69,6 +69,7 @@ cleanup() {
 main() {
   trap 'cleanup' EXIT
   images/debian/build-base.sh >/dev/null || lab_die "the Debian base could not be built"
+  scripts/kubernetes.sh build >/dev/null || lab_die "the Kubernetes bundle could not be built (make kubernetes)"
   daemon_acquire "clab-bench-$$"
   new_stack "$STACK" 1
   printf '#!/bin/sh\n# bench agent v1\nexec sleep infinity\n' > "$WORK/node-agent"; chmod +x "$WORK/node-agent"
