@@ -14,7 +14,7 @@ import { config } from "./helpers";
 const SECRETS = {
     wireguardPrivateKey: "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=",
     mungeKey: Buffer.alloc(1024, 7).toString("base64"),
-    k3sToken: "k3s-token-value",
+    kubernetes: { token: "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa00" },
     clusterKey: "cluster-key-value",
 };
 const AUTOMATION_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAutomation automation@lab";
@@ -25,7 +25,8 @@ function render(cfg: ClusterConfig, index: number): CloudInitDocs {
         node: nodes[index - 1],
         network: planNetwork("clusteros-lab", "ci", cfg.nodeCidr as Cidr),
         cfg,
-        k3sServerWireguardIp: nodes.find((n) => n.k3sServer)!.wireguardIp,
+        kubernetesServer: nodes.find((n) => n.kubernetesServer)!,
+        upstreamKubernetesVersion: "",
         automationPublicKey: AUTOMATION_KEY,
         secrets: SECRETS,
     });
@@ -47,7 +48,7 @@ function hasCloudInit(): boolean {
 }
 
 describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
-    const cfg = config({ nodeCount: n, k3s: true, sshPublicKeys: ["ssh-ed25519 AAAAC3NzaPerson person@laptop # with: yaml chars"] });
+    const cfg = config({ nodeCount: n, kubernetes: "k3s", sshPublicKeys: ["ssh-ed25519 AAAAC3NzaPerson person@laptop # with: yaml chars"] });
 
     it.each(Array.from({ length: n }, (_, i) => i + 1))("node %i gets its own identity", (i) => {
         const docs = render(cfg, i);
@@ -71,7 +72,7 @@ describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
         expect(env).toContain(`CLUSTEROS_NODE_ID=clusteros-lab-ci-node-${i}`);
         expect(env).toContain(`CLUSTEROS_CLUSTER_KEY=${SECRETS.clusterKey}`);
         const k3s = parse(writtenFile(docs.userData, "/etc/rancher/k3s/config.yaml")!);
-        expect(k3s.token).toBe(SECRETS.k3sToken);
+        expect(k3s.token).toBe(SECRETS.kubernetes.token);
         if (i === 1) expect(k3s.server).toBeUndefined();
         else expect(k3s.server).toBe("https://10.78.0.1:6443");
 
@@ -95,22 +96,58 @@ describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
     });
 });
 
-describe("cloud-init without SLURM and K3s", () => {
-    it("writes no munge key and starts no K3s", () => {
-        const docs = render(config({ nodeCount: 2, slurm: false, k3s: false }), 2);
+describe("cloud-init with upstream Kubernetes", () => {
+    const cfg = config({ nodeCount: 2, kubernetes: "upstream" });
+    const CA = { certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", keyPem: "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n" };
+    const upstream = (i: number) => {
+        const nodes = planNodes("clusteros-lab", "ci", cfg);
+        return renderCloudInit({
+            node: nodes[i - 1], network: planNetwork("clusteros-lab", "ci", cfg.nodeCidr as Cidr), cfg,
+            kubernetesServer: nodes[0], upstreamKubernetesVersion: "v1.37.2", automationPublicKey: AUTOMATION_KEY,
+            secrets: { ...SECRETS, kubernetes: { ...SECRETS.kubernetes, ca: CA } },
+        });
+    };
+
+    it("writes the CA key on the server only, root-only", () => {
+        const files = (i: number) => parse(upstream(i).userData).write_files as { path: string; permissions: string }[];
+        expect(files(1).find((f) => f.path === "/etc/kubernetes/pki/ca.key")!.permissions).toBe("0600");
+        expect(files(2).find((f) => f.path === "/etc/kubernetes/pki/ca.key")).toBeUndefined();
+        expect(writtenFile(upstream(2).userData, "/etc/kubernetes/pki/ca.crt")).toBe(CA.certPem);
+    });
+
+    it.skipIf(!hasCloudInit())("passes `cloud-init schema` on the server and an agent", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
+        try {
+            for (const i of [1, 2]) {
+                const file = path.join(dir, `user-data-${i}`);
+                fs.writeFileSync(file, upstream(i).userData);
+                execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("cloud-init without SLURM and Kubernetes", () => {
+    it("writes no munge key and starts no Kubernetes", () => {
+        const docs = render(config({ nodeCount: 2, slurm: false, kubernetes: "off" }), 2);
         expect(writtenFile(docs.userData, "/etc/munge/munge.key")).toBeUndefined();
         expect(writtenFile(docs.userData, "/etc/rancher/k3s/config.yaml")).toBeUndefined();
+        expect(writtenFile(docs.userData, "/etc/clusteros/kubernetes.env")).toBeUndefined();
+        const paths = parse(docs.userData).write_files.map((f: { path: string }) => f.path) as string[];
+        expect(paths.filter((p) => /kubernetes|k3s|cni/.test(p))).toEqual([]);
         expect(parse(docs.userData).runcmd).toBeUndefined();
     });
 });
 
 describe("first boot runs no command the image already does", () => {
-    it("has no runcmd unless K3s must be started, and skips RSA host keys", () => {
-        const plain = parse(render(config({ nodeCount: 2, k3s: false }), 2).userData);
+    it("has no runcmd unless Kubernetes must be started, and skips RSA host keys", () => {
+        const plain = parse(render(config({ nodeCount: 2, kubernetes: "off" }), 2).userData);
         expect(plain.runcmd).toBeUndefined();
         expect(plain.ssh_genkeytypes).not.toContain("rsa");
         expect(plain.grub_dpkg).toEqual({ enabled: false });
-        const k3s = parse(render(config({ nodeCount: 2, k3s: true }), 2).userData);
+        const k3s = parse(render(config({ nodeCount: 2, kubernetes: "k3s" }), 2).userData);
         expect(k3s.runcmd).toEqual(["/usr/local/sbin/clusteros-k3s-start"]);
     });
 });
@@ -124,14 +161,15 @@ describe("identity stays put when the cluster grows", () => {
 });
 
 describe("K3s as rendered for each role", () => {
-    const cfg = config({ nodeCount: 3, k3s: true, k3sServerNode: 2 });
+    const cfg = config({ nodeCount: 3, kubernetes: "k3s", kubernetesServerNode: 2 });
     const userData = (i: number) => render(cfg, i).userData;
 
-    it("runs the server on k3sServerNode and agents elsewhere, each with its own unit", () => {
-        for (const [i, role, unit] of [[2, "server", "k3s"], [1, "agent", "k3s-agent"], [3, "agent", "k3s-agent"]] as const) {
-            const env = writtenFile(userData(i), "/etc/clusteros/k3s.env")!;
-            expect(env).toContain(`K3S_ROLE=${role}\n`);
-            expect(env).toContain(`K3S_UNIT=${unit}\n`);
+    it("runs the server on kubernetesServerNode and agents elsewhere, each with its own unit", () => {
+        // Which unit each role installs is the start script's (tests/unit/kubernetes.test.ts runs it).
+        for (const [i, role] of [[2, "server"], [1, "agent"], [3, "agent"]] as const) {
+            const env = writtenFile(userData(i), "/etc/clusteros/kubernetes.env")!;
+            expect(env).toContain("KUBERNETES_DISTRIBUTION=k3s\n");
+            expect(env).toContain(`KUBERNETES_ROLE=${role}\n`);
             const service = writtenFile(userData(i), "/etc/clusteros/k3s.service")!;
             expect(service).toContain(`ExecStart=/usr/local/bin/k3s ${role}\n`);
             expect(service).toContain("Delegate=yes");
@@ -145,7 +183,7 @@ describe("K3s as rendered for each role", () => {
         expect(server["flannel-iface"]).toBe("wg0");
         const agent = parse(writtenFile(userData(3), "/etc/rancher/k3s/config.yaml")!);
         expect(agent.server).toBe("https://10.78.0.2:6443");
-        expect(agent.token).toBe(SECRETS.k3sToken);
+        expect(agent.token).toBe(SECRETS.kubernetes.token);
         expect(agent["node-ip"]).toBe("10.78.0.3");
         expect(agent["tls-san"]).toBeUndefined();
     });

@@ -17,17 +17,24 @@ interface Registered {
 
 let registered: Registered[] = [];
 
-const dynamicOutputs: Record<string, Record<string, unknown>> = {
-    RandomBytes: { value: "c2VjcmV0LWJ5dGVzLWZvci10ZXN0cy0xMjM0NTY3ODk=" },
-    SshKeyPair: { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n", publicKey: "ssh-ed25519 AAAAmock lab" },
+const RANDOM = { base64: "c2VjcmV0LWJ5dGVzLWZvci10ZXN0cy0xMjM0NTY3ODk=", hex: "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa00" };
+const CA_KEY = "-----BEGIN EC PRIVATE KEY-----\nmock-ca-key\n-----END EC PRIVATE KEY-----\n";
+const CA_CERT = "-----BEGIN CERTIFICATE-----\nmock-ca-cert\n-----END CERTIFICATE-----\n";
+const dynamicOutputs: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+    RandomBytes: (inputs) => ({ value: RANDOM[inputs.encoding as keyof typeof RANDOM] }),
+    SshKeyPair: () => ({ privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nmock\n", publicKey: "ssh-ed25519 AAAAmock lab" }),
+    PrivateKey: () => ({ privateKeyPem: CA_KEY, publicKeyPem: "-----BEGIN PUBLIC KEY-----\nmock\n" }),
+    SelfSignedCert: () => ({ certPem: CA_CERT, validityEndTime: "2036-11-24T00:00:00.000Z" }),
 };
+/** The upstream Kubernetes bundle, as `make kubernetes` would leave it (never read: its name is its hash). */
+const BUNDLE = { dir: "/nonexistent/kubernetes-0123456789abcdef", version: "v1.37.2" };
 
 pulumi.runtime.setMocks(
     {
         newResource(args) {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
             // Dynamic resources register as pulumi-nodejs:<module>:<type>.
-            const extra = dynamicOutputs[args.type.split(":")[2]] ?? {};
+            const extra = dynamicOutputs[args.type.split(":")[2]]?.(args.inputs) ?? {};
             const id = args.type.startsWith("libvirt:") ? `/var/lib/libvirt/images/${args.inputs.name ?? args.name}` : `${args.name}-id`;
             return { id, state: { ...args.inputs, ...extra } };
         },
@@ -44,11 +51,11 @@ async function resolve<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: bool
     });
 }
 
-async function deploy(cfg: ClusterConfig) {
+async function deploy(cfg: ClusterConfig, kubernetes?: typeof BUNDLE) {
     registered = [];
     const { Cluster } = await import("../../components/cluster");
     const { planCluster } = await import("../../components/plan/cluster-plan");
-    const files = { read: (p: string) => fs.readFileSync(p), cacheDir: path.join(os.tmpdir(), "clusteros-lab-unit-cache") };
+    const files = { read: (p: string) => fs.readFileSync(p), cacheDir: path.join(os.tmpdir(), "clusteros-lab-unit-cache"), kubernetes };
     const cluster = new Cluster(`clusteros-lab-unit`, { plan: planCluster("clusteros-lab", "unit", cfg, files) });
     await new Promise((r) => setTimeout(r, 300));
     // Wait until registrations settle.
@@ -141,7 +148,7 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
 
     it("keeps every secret secret and public keys public", async () => {
         const s = cluster.secrets;
-        for (const o of [s.automationPrivateKey, s.mungeKey, s.k3sToken, s.clusterKey, cluster.automationPrivateKey]) {
+        for (const o of [s.automationPrivateKey, s.mungeKey, s.kubernetesToken, s.clusterKey, cluster.automationPrivateKey]) {
             expect((await resolve(o)).secret).toBe(true);
         }
         expect(cluster.mesh.keys).toHaveLength(n);
@@ -152,6 +159,53 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
             expect((await resolve(key.publicKey)).secret).toBe(false);
         }
         expect((await resolve(s.automationPublicKey)).secret).toBe(false);
+    });
+});
+
+describe("upstream Kubernetes", () => {
+    /** Where a text shows up: as it is, or base64-encoded as cloud-init's write_files carry it. */
+    const holds = (v: unknown, text: string) => {
+        const json = JSON.stringify(v);
+        return json.includes(JSON.stringify(text).slice(1, -1)) || json.includes(Buffer.from(text).toString("base64"));
+    };
+
+    it("makes the cluster's CA once, secret, and no CA without upstream", async () => {
+        const cluster = await deploy(config({ nodeCount: 3, kubernetes: "upstream" }), BUNDLE);
+        expect(registered.filter((r) => r.type.endsWith(":PrivateKey")).map((r) => r.inputs))
+            .toEqual([expect.objectContaining({ algorithm: "ECDSA", ecdsaCurve: "P256" })]);
+        const cert = registered.filter((r) => r.type.endsWith(":SelfSignedCert"));
+        expect(cert).toHaveLength(1);
+        expect(cert[0].inputs).toMatchObject({ subject: { commonName: "kubernetes" }, isCaCertificate: true, validityPeriodHours: 87600 });
+        const ca = await resolve(cluster.secrets.kubernetesCa!);
+        expect(ca).toEqual({ value: { certPem: CA_CERT, keyPem: CA_KEY }, secret: true });
+
+        await deploy(config({ nodeCount: 3, kubernetes: "k3s" }));
+        expect(registered.filter((r) => /:(PrivateKey|SelfSignedCert)$/.test(r.type))).toEqual([]);
+    });
+
+    it("keeps the CA key and the token out of every output, and the key on the server's seed alone", async () => {
+        const cluster = await deploy(config({ nodeCount: 3, kubernetes: "upstream", kubernetesServerNode: 2 }), BUNDLE);
+        const s = cluster.secrets;
+        for (const o of [s.kubernetesToken, s.kubernetesCa!, s.mungeKey, s.clusterKey, s.automationPrivateKey] as pulumi.Output<unknown>[]) {
+            expect((await resolve(o)).secret).toBe(true);
+        }
+        const token = (await resolve(s.kubernetesToken)).value;
+        expect(token).toBe(RANDOM.hex);
+        // What the stack exports besides the automation key (secret, checked above): nothing secret in it.
+        const nodeOutputs = await Promise.all(cluster.nodeOutputs.map((n) => resolve(pulumi.output(n))));
+        for (const out of nodeOutputs) {
+            expect(out.secret).toBe(false);
+            for (const text of [CA_KEY, token]) expect(holds(out.value, text)).toBe(false);
+        }
+        // The key goes where it must: into the certificate, and the server's user-data (a secret).
+        const withKey = registered.filter((r) => holds(r.inputs, CA_KEY)).map((r) => `${r.type.split(":").pop()} ${r.name}`);
+        expect(withKey.sort()).toEqual(["SeedIso clusteros-lab-unit-node-2-seed", "SelfSignedCert clusteros-lab-unit-secrets-kubernetes-ca"]);
+        for (const seed of registered.filter((r) => r.type.endsWith(":SeedIso"))) {
+            expect(holds(seed.inputs.metaData, token) || holds(seed.inputs.networkConfig, token)).toBe(false);
+            expect(holds(seed.inputs.metaData, CA_KEY) || holds(seed.inputs.networkConfig, CA_KEY)).toBe(false);
+            // Every node gets the certificate; it is no secret.
+            expect(holds(seed.inputs.userData, CA_CERT)).toBe(true);
+        }
     });
 });
 

@@ -8,6 +8,7 @@ import { planLiveAgent } from "../../components/plan/node-agent";
 import { config } from "./helpers";
 
 const read = (p: string) => fs.readFileSync(p);
+const BUNDLE = { dir: "/nonexistent/kubernetes-0123abcd", version: "v1.37.2" };
 
 function agentFile(content: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-"));
@@ -47,10 +48,21 @@ describe("image content hash", () => {
     });
 
     it("changes with the K3s version only when K3s is on", () => {
-        const on = (v: string) => recipeHash(imageRecipe(config({ k3s: true, k3sVersion: v }), "debian-12"), read);
-        const off = (v: string) => recipeHash(imageRecipe(config({ k3s: false, k3sVersion: v }), "debian-12"), read);
+        const on = (v: string) => recipeHash(imageRecipe(config({ kubernetes: "k3s", k3sVersion: v }), "debian-12"), read);
+        const off = (v: string) => recipeHash(imageRecipe(config({ kubernetes: "off", k3sVersion: v }), "debian-12"), read);
+        const upstream = (v: string) => recipeHash(imageRecipe(config({ kubernetes: "upstream", k3sVersion: v }), "debian-12", BUNDLE), read);
         expect(on("v1.31.4+k3s1")).not.toBe(on("v1.31.5+k3s1"));
         expect(off("v1.31.4+k3s1")).toBe(off("v1.31.5+k3s1"));
+        expect(upstream("v1.31.4+k3s1")).toBe(upstream("v1.31.5+k3s1"));
+    });
+
+    it("bakes in the upstream bundle only with kubernetes=upstream, and changes with the bundle", () => {
+        const upstream = config({ kubernetes: "upstream" });
+        expect(() => imageRecipe(upstream, "debian-12")).toThrow(/make kubernetes/);
+        const h = recipeHash(imageRecipe(upstream, "debian-12", BUNDLE), read);
+        expect(recipeHash(imageRecipe(upstream, "debian-12", { ...BUNDLE, dir: "/cache/kubernetes-ffff" }), read)).not.toBe(h);
+        expect(h).not.toBe(recipeHash(imageRecipe(config({ kubernetes: "off" }), "debian-12"), read));
+        expect(imageRecipe(config({ kubernetes: "k3s" }), "debian-12", BUNDLE).upstreamKubernetes).toBeUndefined();
     });
 });
 

@@ -67,3 +67,39 @@ describe("membership hash", () => {
         expect(m.data.slurmConf).toBe("");
     });
 });
+
+describe("pod routes over the mesh", () => {
+    /** Each [Peer]'s AllowedIPs as WireGuard reads peers.conf: a comma-separated list. */
+    const allowedIpsOf = (peersConf: string) => [...peersConf.matchAll(/^AllowedIPs = (.*)$/gm)].map((m) => m[1].split(/,\s*/));
+
+    it.each([1, 3, 5])("with upstream Kubernetes, sends each peer's pod subnet to it and routes exactly the others' (%i nodes)", (n) => {
+        const cfg = config({ nodeCount: n, kubernetes: "upstream" });
+        const nodes = planNodes("p", "s", cfg);
+        for (const self of nodes) {
+            const others = nodes.filter((x) => x.index !== self.index);
+            const m = planMembership(self, nodes, keys(n), cfg);
+            expect(m.peers.map((p) => p.allowedIps)).toEqual(others.map((o) => `${o.wireguardIp}/32, ${o.podSubnet}`));
+            expect(allowedIpsOf(m.data.peersConf)).toEqual(others.map((o) => [`${o.wireguardIp}/32`, o.podSubnet]));
+            expect(m.data.podRoutes).toEqual(others.map((o) => o.podSubnet));
+            expect(m.data.podRoutes).not.toContain(self.podSubnet);
+            expect(m.environment.MEMBERSHIP_POD_ROUTES.split(" ").filter(Boolean)).toEqual(m.data.podRoutes);
+        }
+    });
+
+    it.each(["k3s", "off"])("with kubernetes=%s, routes no pod subnet (K3s's flannel carries its own)", (kubernetes) => {
+        const cfg = config({ nodeCount: 3, kubernetes });
+        const nodes = planNodes("p", "s", cfg);
+        for (const self of nodes) {
+            const m = planMembership(self, nodes, keys(3), cfg);
+            expect(allowedIpsOf(m.data.peersConf)).toEqual(nodes.filter((x) => x !== self).map((o) => [`${o.wireguardIp}/32`]));
+            expect(m.data.podRoutes).toEqual([]);
+            expect(m.environment.MEMBERSHIP_POD_ROUTES).toBe("");
+        }
+    });
+
+    it("runs the membership step again when the pod routes change (its hash covers them)", () => {
+        const nodes = planNodes("p", "s", config({ nodeCount: 2 }));
+        const hash = (kubernetes: string) => planMembership(nodes[0], nodes, keys(2), config({ nodeCount: 2, kubernetes })).hash;
+        expect(hash("upstream")).not.toBe(hash("k3s"));
+    });
+});
