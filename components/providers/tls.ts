@@ -72,7 +72,8 @@ const certProvider: pulumi.dynamic.ResourceProvider = {
             ...(usage.length ? ["-addext", `keyUsage=critical,${usage.join(",")}`] : []),
             ...(extended.length ? ["-addext", `extendedKeyUsage=${extended.join(",")}`] : []),
         ];
-        const certPem = execFileSync("openssl", argv, { input: inputs.privateKeyPem, encoding: "utf8" });
+        // Node's child stdin is a socket, which openssl cannot open as /dev/stdin: cat makes it a pipe.
+        const certPem = execFileSync("sh", ["-c", 'cat | exec openssl "$@"', "openssl", ...argv], { input: inputs.privateKeyPem, encoding: "utf8" });
         const cert = new crypto.X509Certificate(certPem);
         return {
             id: cert.serialNumber,
