@@ -9,7 +9,11 @@ export interface Probe {
     /** Seconds since the newest handshake with each peer (Infinity: never). */
     handshakeAges?: number[];
     slurm?: string;
-    k3s?: string;
+    /**
+     * The node's Kubernetes state, either distribution: its Ready column, "" while it starts,
+     * "absent" when the image has no Kubernetes, "off" when the node was given none.
+     */
+    kubernetes?: string;
     error?: string;
 }
 
@@ -20,7 +24,7 @@ export interface Row {
     wireguardIp: string;
     handshakes: string;
     slurm: string;
-    k3s: string;
+    kubernetes: string;
     cloudInit: string;
     healthy: boolean;
     problems: string[];
@@ -33,12 +37,33 @@ export interface Row {
 export const HANDSHAKE_MAX_AGE = 300;
 const SLURM_OK = new Set(["idle", "alloc", "mix", "allocated", "mixed", "comp"]);
 
+function kubernetesCell(state: string | undefined): string {
+    if (state === "absent") return "no binary";
+    if (state === "") return "starting";
+    return state ?? "-";
+}
+
 export function formatAge(s: number): string {
     if (!Number.isFinite(s)) return "never";
     return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
 }
 
-export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boolean, k3sOn: boolean): Row {
+/** What cli/probe.sh printed (key=value lines), as a Probe. */
+export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable"> {
+    const kv: Record<string, string> = Object.fromEntries(text.split("\n").filter((l) => l.includes("=")).map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i), l.slice(i + 1).trim()];
+    }));
+    const handshakeAges = kv.handshakes ? kv.handshakes.split(",").map((a: string) => (a === "inf" ? Infinity : Number(a))) : [];
+    return { cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes };
+}
+
+/** A node runs Kubernetes when it has a Kubernetes role (kubernetes-server or kubernetes-agent), either distribution. */
+export function runsKubernetes(roles: string[]): boolean {
+    return roles.some((r) => r.startsWith("kubernetes"));
+}
+
+export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boolean, kubernetesOn: boolean): Row {
     const problems: string[] = [];
     if (probe.domainState !== "running") problems.push(`domain is ${probe.domainState}`);
     else if (!probe.reachable) problems.push(`no SSH answer${probe.error ? ` (${probe.error})` : ""}`);
@@ -51,7 +76,9 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         if (slurmOn && !SLURM_OK.has((probe.slurm ?? "").replace(/[*~#!%$@^-]+$/, ""))) {
             problems.push(`SLURM ${probe.slurm || "not registered"}`);
         }
-        if (k3sOn && probe.k3s !== "Ready" && probe.k3s !== "absent") problems.push(`K3s ${probe.k3s || "not ready"}`);
+        if (kubernetesOn && probe.kubernetes !== "Ready" && probe.kubernetes !== "absent") {
+            problems.push(`Kubernetes ${probe.kubernetes === "" ? "starting" : probe.kubernetes ?? "not reported"}`);
+        }
     }
     const worst = ages.length ? Math.max(...ages) : undefined;
     return {
@@ -61,7 +88,7 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         wireguardIp: node.wireguardIp,
         handshakes: probe.reachable ? `${ages.length}/${peers}${worst !== undefined ? `, oldest ${formatAge(worst)}` : ""}` : "-",
         slurm: slurmOn ? probe.slurm || "-" : "off",
-        k3s: k3sOn ? (probe.k3s === "absent" ? "no binary" : probe.k3s || "-") : "off",
+        kubernetes: kubernetesOn ? kubernetesCell(probe.kubernetes) : "off",
         cloudInit: probe.cloudInit ?? "-",
         healthy: problems.length === 0,
         problems,

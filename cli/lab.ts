@@ -11,7 +11,7 @@ import { spawnCollect } from "../components/exec/spawn";
 import { readNetworksInUse } from "../components/host-networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
-import { assess, Probe, Row } from "./health";
+import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
 import { inPlace, labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
@@ -20,15 +20,6 @@ import { must, virshOf } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
 
 const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
-
-function parseProbe(text: string): Omit<Probe, "domainState" | "reachable"> {
-    const kv = Object.fromEntries(text.split("\n").filter((l) => l.includes("=")).map((l) => {
-        const i = l.indexOf("=");
-        return [l.slice(0, i), l.slice(i + 1).trim()];
-    }));
-    const handshakeAges = kv.handshakes ? kv.handshakes.split(",").map((a: string) => (a === "inf" ? Infinity : Number(a))) : [];
-    return { cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, k3s: kv.k3s };
-}
 
 async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<Probe> {
     const state = virshOf(info)("domstate", node.domain);
@@ -42,7 +33,7 @@ async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<
 async function assessAll(info: StackInfo, key: string): Promise<Row[]> {
     const probes = await Promise.all(info.nodes.map((n) => probeNode(info, n, key)));
     return info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
-        n.roles.some((r) => r.startsWith("slurm")), n.roles.some((r) => r.startsWith("k3s"))));
+        n.roles.some((r) => r.startsWith("slurm")), runsKubernetes(n.roles)));
 }
 
 /** The status table; with waitSeconds, probes again every 10 s until every node is healthy. */
@@ -57,9 +48,9 @@ async function status(info: StackInfo, waitSeconds = 0): Promise<number> {
             await new Promise((r) => setTimeout(r, 10_000));
             rows = await assessAll(info, file);
         }
-        const table = new Table({ head: ["node", "domain", "ip", "wireguard", "handshakes", "slurm", "k3s", "cloud-init", "health"] });
+        const table = new Table({ head: ["node", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"] });
         for (const r of rows) {
-            table.push([r.node, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.k3s, r.cloudInit,
+            table.push([r.node, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
                 r.healthy ? "ok" : r.problems.join("; ")]);
         }
         console.log(table.toString());

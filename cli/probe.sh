@@ -11,8 +11,17 @@ fi
 now=$(date +%s)
 echo "handshakes=$(sudo wg show wg0 latest-handshakes 2>/dev/null | awk -v now="$now" '{ print ($2 == 0 ? "inf" : now - $2) }' | paste -sd, -)"
 echo "slurm=$(sinfo -h -N -n "$(hostname)" -o %t 2>/dev/null | head -1)"
+# Kubernetes: this node's Ready state as the API server sees it; empty while it starts;
+# absent when the image has no Kubernetes; off when this node was given none.
 if [ -x /usr/local/bin/k3s ]; then
-  echo "k3s=$(sudo k3s kubectl get node "$(hostname)" --no-headers 2>/dev/null | awk '{print $2}')"
+  echo "kubernetes=$(sudo k3s kubectl get node "$(hostname)" --no-headers 2>/dev/null | awk '{print $2}')"
+elif [ ! -x /usr/local/bin/kubelet ] && [ ! -x /usr/local/bin/kubectl ]; then
+  echo "kubernetes=absent"
+elif [ -x /usr/local/bin/kubectl ] && sudo test -e /var/lib/kubelet/kubeconfig; then
+  # Upstream: the kubeconfig kubelet got by TLS bootstrap; the node's own identity may read its own Node.
+  echo "kubernetes=$(sudo kubectl --kubeconfig /var/lib/kubelet/kubeconfig get node "$(hostname)" --no-headers 2>/dev/null | awk '{print $2}')"
+elif [ -e /etc/clusteros/kubernetes.env ]; then
+  echo "kubernetes="
 else
-  echo "k3s=absent"
+  echo "kubernetes=off"
 fi

@@ -1,6 +1,10 @@
 // The cluster control CLI against a fake stack output.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { assess, formatAge } from "../../cli/health";
+import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
 import { sshConfig } from "../../cli/ssh";
 import { CliError, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
 
@@ -44,13 +48,13 @@ describe("stack outputs", () => {
 });
 
 describe("health", () => {
-    const healthy = { domainState: "running", reachable: true, cloudInit: "done", handshakeAges: [12, 40], slurm: "idle", k3s: "absent" };
+    const healthy = { domainState: "running", reachable: true, cloudInit: "done", handshakeAges: [12, 40], slurm: "idle", kubernetes: "absent" };
 
     it("calls a running, configured node healthy and shows the oldest handshake", () => {
         const row = assess(info.nodes[0], healthy, 2, true, false);
         expect(row.healthy).toBe(true);
         expect(row.handshakes).toBe("2/2, oldest 40s");
-        expect(row.k3s).toBe("off");
+        expect(row.kubernetes).toBe("off");
     });
 
     it("says why a node is unhealthy", () => {
@@ -62,6 +66,25 @@ describe("health", () => {
 
     it("takes an idle mesh's handshake, renewed only every two to three minutes, as fresh", () => {
         expect(assess(info.nodes[0], { ...healthy, handshakeAges: [175, 195] }, 2, true, false).healthy).toBe(true);
+    });
+
+    it("takes either distribution's roles as Kubernetes on", () => {
+        expect(runsKubernetes(["slurm-worker", "kubernetes-agent"])).toBe(true);
+        expect(runsKubernetes(["kubernetes-server"])).toBe(true);
+        expect(runsKubernetes(["slurm-controller"])).toBe(false);
+        expect(runsKubernetes([])).toBe(false);
+    });
+
+    it("shows each node's Kubernetes state, and calls only a Ready node (or an image without Kubernetes) healthy", () => {
+        const row = (kubernetes: string | undefined) => assess(info.nodes[0], { ...healthy, kubernetes }, 2, true, true);
+        expect(row("Ready")).toMatchObject({ kubernetes: "Ready", healthy: true });
+        expect(row("absent")).toMatchObject({ kubernetes: "no binary", healthy: true });
+        expect(row("NotReady")).toMatchObject({ kubernetes: "NotReady", healthy: false, problems: ["Kubernetes NotReady"] });
+        expect(row("")).toMatchObject({ kubernetes: "starting", healthy: false, problems: ["Kubernetes starting"] });
+        expect(row("off")).toMatchObject({ healthy: false, problems: ["Kubernetes off"] });
+        expect(row(undefined)).toMatchObject({ kubernetes: "-", healthy: false, problems: ["Kubernetes not reported"] });
+        // Kubernetes off for the node: its state is not asked.
+        expect(assess(info.nodes[0], { ...healthy, kubernetes: "" }, 2, true, false)).toMatchObject({ kubernetes: "off", healthy: true });
     });
 
     it("formats handshake ages", () => {
@@ -77,5 +100,80 @@ describe("ssh-config", () => {
         expect(text.match(/^Host cluster-node-\d$/gm)).toEqual(["Host cluster-node-1", "Host cluster-node-2", "Host cluster-node-3"]);
         expect(text).toContain("    HostName 10.79.0.12\n    User clusteros\n    IdentityFile /home/me/lab.key");
         expect(text).toContain("StrictHostKeyChecking no");
+    });
+});
+
+describe("probe.sh", () => {
+    const PROBE = fs.readFileSync(path.join(__dirname, "..", "..", "cli", "probe.sh"), "utf8");
+    /** The paths probe.sh looks at, moved under a scratch root. */
+    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/run/cloud-init/"];
+
+    interface Node {
+        binaries?: ("k3s" | "kubelet" | "kubectl")[];
+        files?: string[];
+    }
+
+    /** Runs probe.sh as `lab status` does (bash -s), on a fake node: its binaries, files and a recording sudo. */
+    function probe(node: Node): { output: string; calls: string[] } {
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "probe-"));
+        try {
+            const bin = path.join(root, "usr/local/bin");
+            const stubs = path.join(root, "stubs");
+            for (const d of [bin, stubs, path.join(root, "var/lib/kubelet"), path.join(root, "etc/clusteros")]) fs.mkdirSync(d, { recursive: true });
+            const log = path.join(root, "calls.log");
+            const stub = (dir: string, name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+            stub(stubs, "hostname", "echo cluster-node-2");
+            stub(stubs, "sudo", `echo "sudo $*" >> "${log}"; exec "$@"`);
+            stub(stubs, "wg", "exit 1");
+            stub(stubs, "sinfo", "exit 1");
+            const answers: Record<string, string> = {
+                k3s: `[ "$*" = "kubectl get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   Ready    control-plane,master   5m   v1.31.4+k3s1"`,
+                kubectl: `[ "$*" = "--kubeconfig ${root}/var/lib/kubelet/kubeconfig get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   NotReady   <none>   1m   v1.37.2"`,
+                kubelet: "exit 0",
+            };
+            for (const b of node.binaries ?? []) stub(bin, b, answers[b]);
+            for (const f of node.files ?? []) fs.writeFileSync(path.join(root, f), "x\n");
+            let script = PROBE;
+            for (const p of MOVED) script = script.split(p).join(`${root}${p}`);
+            const output = execFileSync("bash", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, PATH: `${stubs}:${bin}:/usr/bin:/bin` } });
+            const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
+            return { output, calls };
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    }
+    const kubernetesLine = (output: string) => output.split("\n").filter((l) => l.startsWith("kubernetes="));
+
+    it("reads a K3s node's state through k3s kubectl", () => {
+        const { output } = probe({ binaries: ["k3s", "kubectl"], files: ["etc/clusteros/kubernetes.env", "var/lib/kubelet/kubeconfig"] });
+        expect(kubernetesLine(output)).toEqual(["kubernetes=Ready"]);
+        expect(parseProbe(output).kubernetes).toBe("Ready");
+    });
+
+    it("reads an upstream node's state with kubelet's own kubeconfig", () => {
+        const { output, calls } = probe({ binaries: ["kubelet", "kubectl"], files: ["etc/clusteros/kubernetes.env", "var/lib/kubelet/kubeconfig"] });
+        expect(kubernetesLine(output)).toEqual(["kubernetes=NotReady"]);
+        expect(calls.some((c) => /^sudo kubectl --kubeconfig \S+\/var\/lib\/kubelet\/kubeconfig get node cluster-node-2 --no-headers$/.test(c))).toBe(true);
+    });
+
+    it("says an upstream node whose kubelet has not joined yet is starting", () => {
+        const { output } = probe({ binaries: ["kubelet", "kubectl"], files: ["etc/clusteros/kubernetes.env"] });
+        expect(kubernetesLine(output)).toEqual(["kubernetes="]);
+        expect(parseProbe(output).kubernetes).toBe("");
+    });
+
+    it("says absent when the image has no Kubernetes at all, configured or not", () => {
+        for (const files of [["etc/clusteros/kubernetes.env"], []]) {
+            expect(kubernetesLine(probe({ files }).output)).toEqual(["kubernetes=absent"]);
+        }
+    });
+
+    it("says off on a node with Kubernetes in its image but none configured", () => {
+        expect(kubernetesLine(probe({ binaries: ["kubelet", "kubectl"] }).output)).toEqual(["kubernetes=off"]);
+    });
+
+    it("prints what lab status parses, whatever the node lacks", () => {
+        const parsed = parseProbe(probe({}).output);
+        expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent" });
     });
 });
