@@ -325,7 +325,7 @@ const kubernetesNetworksFit: Rule = ({ kubernetes, podCidr, serviceCidr, nodeCid
     return [
         ...(subnets < nodeCount ? [problem("podCidr", podCidr.text,
             `holds ${subnets} node pod subnets (/${POD_SUBNET_PREFIX}, node N the N-th), not ${nodeCount}`,
-            `use a larger range, e.g. pulumi config set podCidr ${podCidr.address}/16`)] : []),
+            "use a larger range, e.g. pulumi config set podCidr 10.244.0.0/16")] : []),
         ...(serviceCidr.prefix < 12 || serviceCidr.prefix > 28 ? [problem("serviceCidr", serviceCidr.text,
             "must have a prefix length from /12 to /28 (kube-apiserver's limits)", "pulumi config set serviceCidr 10.96.0.0/16")] : []),
         ...(cidrsOverlap(podCidr, serviceCidr) ? [problem("serviceCidr", serviceCidr.text, `overlaps podCidr ${podCidr.text}`,

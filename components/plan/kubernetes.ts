@@ -41,12 +41,6 @@ export function bootstrapToken(hex: string): { id: string; secret: string; token
     return { id, secret, token: `${id}.${secret}` };
 }
 
-/** The first address of the service range: the `kubernetes` Service, a SAN of the API server's certificate. */
-export function apiServiceIp(cfg: KubernetesConfig): string {
-    const [a, b, c, d] = cfg.serviceCidr.address.split(".").map(Number);
-    return [a, b, c, d + 1].join(".");
-}
-
 /** K3s's own config.yaml: node IPs on WireGuard, the cluster's pod and service ranges. */
 export function k3sConfig(node: NodePlan, server: NodePlan, cfg: KubernetesConfig, token: string): object {
     return {

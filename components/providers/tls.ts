@@ -93,6 +93,6 @@ export class SelfSignedCert extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: SelfSignedCertArgs, opts?: pulumi.CustomResourceOptions) {
         super(certProvider, name, { ...args, certPem: undefined, validityStartTime: undefined, validityEndTime: undefined },
-            opts, "clusteros", "SelfSignedCert");
+            { ...opts, additionalSecretOutputs: ["privateKeyPem"] }, "clusteros", "SelfSignedCert");
     }
 }

@@ -10,7 +10,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { planNetwork, planNodes } from "../../components/plan/addressing";
 import { renderCloudInit } from "../../components/plan/cloud-init";
 import { ClusterConfig } from "../../components/plan/config";
-import { apiServiceIp, bootstrapToken, KubernetesFile, kubernetesFiles, KubernetesSecrets } from "../../components/plan/kubernetes";
+import { bootstrapToken, KubernetesFile, kubernetesFiles, KubernetesSecrets } from "../../components/plan/kubernetes";
 import { config } from "./helpers";
 
 const TOKEN = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa00";
@@ -44,13 +44,6 @@ describe("bootstrapToken", () => {
     it("refuses a token it cannot cut one from", () => {
         expect(() => bootstrapToken("abc123")).toThrow(/at least 22 lower-case hex digits/);
         expect(() => bootstrapToken(TOKEN.toUpperCase())).toThrow(/lower-case hex/);
-    });
-});
-
-describe("apiServiceIp", () => {
-    it("is the first address of the service range", () => {
-        expect(apiServiceIp(config())).toBe("10.96.0.1");
-        expect(apiServiceIp(config({ serviceCidr: "10.100.16.0/20" }))).toBe("10.100.16.1");
     });
 });
 
