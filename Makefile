@@ -18,7 +18,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml
+.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -91,6 +91,9 @@ libvirtd-stop:
 	@scripts/libvirtd.sh stop $(NETNS)
 libvirtd-status:
 	@scripts/libvirtd.sh status $(NETNS)
+
+kubernetes:       ## the Kubernetes bundle for the node image (built from the Go module proxy, cached by content; prints its dir)
+	@scripts/kubernetes.sh build
 
 pulumi-yaml:      ## write Pulumi.yaml's config block from the config schema (components/plan/config-schema.ts)
 	@$(LAB) node node_modules/ts-node/dist/bin.js --transpile-only scripts/pulumi-yaml.ts
