@@ -83,6 +83,9 @@ function kubeadmConfig(node: NodePlan, cfg: KubernetesConfig, version: string): 
             kind: "ClusterConfiguration",
             kubernetesVersion: version,
             clusterName: "clusteros",
+            // ECDSA: a TLS handshake's signature costs a fraction of RSA-2048's, which under
+            // TCG decides whether the control plane's connections time out while it starts.
+            encryptionAlgorithm: "ECDSA-P256",
             controlPlaneEndpoint: `${node.wireguardIp}:${API_PORT}`,
             networking: { podSubnet: cfg.podCidr.text, serviceSubnet: cfg.serviceCidr.text, dnsDomain: "cluster.local" },
             apiServer: { certSANs: [node.ip, node.wireguardIp, node.hostname, node.fqdn, "127.0.0.1"] },

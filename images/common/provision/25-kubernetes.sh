@@ -28,6 +28,6 @@ modprobe overlay
 pid=$!
 for _ in $(seq 120); do [ -S /run/containerd/containerd.sock ] && break; sleep 1; done
 for image in "$bundle"/images/*.tar; do ctr -n k8s.io images import "$image"; done
-ctr -n k8s.io images ls -q
+images="$(ctr -n k8s.io images ls -q | paste -sd ' ')"
 kill "$pid"; wait "$pid" || true
-say "upstream Kubernetes $(kubelet --version) installed, images: $(ls "$bundle"/images)"
+say "upstream $(kubelet --version) installed; images in containerd: $images"
