@@ -17,9 +17,15 @@ if [ -x /usr/local/bin/k3s ]; then
   echo "kubernetes=$(sudo k3s kubectl get node "$(hostname)" --no-headers 2>/dev/null | awk '{print $2}')"
 elif [ ! -x /usr/local/bin/kubelet ] && [ ! -x /usr/local/bin/kubectl ]; then
   echo "kubernetes=absent"
-elif [ -x /usr/local/bin/kubectl ] && sudo test -e /var/lib/kubelet/kubeconfig; then
-  # Upstream: the kubeconfig kubelet got by TLS bootstrap; the node's own identity may read its own Node.
-  echo "kubernetes=$(sudo kubectl --kubeconfig /var/lib/kubelet/kubeconfig get node "$(hostname)" --no-headers 2>/dev/null | awk '{print $2}')"
+elif sudo test -e /var/lib/kubelet/pki/kubelet-client-current.pem; then
+  # Upstream: the node's Ready condition, asked with the client certificate kubelet got by
+  # TLS bootstrap (a node may read its own Node). curl, not kubectl: a Go binary's start
+  # costs seconds of CPU under TCG, on every poll of every node.
+  . /etc/clusteros/kubernetes.env
+  node="$(sudo curl -s --max-time 20 --cacert /etc/kubernetes/pki/ca.crt \
+    --cert /var/lib/kubelet/pki/kubelet-client-current.pem "https://$SERVER_IP:6443/api/v1/nodes/$(hostname)")"
+  ready="$(grep -o '"type":"Ready","status":"[A-Za-z]*"' <<<"$node" | sed 's/.*"status":"//; s/"$//')"
+  case "$ready" in True) echo "kubernetes=Ready" ;; "") echo "kubernetes=" ;; *) echo "kubernetes=NotReady" ;; esac
 elif [ -e /etc/clusteros/kubernetes.env ]; then
   echo "kubernetes="
 else

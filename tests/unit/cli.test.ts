@@ -106,7 +106,7 @@ describe("ssh-config", () => {
 describe("probe.sh", () => {
     const PROBE = fs.readFileSync(path.join(__dirname, "..", "..", "cli", "probe.sh"), "utf8");
     /** The paths probe.sh looks at, moved under a scratch root. */
-    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/run/cloud-init/"];
+    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/etc/kubernetes/", "/run/cloud-init/"];
 
     interface Node {
         binaries?: ("k3s" | "kubelet" | "kubectl")[];
@@ -119,20 +119,23 @@ describe("probe.sh", () => {
         try {
             const bin = path.join(root, "usr/local/bin");
             const stubs = path.join(root, "stubs");
-            for (const d of [bin, stubs, path.join(root, "var/lib/kubelet"), path.join(root, "etc/clusteros")]) fs.mkdirSync(d, { recursive: true });
+            for (const d of [bin, stubs, path.join(root, "var/lib/kubelet/pki"), path.join(root, "etc/clusteros")]) fs.mkdirSync(d, { recursive: true });
             const log = path.join(root, "calls.log");
             const stub = (dir: string, name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
             stub(stubs, "hostname", "echo cluster-node-2");
             stub(stubs, "sudo", `echo "sudo $*" >> "${log}"; exec "$@"`);
             stub(stubs, "wg", "exit 1");
             stub(stubs, "sinfo", "exit 1");
+            // The API server as curl reaches it with the node's client certificate: its Node, compact JSON.
+            stub(stubs, "curl", `case "$*" in *"--cert ${root}/var/lib/kubelet/pki/kubelet-client-current.pem https://10.80.0.1:6443/api/v1/nodes/cluster-node-2")
+  echo '{"kind":"Node","status":{"conditions":[{"type":"MemoryPressure","status":"False"},{"type":"Ready","status":"False","reason":"KubeletNotReady"}]}}' ;; *) exit 7 ;; esac`);
             const answers: Record<string, string> = {
                 k3s: `[ "$*" = "kubectl get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   Ready    control-plane,master   5m   v1.31.4+k3s1"`,
                 kubectl: `[ "$*" = "--kubeconfig ${root}/var/lib/kubelet/kubeconfig get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   NotReady   <none>   1m   v1.37.2"`,
                 kubelet: "exit 0",
             };
             for (const b of node.binaries ?? []) stub(bin, b, answers[b]);
-            for (const f of node.files ?? []) fs.writeFileSync(path.join(root, f), "x\n");
+            for (const f of node.files ?? []) fs.writeFileSync(path.join(root, f), f.endsWith("kubernetes.env") ? "SERVER_IP=10.80.0.1\n" : "x\n");
             let script = PROBE;
             for (const p of MOVED) script = script.split(p).join(`${root}${p}`);
             const output = execFileSync("bash", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, PATH: `${stubs}:${bin}:/usr/bin:/bin` } });
@@ -150,10 +153,10 @@ describe("probe.sh", () => {
         expect(parseProbe(output).kubernetes).toBe("Ready");
     });
 
-    it("reads an upstream node's state with kubelet's own kubeconfig", () => {
-        const { output, calls } = probe({ binaries: ["kubelet", "kubectl"], files: ["etc/clusteros/kubernetes.env", "var/lib/kubelet/kubeconfig"] });
+    it("reads an upstream node's Ready condition from the API server with kubelet's own certificate", () => {
+        const { output, calls } = probe({ binaries: ["kubelet", "kubectl"], files: ["etc/clusteros/kubernetes.env", "var/lib/kubelet/pki/kubelet-client-current.pem"] });
         expect(kubernetesLine(output)).toEqual(["kubernetes=NotReady"]);
-        expect(calls.some((c) => /^sudo kubectl --kubeconfig \S+\/var\/lib\/kubelet\/kubeconfig get node cluster-node-2 --no-headers$/.test(c))).toBe(true);
+        expect(calls.some((c) => c.startsWith("sudo curl ") && c.includes("https://10.80.0.1:6443/api/v1/nodes/cluster-node-2"))).toBe(true);
     });
 
     it("says an upstream node whose kubelet has not joined yet is starting", () => {
