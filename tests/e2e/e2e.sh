@@ -15,6 +15,9 @@ set -uo pipefail
 . "$(dirname "$0")/kubernetes.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
+# Every make up of the test waits for Kubernetes too, whose control plane takes minutes
+# under TCG on this 2-core machine: 15 minutes instead of make up's 10.
+export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 
 RUN_ID="$(date +%s)-$$"
 STACK="e2e-$RUN_ID"
