@@ -88,7 +88,7 @@ main() {
   phase "setup"
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
   # Outside the namespace, like the base: it needs the Go module proxy when not cached.
-  if [ "${E2E_KUBERNETES:-upstream}" = upstream ]; then
+  if [ "${E2E_KUBERNETES:-$(sed -n 's/^ *clusteros-lab:kubernetes: *"*\([a-z0-9]*\)"*$/\1/p' Pulumi.ci.yaml)}" = upstream ]; then
     scripts/kubernetes.sh build >/dev/null || die "the Kubernetes bundle could not be built (make kubernetes)"
   fi
   if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi

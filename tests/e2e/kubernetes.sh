@@ -3,8 +3,8 @@
 # seed promises, checked from outside: every node Ready, a Deployment with a pod on every
 # node, pod-to-pod traffic across nodes (over the WireGuard mesh), a ClusterIP Service
 # reached from another node's pod, a DaemonSet, a StatefulSet's stable pod name, and kubelet
-# logs free of /dev/kmsg and cgroup errors. The same checks run for K3s: E2E_KUBERNETES=k3s
-# makes the test stack a K3s one (its image fetches K3s, so it needs the internet).
+# logs free of /dev/kmsg and cgroup errors. E2E_KUBERNETES=upstream or k3s gives the test
+# stack that distribution (the ci stack's is off; K3s's image fetches K3s: internet).
 # Expects on, check, record, until_ok from lib.sh and STACK from e2e.sh.
 
 KUBE_DISTRIBUTION=""

@@ -60,8 +60,10 @@ new_stack() {
   pulumi stack init "$1" --secrets-provider passphrase --no-select >/dev/null || die "stack init $1"
   grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$1.yaml"
   pulumi config set --stack "$1" nodeCount "$2" >/dev/null
-  # E2E_KUBERNETES=k3s runs the same test on K3s (its image needs the internet).
+  # E2E_KUBERNETES=upstream|k3s runs the test with that Kubernetes (K3s's image needs the internet).
   [ -z "${E2E_KUBERNETES:-}" ] || pulumi config set --stack "$1" kubernetes "$E2E_KUBERNETES" >/dev/null
+  # The Kubernetes server's memory rule (config-schema.ts).
+  [ "${E2E_KUBERNETES:-}" != upstream ] || pulumi config set --stack "$1" nodeMemoryMiB 2048 >/dev/null
   pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
   pulumi config set --stack "$1" wireguardCidr "${ranges[1]}" >/dev/null
   # A test node-agent so the bake-in path is exercised (the same image for both stacks).
