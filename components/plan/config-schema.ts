@@ -353,7 +353,7 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
     const found = host.kubernetesBundle();
     return typeof found === "string" ? [problem("kubernetes", kubernetes,
         `needs the Kubernetes bundle, which is not built (${found})`,
-        "make kubernetes (needs the Go module proxy; make up and make test run it), or pulumi config set kubernetes k3s")] : [];
+        "make kubernetes (needs the Go module proxy; make up runs it for such a stack), or pulumi config set kubernetes k3s")] : [];
 };
 
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
