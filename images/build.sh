@@ -42,7 +42,9 @@ main() {
 
   mkdir -p "$(dirname "$out")"
   work="$(mktemp -d "$out.building.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
+  # On failure the build's serial console is kept beside the log: it shows why a guest
+  # never answered (a boot that hung, a kernel panic).
+  trap 'if [ ! -d "$out" ] && [ -s "$work/serial.log" ]; then cp "$work/serial.log" "$out.serial.log"; fi; rm -rf "$work"' EXIT
   payload="$work/payload"
   mkdir -p "$payload" "$work/boot"
   cp "$LAB_ROOT/images/common/provision/lib.sh" "$payload/"
