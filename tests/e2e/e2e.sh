@@ -142,12 +142,6 @@ main() {
     phase "second stack (1 node) beside it"
     new_stack "$BYSTANDER" 1
     pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
-    # The first stack's image, prebuilt, with Kubernetes off: a second control plane would
-    # take CPU from every later phase under TCG. Same disk, booted on UEFI this time.
-    pulumi config rm --stack "$BYSTANDER" imageFlavor >/dev/null
-    pulumi config set --stack "$BYSTANDER" imagePath \
-      "$(pulumi stack output --stack "$STACK" image --json | grep -o '"path": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/')" >/dev/null
-    pulumi config set --stack "$BYSTANDER" kubernetes off >/dev/null
     in_host pulumi up --stack "$BYSTANDER" --yes --skip-preview >"$WORK/bystander.log" 2>&1
     check "a second stack comes up beside the first" test $? -eq 0 || tail -30 "$WORK/bystander.log"
     firmware_boot_checks "$BYSTANDER" 1 uefi
