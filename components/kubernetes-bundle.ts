@@ -7,8 +7,17 @@ import { KubernetesBundle } from "./plan/image-inputs";
 
 const SCRIPT = path.join(__dirname, "..", "scripts", "kubernetes.sh");
 
-/** The bundle, or why there is none (not built, or built from other inputs). */
+let found: KubernetesBundle | string | undefined;
+
+/**
+ * The bundle, or why there is none (not built, or built from other inputs). Asked once per
+ * program run: validation and the plan both need it.
+ */
 export function findKubernetesBundle(): KubernetesBundle | string {
+    return (found ??= locate());
+}
+
+function locate(): KubernetesBundle | string {
     const r = spawnSync(SCRIPT, ["path"], { encoding: "utf8" });
     if (r.status !== 0) return (r.stderr || r.stdout || `${SCRIPT} path failed`).trim().split("\n").pop()!;
     const dir = r.stdout.trim().split("\n").pop()!;

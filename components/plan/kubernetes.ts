@@ -27,8 +27,6 @@ export const API_PORT = 6443;
 export const PKI_DIR = "/etc/kubernetes/pki";
 export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
 export const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
-/** What kubelet writes once its TLS bootstrap is approved; kube-proxy and the lab's probe use it too. */
-export const KUBELET_KUBECONFIG = "/var/lib/kubelet/kubeconfig";
 
 /**
  * A bootstrap token ("abcdef.0123456789abcdef", the format kube-apiserver accepts) cut from
