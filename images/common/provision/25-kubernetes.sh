@@ -16,6 +16,7 @@ for unit in containerd kubelet kube-proxy etcd kube-apiserver kube-controller-ma
 done
 install -m 0644 "$k/containerd.toml" /etc/containerd/config.toml
 install -m 0644 "$k/kubelet-config.yaml" /etc/kubernetes/kubelet-config.yaml
+install -m 0644 "$k/crictl.yaml" /etc/crictl.yaml
 install -m 0644 "$k/bootstrap-rbac.yaml" /usr/local/share/clusteros/kubernetes/
 install -m 0755 "$k/clusteros-kubernetes-start" /usr/local/sbin/
 install -m 0644 "$k/modules.conf" /etc/modules-load.d/kubernetes.conf
