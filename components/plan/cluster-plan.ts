@@ -8,7 +8,7 @@ import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./ad
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
 import { fileSha256, IMAGES_DIR, imageRecipe, KubernetesBundle, recipeHash } from "./image-inputs";
-import { ADMIN_KUBECONFIG, K3S_KUBECONFIG } from "./kubernetes";
+import { kubeconfigCommand } from "./kubernetes";
 import { Membership, planMembership } from "./membership";
 import { LiveAgentPlan, planLiveAgent } from "./node-agent";
 import { poolDir, seedDir, serialLogPath } from "./paths";
@@ -161,7 +161,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             network: network.name,
             kubeconfig: cfg.kubernetes === "off"
                 ? "Kubernetes is off for this stack (config key kubernetes)"
-                : `${sshCommand(access, cfg.adminUser, kubernetesServer.ip)} sudo cat ${cfg.kubernetes === "k3s" ? K3S_KUBECONFIG : ADMIN_KUBECONFIG}`,
+                : kubeconfigCommand(sshCommand(access, cfg.adminUser, kubernetesServer.ip), kubernetesServer, cfg.kubernetes),
         },
     };
 }

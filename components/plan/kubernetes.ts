@@ -25,8 +25,8 @@ export type KubernetesConfig = Pick<ClusterConfig, "kubernetes" | "podCidr" | "s
 export const API_PORT = 6443;
 /** The upstream CA and the kubeconfigs kubeadm writes on the server. */
 export const PKI_DIR = "/etc/kubernetes/pki";
-export const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
-export const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
+const ADMIN_KUBECONFIG = "/etc/kubernetes/admin.conf";
+const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
 
 /**
  * A bootstrap token ("abcdef.0123456789abcdef", the format kube-apiserver accepts) cut from
@@ -53,6 +53,17 @@ export function k3sConfig(node: NodePlan, server: NodePlan, cfg: KubernetesConfi
         "node-external-ip": node.ip,
         "flannel-iface": "wg0",
     };
+}
+
+/**
+ * The command (for a shell on the host) that prints the cluster admin's kubeconfig with the
+ * server node's lab address, which both distributions' API server certificates carry: the
+ * file on the server names the mesh address (upstream) or loopback (K3s), which kubectl on
+ * the host cannot reach. `ssh` is how the host reaches the server node (access.ts).
+ */
+export function kubeconfigCommand(ssh: string, server: NodePlan, distribution: "k3s" | "upstream"): string {
+    const file = distribution === "k3s" ? K3S_KUBECONFIG : ADMIN_KUBECONFIG;
+    return `${ssh} "sudo sed 's|server: https://.*|server: https://${server.ip}:${API_PORT}|' ${file}"`;
 }
 
 /** A kubeconfig that reaches the API server on the server node's mesh address. */

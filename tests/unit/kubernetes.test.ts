@@ -10,7 +10,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { planNetwork, planNodes } from "../../components/plan/addressing";
 import { renderCloudInit } from "../../components/plan/cloud-init";
 import { ClusterConfig } from "../../components/plan/config";
-import { bootstrapToken, KubernetesFile, kubernetesFiles, KubernetesSecrets } from "../../components/plan/kubernetes";
+import { bootstrapToken, kubeconfigCommand, KubernetesFile, kubernetesFiles, KubernetesSecrets } from "../../components/plan/kubernetes";
 import { config } from "./helpers";
 
 const TOKEN = "4f3c2b1a0e9d8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa00";
@@ -301,5 +301,45 @@ describe("upstream Kubernetes", () => {
             expect(w.permissions).toBe(f.permissions);
             expect(Buffer.from(w.content, "base64").toString()).toBe(f.text);
         }
+    });
+});
+
+describe("the kubeconfig output", () => {
+    // The remote half of the command, run by a shell as sshd's would, on a copy of the file the
+    // server holds: what the user saves is a kubeconfig whose server the host can reach.
+    function fetched(distribution: "k3s" | "upstream", fileText: string): string {
+        const { server } = filesOf(config({ nodeCount: 3 }), 1);
+        const command = kubeconfigCommand("ssh clusteros@10.77.0.10", server, distribution);
+        const remote = /^ssh clusteros@10\.77\.0\.10 "(.*)"$/.exec(command)?.[1];
+        expect(remote).toBeDefined();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-"));
+        const file = path.join(dir, "config");
+        fs.writeFileSync(file, fileText);
+        const onServer = remote!.replace(/ \/etc\/\S+$/, ` ${file}`);
+        expect(onServer).not.toBe(remote);
+        return execFileSync("sh", ["-c", `sudo() { "$@"; }; ${onServer}`], { encoding: "utf8" });
+    }
+    const kubeconfigFile = (server: string) =>
+        `apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: AAAA\n    server: ${server}\n  name: clusteros\nkind: Config\n`;
+
+    it("points upstream's admin kubeconfig at the server node's lab address, not its mesh address", () => {
+        const cfg = yaml11(fetched("upstream", kubeconfigFile("https://10.80.0.1:6443")));
+        expect(cfg.clusters[0].cluster.server).toBe("https://10.77.0.10:6443");
+        expect(cfg.clusters[0].cluster["certificate-authority-data"]).toBe("AAAA");
+    });
+
+    it("points K3s's kubeconfig at the server node's lab address, not loopback", () => {
+        expect(yaml11(fetched("k3s", kubeconfigFile("https://127.0.0.1:6443"))).clusters[0].cluster.server).toBe("https://10.77.0.10:6443");
+    });
+
+    it("reads each distribution's own file, and the lab address is on both API server certificates", () => {
+        const { server } = filesOf(config({ nodeCount: 3 }), 1);
+        expect(kubeconfigCommand("ssh x", server, "k3s")).toMatch(/ \/etc\/rancher\/k3s\/k3s\.yaml"$/);
+        expect(kubeconfigCommand("ssh x", server, "upstream")).toMatch(/ \/etc\/kubernetes\/admin\.conf"$/);
+        const k3s = yaml11(filesOf(config({ nodeCount: 3, kubernetes: "k3s" }), 1).file("/etc/rancher/k3s/config.yaml")!.text);
+        expect(k3s["tls-san"]).toContain(server.ip);
+        const kubeadm = parseAllDocuments(filesOf(config({ nodeCount: 3, kubernetes: "upstream" }), 1).file("/etc/kubernetes/kubeadm.yaml")!.text)
+            .map((d) => d.toJS());
+        expect(kubeadm.find((d) => d.kind === "ClusterConfiguration").apiServer.certSANs).toContain(server.ip);
     });
 });

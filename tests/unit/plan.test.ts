@@ -32,7 +32,7 @@ describe("planCluster", () => {
         ]);
         expect(plan.outputs.controller).toBe("cluster-node-2");
         expect(plan.nodes[0].output.ssh).toBe("ip netns exec lab-ns ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
-        expect(plan.outputs.kubeconfig).toContain("clusteros@10.77.0.12 sudo cat /etc/rancher/k3s/k3s.yaml");
+        expect(plan.outputs.kubeconfig).toMatch(/clusteros@10\.77\.0\.12 "sudo sed .*https:\/\/10\.77\.0\.12:6443.* \/etc\/rancher\/k3s\/k3s\.yaml"$/);
     });
 
     it("renders each node's documents from the secrets it is given", () => {
@@ -44,7 +44,7 @@ describe("planCluster", () => {
     it("tells how to fetch upstream's admin kubeconfig from the server, and says when Kubernetes is off", () => {
         const upstream = planCluster("clusteros-lab", "ci", config({ nodeCount: 3, kubernetes: "upstream", kubernetesServerNode: 2 }),
             { ...files, kubernetes: BUNDLE }, { netns: "lab-ns" });
-        expect(upstream.outputs.kubeconfig).toMatch(/clusteros@10\.77\.0\.11 sudo cat \/etc\/kubernetes\/admin\.conf$/);
+        expect(upstream.outputs.kubeconfig).toMatch(/clusteros@10\.77\.0\.11 "sudo sed .*https:\/\/10\.77\.0\.11:6443.* \/etc\/kubernetes\/admin\.conf"$/);
         const off = planCluster("clusteros-lab", "ci", config({ nodeCount: 3, kubernetes: "off" }), files);
         expect(off.outputs.kubeconfig).toBe("Kubernetes is off for this stack (config key kubernetes)");
     });
