@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh all|unit|e2e: the project's tests. Ends with one summary line,
 # "<passed> passed, <failed> failed", counting unit tests and end-to-end checks.
+# JUNIT_XML=FILE also writes both as a JUnit report (scripts/junit.ts) for CI systems.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env
@@ -43,5 +44,10 @@ case "$what" in
   all) run_unit; run_e2e ;;
   *) echo "usage: $0 all|unit|e2e" >&2; exit 2 ;;
 esac
+if [ -n "${JUNIT_XML:-}" ]; then
+  node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json" \
+    "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \
+    || { echo "the JUnit report $JUNIT_XML could not be written"; failed=$((failed + 1)); }
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

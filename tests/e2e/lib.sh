@@ -5,8 +5,10 @@
 
 PHASES=()
 _phase_name="" _phase_start=0
+# The phase checks are recorded under: the last one begun (checks between phases belong to it).
+_record_phase="setup"
 
-phase() { _phase_name="$1"; _phase_start=$(date +%s); echo "=== $1"; }
+phase() { _phase_name="$1"; _record_phase="$1"; _phase_start=$(date +%s); echo "=== $1"; }
 phase_end() {
   [ -n "$_phase_name" ] || return 0
   PHASES+=("$(printf '%-34s %5ss' "$_phase_name" "$(( $(date +%s) - _phase_start ))")")
@@ -17,8 +19,10 @@ print_phases() {
   printf '  %s\n' "${PHASES[@]}"
 }
 
-record() { # record PASS|FAIL|SKIP message
-  echo "$1 $2" >> "$E2E_RESULTS"
+# record PASS|FAIL|SKIP message [seconds]: one tab-separated line per check in $E2E_RESULTS
+# (status, phase, seconds, message), which scripts/test.sh counts and scripts/junit.ts reads.
+record() {
+  printf '%s\t%s\t%s\t%s\n' "$1" "$_record_phase" "${3:-0}" "$2" >> "$E2E_RESULTS"
   echo "$1: $2"
   # shellcheck disable=SC2034 # FAILED is read by the scripts that source this file
   [ "$1" != FAIL ] || FAILED=1
@@ -28,9 +32,9 @@ die() { record FAIL "$*"; exit 1; }
 
 # check "what is checked" command... ; records PASS/FAIL and returns the command's status.
 check() {
-  local what="$1"; shift
-  if "$@"; then record PASS "$what"; return 0; fi
-  record FAIL "$what"; return 1
+  local what="$1" start=$SECONDS; shift
+  if "$@"; then record PASS "$what" $((SECONDS - start)); return 0; fi
+  record FAIL "$what" $((SECONDS - start)); return 1
 }
 
 # SSH as the test uses it: keys only, test machines' host keys neither asked nor kept.
