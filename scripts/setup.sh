@@ -21,6 +21,7 @@ step_hint() {
     libvirt-provider) echo "The libvirt provider did not build or register: see the output above.";;
     libvirt-sdk) echo "The @pulumi/libvirt Node.js SDK could not be generated: see the output above.";;
     npm) echo "npm install failed: check that the npm registry answers (npm ping).";;
+    actionlint) echo "actionlint could not be built: check that the Go module proxy answers (go env GOPROXY).";;
     passphrase) echo "The state passphrase could not be set up: see the message above.";;
     stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE(_FILE) and $LAB_STATE.";;
     rekey) echo "A stack on the published passphrase could not be re-encrypted: see scripts/rekey.sh and the message above.";;
@@ -45,6 +46,7 @@ step language-host tc_language_host
 step libvirt-provider tc_libvirt_provider
 step libvirt-sdk tc_libvirt_sdk
 step npm tc_npm_install
+step actionlint tc_actionlint
 step passphrase tc_passphrase
 step git-filter tc_git_salt_filter
 step stacks tc_stacks

@@ -7,12 +7,15 @@ LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LAB_PROJECT=clusteros-lab
 # shellcheck source=../../toolchain/versions.env
 . "$LAB_ROOT/toolchain/versions.env"
+# shellcheck source=../../toolchain/actionlint.env
+. "$LAB_ROOT/toolchain/actionlint.env"
 
 LAB_CACHE="${CLUSTEROS_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clusteros-lab}"
 LAB_STATE="${CLUSTEROS_LAB_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/clusteros-lab}"
 LAB_TOOLS="$LAB_CACHE/tools"
 NODE_HOME="$LAB_TOOLS/node-v$NODE_VERSION"
 PULUMI_TOOLS="$LAB_TOOLS/pulumi-v$PULUMI_VERSION"
+ACTIONLINT_TOOLS="$LAB_TOOLS/actionlint-v$ACTIONLINT_VERSION"
 
 export GOMODCACHE="$LAB_CACHE/go/mod"
 export GOCACHE="$LAB_CACHE/go/build"
@@ -37,7 +40,7 @@ lab_system_node_ok() {
 # local state backend, the state passphrase (this machine's own unless the user gives one,
 # scripts/lib/passphrase.sh). Printed by `make -s env` and sourced by every script.
 lab_env_exports() {
-  local path_prefix="$PULUMI_TOOLS/bin"
+  local path_prefix="$PULUMI_TOOLS/bin:$ACTIONLINT_TOOLS"
   if ! lab_system_node_ok; then path_prefix="$NODE_HOME/bin:$path_prefix"; fi
   cat <<EOV
 export PATH="$path_prefix:$LAB_ROOT/node_modules/.bin:\$PATH"

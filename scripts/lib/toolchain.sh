@@ -96,6 +96,19 @@ tc_language_host() {
   rm -rf "$tmp"
 }
 
+# actionlint, which checks the example CI workflow for users (docs/examples) in the unit tests.
+tc_actionlint() {
+  local bin="$ACTIONLINT_TOOLS/actionlint"
+  [ "$("$bin" -version 2>/dev/null | head -1)" = "v$ACTIONLINT_VERSION" ] && return 0
+  lab_log "building actionlint $ACTIONLINT_VERSION from the Go module proxy"
+  local tmp; tmp="$(mktemp -d "$LAB_TOOLS/.actionlint.XXXXXX")"
+  (cd "$tmp" && CGO_ENABLED=0 GOFLAGS='' GOBIN="$tmp" go install -ldflags "-s -w" \
+    "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION")
+  [ "$("$tmp/actionlint" -version | head -1)" = "v$ACTIONLINT_VERSION" ] \
+    || lab_die "the built actionlint does not report v$ACTIONLINT_VERSION"
+  mkdir -p "$ACTIONLINT_TOOLS"; mv "$tmp/actionlint" "$bin"; rm -rf "$tmp"
+}
+
 tc_libvirt_build_dir() {
   echo "$LAB_CACHE/build/libvirt-provider-$LIBVIRT_PROVIDER_VERSION-$(tc_hash_files toolchain/libvirt-provider toolchain/versions.env)"
 }

@@ -66,6 +66,9 @@ new_stack() {
   pulumi config set --stack "$1" nodeCount "$2" >/dev/null
   # E2E_KUBERNETES=upstream|k3s runs the test with that Kubernetes (K3s's image needs the internet).
   [ -z "${E2E_KUBERNETES:-}" ] || pulumi config set --stack "$1" kubernetes "$E2E_KUBERNETES" >/dev/null
+  # E2E_DOMAIN_TYPE=kvm on a machine with KVM (docs/examples/github-workflow.yml); the ci
+  # stack's qemu (TCG) otherwise.
+  [ -z "${E2E_DOMAIN_TYPE:-}" ] || pulumi config set --stack "$1" domainType "$E2E_DOMAIN_TYPE" >/dev/null
   # The Kubernetes server's memory rule (config-schema.ts).
   [ "${E2E_KUBERNETES:-}" != upstream ] || pulumi config set --stack "$1" nodeMemoryMiB 2048 >/dev/null
   pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
