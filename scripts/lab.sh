@@ -7,5 +7,4 @@ set -euo pipefail
 lab_load_env
 lab_mode
 export CLUSTEROS_LAB_NETNS="$LAB_NETNS"
-exec node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json" \
-  "$LAB_ROOT/cli/lab.ts" "$@"
+exec "${LAB_TS[@]}" "$LAB_ROOT/cli/lab.ts" "$@"

@@ -45,8 +45,7 @@ case "$what" in
   *) echo "usage: $0 all|unit|e2e" >&2; exit 2 ;;
 esac
 if [ -n "${JUNIT_XML:-}" ]; then
-  node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json" \
-    "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \
+  "${LAB_TS[@]}" "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \
     || { echo "the JUnit report $JUNIT_XML could not be written"; failed=$((failed + 1)); }
 fi
 echo "$passed passed, $failed failed"

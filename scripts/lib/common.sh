@@ -5,6 +5,9 @@ LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # The Pulumi project's name (Pulumi.yaml), which prefixes every libvirt object of a stack.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LAB_PROJECT=clusteros-lab
+# How scripts run the project's TypeScript (the CLI, the JUnit report, the docs' blocks).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+LAB_TS=(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json")
 # shellcheck source=../../toolchain/versions.env
 . "$LAB_ROOT/toolchain/versions.env"
 # shellcheck source=../../toolchain/actionlint.env

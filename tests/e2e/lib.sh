@@ -230,7 +230,7 @@ quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 # shell (where the mode is detected as a user's shell would).
 docs_checks() {
   local blocks n i where
-  blocks="$(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only "$LAB_ROOT/tests/docs/blocks.ts" "$STACK")"
+  blocks="$("${LAB_TS[@]}" "$LAB_ROOT/tests/docs/blocks.ts" "$STACK")"
   n="$(node -p "JSON.parse(process.argv[1]).length" "$blocks")"
   for i in $(seq 0 $((n - 1))); do
     where="$(node -p "JSON.parse(process.argv[1])[$i].where" "$blocks")"
