@@ -80,9 +80,11 @@ new_stack() {
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
 }
 
+# IPS: each node's lab address (SSH); WG_IPS: its WireGuard address (cluster traffic).
 read_ips() {
-  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
-    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+  local nodes; nodes="$(pulumi stack output --stack "$STACK" nodes --json)"
+  mapfile -t IPS < <(jq -r '.[].ip' <<<"$nodes")
+  mapfile -t WG_IPS < <(jq -r '.[].wireguardIp' <<<"$nodes")
 }
 
 # until_ok SECONDS CMD...: retry CMD every 5s until it succeeds or time runs out.
@@ -135,10 +137,21 @@ slurm_idle() {
   [ "$(awk '$2 == "idle"' <<<"$out" | wc -l)" -eq "$want" ] && [ "$(wc -l <<<"$out")" -eq "$want" ]
 }
 
+# slurmctld addresses node N at its WireGuard address, and that address is routed over wg0.
+slurm_over_mesh() {
+  local n="$1" wg="${WG_IPS[$(( $1 - 1 ))]}" addr
+  addr="$(on 1 scontrol show node "cluster-node-$n" | grep -o 'NodeAddr=[^ ]*')" || return 1
+  [ "$addr" = "NodeAddr=$wg" ] || { echo "node $n: slurmctld has $addr, want NodeAddr=$wg"; return 1; }
+  [ "$n" -eq 1 ] || on 1 ip route get "$wg" | grep -q ' dev wg0 ' || { echo "node 1 routes $wg outside wg0"; return 1; }
+}
+
 slurm_checks() {
-  local count="$1"
+  local count="$1" n
   check "sinfo on the controller shows $count nodes idle" until_ok 180 slurm_idle "$count" \
     || on 1 sinfo -N -l || true
+  for n in $(seq 1 "$count"); do
+    check "node $n: SLURM reaches it at its WireGuard address, over wg0" slurm_over_mesh "$n"
+  done
   local hosts
   hosts="$(on 1 timeout 120 srun -N"$count" hostname 2>&1 | sort -u)"
   check "srun -N$count hostname returns $count distinct hostnames" test "$(grep -c '^cluster-node-' <<<"$hosts")" -eq "$count" \

@@ -22,13 +22,15 @@ describe.each([1, 3, 5])("membership of a %i-node cluster", (n) => {
         }
     });
 
-    it("lists every node in slurm.conf with the controller first", () => {
+    it("lists every node in slurm.conf with the controller first, all at their mesh addresses", () => {
         const conf = renderSlurmConf(nodes, cfg);
-        expect(conf).toContain(`SlurmctldHost=cluster-node-1(${nodes[0].ip})`);
+        expect(conf).toContain(`SlurmctldHost=cluster-node-1(${nodes[0].wireguardIp})`);
         const lines = conf.split("\n").filter((l) => l.startsWith("NodeName="));
         expect(lines).toHaveLength(n);
-        expect(lines[n - 1]).toContain(`NodeName=cluster-node-${n} NodeAddr=${nodes[n - 1].ip} CPUs=${cfg.nodeVcpus}`);
+        expect(lines[n - 1]).toContain(`NodeName=cluster-node-${n} NodeAddr=${nodes[n - 1].wireguardIp} CPUs=${cfg.nodeVcpus}`);
         expect(lines[0]).toContain(`RealMemory=${slurmRealMemory(cfg.nodeMemoryMiB)}`);
+        // No lab (NAT) address: SLURM's traffic never leaves the mesh.
+        for (const node of nodes) expect(conf).not.toContain(node.ip);
     });
 
     it("gives the static script peers, hosts and SLURM config as data", () => {
