@@ -26,6 +26,7 @@ export const controller = plan.outputs.controller;
 export const adminUser = plan.outputs.adminUser;
 export const libvirtUri = plan.outputs.libvirtUri;
 export const network = plan.outputs.network;
+export const hosts = plan.outputs.hosts;
 export const image = { path: cluster.imagePath, hash: plan.image.hash };
 export const kubeconfig = plan.outputs.kubeconfig;
 export const automationPrivateKey = cluster.automationPrivateKey;

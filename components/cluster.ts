@@ -1,12 +1,13 @@
-// Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). A dir pool and a
-// NAT network of its own, the node image and its base volume, the secrets, the WireGuard
-// mesh and the nodes. Nodes are created in parallel; `pulumi up` ends when every node's
+// Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). On each
+// libvirt host a dir pool, a network of its own and the base volume; the node image, the
+// secrets, the WireGuard mesh and the nodes. Nodes are created in parallel; `pulumi up` ends when every node's
 // membership step has finished.
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeImage } from "./image";
 import { ClusterNode } from "./node";
-import { ClusterPlan, NodeOutput } from "./plan/cluster-plan";
+import { ClusterPlan, HostPlan, NodeOutput } from "./plan/cluster-plan";
+import { MAIN_HOST } from "./plan/hosts";
 import { ClusterSecrets } from "./secrets";
 import { WireGuardMesh } from "./wireguard";
 
@@ -25,35 +26,11 @@ export class Cluster extends pulumi.ComponentResource {
         super("clusteros:lab:Cluster", name, {}, opts);
         const { plan } = args;
         const o = { parent: this };
-        const provider = new libvirt.Provider(`${name}-libvirt`, { uri: plan.libvirtUri }, o);
-        const lv = { parent: this, provider };
-
-        const pool = new libvirt.Pool(`${name}-pool`, {
-            name: plan.pool.name,
-            type: "dir",
-            target: { path: plan.pool.dir },
-        }, lv);
-
-        const net = plan.network;
-        const network = new libvirt.Network(`${name}-network`, {
-            name: net.name,
-            mode: "nat",
-            bridge: net.bridge,
-            domain: net.domain,
-            addresses: [net.cidr],
-            autostart: false,
-            dhcp: { enabled: false },
-            dns: { enabled: true, localOnly: true },
-        }, lv);
-
         const image = new NodeImage(`${name}-image`, { image: plan.image }, o);
         this.imagePath = image.imagePath;
-        const baseVolume = new libvirt.Volume(`${name}-base`, {
-            name: plan.baseVolumeName,
-            pool: pool.name,
-            source: image.imagePath,
-            format: "qcow2",
-        }, lv);
+        // Each host gets the stack's pool, network and base volume (the image uploaded to
+        // it). The main host's resources keep the names a one-host stack has always had.
+        const onHost = new Map(plan.hosts.map((h) => [h.name, this.host(h.name === MAIN_HOST ? name : `${name}-${h.name}`, h, plan, image)]));
 
         const secrets = new ClusterSecrets(`${name}-secrets`, plan.automationKeyComment, plan.kubernetesCa, o);
         this.secrets = secrets;
@@ -72,22 +49,23 @@ export class Cluster extends pulumi.ComponentResource {
                 .apply(([wg, munge, token, ca, clusterKey, automationPublicKey]) => spec.cloudInit(
                     { wireguardPrivateKey: wg, mungeKey: munge, kubernetes: { token, ca }, clusterKey }, automationPublicKey));
             const after = spec.membershipAfter === undefined ? undefined : created.get(spec.membershipAfter);
+            const host = onHost.get(spec.node.host)!;
             const node = new ClusterNode(`${name}-node-${spec.node.index}`, {
                 domain: spec.domain,
                 hostname: spec.node.hostname,
                 ip: spec.node.ip,
                 mac: spec.node.mac,
                 sshUser: spec.sshUser,
-                poolName: pool.name,
+                poolName: host.pool.name,
                 seedDir: plan.seedDir,
-                networkId: network.id,
-                baseVolumeId: baseVolume.id,
+                networkId: host.network.id,
+                baseVolumeId: host.baseVolume.id,
                 cloudInit: pulumi.secret(cloudInit),
                 membership: publicKeys.apply((keys) => spec.membership(keys)),
                 automationPrivateKey: secrets.automationPrivateKey,
                 membershipAfter: after ? [after.membership] : [],
                 liveAgent: spec.liveAgent,
-            }, { parent: this, providers: { libvirt: provider } });
+            }, { parent: this, providers: { libvirt: host.provider } });
             created.set(spec.node.index, node);
         }
 
@@ -97,4 +75,40 @@ export class Cluster extends pulumi.ComponentResource {
         }));
         this.registerOutputs({});
     }
+
+    /** A host's provider, pool, network and base volume. */
+    private host(prefix: string, h: HostPlan, plan: ClusterPlan, image: NodeImage): OnHost {
+        const provider = new libvirt.Provider(`${prefix}-libvirt`, { uri: h.libvirtUri }, { parent: this });
+        const lv = { parent: this, provider };
+        const pool = new libvirt.Pool(`${prefix}-pool`, {
+            name: plan.pool.name,
+            type: "dir",
+            target: { path: plan.pool.dir },
+        }, lv);
+        const net = h.network;
+        const network = new libvirt.Network(`${prefix}-network`, {
+            name: net.name,
+            mode: net.mode,
+            bridge: net.bridge,
+            domain: net.domain,
+            addresses: [net.cidr],
+            autostart: false,
+            dhcp: { enabled: false },
+            dns: { enabled: true, localOnly: true },
+        }, lv);
+        const baseVolume = new libvirt.Volume(`${prefix}-base`, {
+            name: plan.baseVolumeName,
+            pool: pool.name,
+            source: image.imagePath,
+            format: "qcow2",
+        }, lv);
+        return { provider, pool, network, baseVolume };
+    }
+}
+
+interface OnHost {
+    provider: libvirt.Provider;
+    pool: libvirt.Pool;
+    network: libvirt.Network;
+    baseVolume: libvirt.Volume;
 }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { Cidr, fromNumber, hostAddress, NODE_OFFSET } from "./cidr";
 import { ClusterConfig } from "./config";
 import { POD_SUBNET_PREFIX } from "./config-schema";
+import { hostOf } from "./hosts";
 
 export interface NodePlan {
     /** 1-based node number. */
@@ -13,6 +14,9 @@ export interface NodePlan {
     fqdn: string;
     /** libvirt domain name, <project>-<stack>-node-N. */
     domainName: string;
+    /** The libvirt host it lives on (components/plan/hosts.ts): main, or a name from the hosts key. */
+    host: string;
+    /** Its address on its host's network: in that host's nodeCidr. */
     ip: string;
     mac: string;
     wireguardIp: string;
@@ -31,7 +35,10 @@ export interface NetworkPlan {
     cidr: string;
     gateway: string;
     prefix: number;
+    mode: NetworkMode;
 }
+
+export type NetworkMode = "nat" | "route";
 
 /** Every libvirt object of a stack is named <project>-<stack>-<thing>. */
 export function libvirtName(project: string, stack: string, thing: string): string {
@@ -66,7 +73,12 @@ export function nodeMac(project: string, stack: string, index: number): string {
     return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-export function planNetwork(project: string, stack: string, cidr: Cidr): NetworkPlan {
+/**
+ * A stack's network on one host. Alone, a host NATs its nodes' traffic; with other hosts,
+ * every host routes its network (no NAT), so nodes reach each other across hosts at their
+ * own addresses once the hosts route each other's ranges (docs/MULTI_HOST.md).
+ */
+export function planNetwork(project: string, stack: string, cidr: Cidr, mode: NetworkMode = "nat"): NetworkPlan {
     // Linux limits bridge names to 15 characters: derive a short, stable one.
     const h = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
     return {
@@ -76,6 +88,7 @@ export function planNetwork(project: string, stack: string, cidr: Cidr): Network
         cidr: cidr.text,
         gateway: hostAddress(cidr, 1),
         prefix: cidr.prefix,
+        mode,
     };
 }
 
@@ -91,12 +104,14 @@ export function planNode(project: string, stack: string, cfg: ClusterConfig, ind
     const name = hostname(index);
     const slurmController = index === cfg.controllerNode;
     const kubernetesServer = index === cfg.kubernetesServerNode;
+    const host = hostOf(cfg.hosts, index);
     return {
         index,
         hostname: name,
         fqdn: `${name}.${dnsDomain(stack)}`,
         domainName: libvirtName(project, stack, `node-${index}`),
-        ip: nodeIp(cfg.nodeCidr, index),
+        host: host.name,
+        ip: nodeIp(host.nodeCidr, index),
         mac: nodeMac(project, stack, index),
         wireguardIp: wireguardIp(cfg.wireguardCidr, index),
         slurmController,

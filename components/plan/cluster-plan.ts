@@ -7,6 +7,7 @@ import { Access, sshCommand, vncCommand } from "./access";
 import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
+import { MAIN_HOST } from "./hosts";
 import { fileSha256, IMAGES_DIR, imageRecipe, KubernetesBundle, recipeHash } from "./image-inputs";
 import { kubeconfigCommand } from "./kubernetes";
 import { Membership, planMembership } from "./membership";
@@ -47,6 +48,8 @@ export interface DomainPlan {
 export interface NodeOutput<K = string> {
     name: string;
     domain: string;
+    /** The libvirt host it lives on (a name of the hosts output). */
+    host: string;
     ip: string;
     wireguardIp: string;
     wireguardPublicKey: K;
@@ -71,12 +74,31 @@ export interface NodeSpec {
     output: Omit<NodeOutput, "wireguardPublicKey">;
 }
 
-export interface ClusterPlan {
+/** A libvirt host of the stack: each has the stack's pool, network and base volume. */
+export interface HostPlan {
+    name: string;
     libvirtUri: string;
+    network: NetworkPlan;
+    /** Node numbers placed here. */
+    nodes: number[];
+}
+
+/** A host as the stack's `hosts` output shows it. */
+export interface HostOutput {
+    name: string;
+    libvirtUri: string;
+    nodeCidr: string;
+    network: string;
+    nodes: number[];
+}
+
+export interface ClusterPlan {
+    /** The main host (the stack's libvirtUri) first, then the others by name. */
+    hosts: HostPlan[];
+    /** The same names on every host. */
     pool: { name: string; dir: string };
     /** Private directory where seed ISOs are built before upload. */
     seedDir: string;
-    network: NetworkPlan;
     image: ImagePlan;
     baseVolumeName: string;
     automationKeyComment: string;
@@ -85,7 +107,7 @@ export interface ClusterPlan {
     /** Nodes by number. */
     nodes: NodeSpec[];
     /** The stack outputs that are not per node. */
-    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string };
+    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string; hosts: HostOutput[] };
 }
 
 const GIB = 1024 ** 3;
@@ -108,7 +130,13 @@ export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
 export function planCluster(project: string, stack: string, cfg: ClusterConfig, files: PlanFiles, access: Access = {}): ClusterPlan {
     const nameOf = (thing: string) => libvirtName(project, stack, thing);
     const prefix = nameOf("").replace(/-$/, "");
-    const network = planNetwork(project, stack, cfg.nodeCidr);
+    // One host NATs; several route their networks to each other (planNetwork says why).
+    const mode = cfg.hosts.length > 1 ? "route" : "nat";
+    const hosts = cfg.hosts.map((h): HostPlan => ({
+        name: h.name, libvirtUri: h.libvirtUri, network: planNetwork(project, stack, h.nodeCidr, mode), nodes: h.nodes,
+    }));
+    const networkOf = (node: { host: string }) => hosts.find((h) => h.name === node.host)!.network;
+    const main = hosts.find((h) => h.name === MAIN_HOST)!;
     const image = planImage(cfg, files);
     const nodes = planNodes(project, stack, cfg);
     const kubernetesServer = nodes.find((n) => n.kubernetesServer) ?? nodes[0];
@@ -125,7 +153,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             },
             sshUser: cfg.adminUser,
             cloudInit: (secrets, automationPublicKey) => renderCloudInit({
-                node, network, cfg, kubernetesServer, upstreamKubernetesVersion: files.kubernetes?.version ?? "", automationPublicKey, secrets,
+                node, network: networkOf(node), cfg, kubernetesServer, upstreamKubernetesVersion: files.kubernetes?.version ?? "", automationPublicKey, secrets,
             }),
             membership: (publicKeys) => planMembership(node, nodes, publicKeys, cfg),
             membershipAfter: cfg.slurm && controller && !node.slurmController ? controller.index : undefined,
@@ -133,6 +161,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             output: {
                 name: node.hostname,
                 domain: node.domainName,
+                host: node.host,
                 ip: node.ip,
                 wireguardIp: node.wireguardIp,
                 ssh: sshCommand(access, cfg.adminUser, node.ip),
@@ -143,10 +172,9 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         };
     });
     return {
-        libvirtUri: cfg.libvirtUri,
+        hosts,
         pool: { name: nameOf("pool"), dir: poolDir(prefix) },
         seedDir: seedDir(prefix),
-        network,
         image,
         // Volume names carry the image hash: a new image is a new base, the old one stays
         // until the nodes on it are gone.
@@ -157,8 +185,9 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         outputs: {
             controller: controller?.hostname,
             adminUser: cfg.adminUser,
-            libvirtUri: cfg.libvirtUri,
-            network: network.name,
+            libvirtUri: main.libvirtUri,
+            network: main.network.name,
+            hosts: hosts.map((h) => ({ name: h.name, libvirtUri: h.libvirtUri, nodeCidr: h.network.cidr, network: h.network.name, nodes: h.nodes })),
             kubeconfig: cfg.kubernetes === "off"
                 ? "Kubernetes is off for this stack (config key kubernetes)"
                 : kubeconfigCommand(sshCommand(access, cfg.adminUser, kubernetesServer.ip), kubernetesServer, cfg.kubernetes),

@@ -5,6 +5,7 @@ import { planNetwork } from "./addressing";
 import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
 import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
+import { URI } from "./hosts";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export type DomainType = "kvm" | "qemu";
@@ -34,7 +35,6 @@ export const MIN_DISK_GIB = 4;
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
-export const URI = /^[a-z][a-z0-9+]*:\/\/[^\s]*$/;
 
 type Parse<T> = (r: Reader, key: string) => T;
 
@@ -117,12 +117,12 @@ export const SCHEMA = {
     },
     libvirtUri: {
         type: "string", default: "qemu:///system",
-        description: "libvirt connection URI.",
+        description: "libvirt connection URI of the main host (where nodes no other host lists live, see hosts).",
         parse: matching(URI, "is not a libvirt URI", "pulumi config set libvirtUri qemu:///system"),
     },
     nodeCidr: {
         type: "string", default: "10.77.0.0/24",
-        description: "IPv4 CIDR of the stack's NAT network; node N gets host address N+9, the gateway is .1.",
+        description: "IPv4 CIDR of the stack's network (on the main host, see hosts); node N gets host address N+9, the gateway is .1.",
         parse: ((r, k) => r.cidr(k, "10.77.0.0/24")) as Parse<ReturnType<Reader["cidr"]>>,
     },
     wireguardCidr: {
@@ -200,6 +200,11 @@ export const SCHEMA = {
         description: "K3s release baked into the image (skipped with a message when it cannot be downloaded).",
         parse: matching(K3S_VERSION, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1"),
     },
+    hosts: {
+        type: "object", default: {},
+        description: "More libvirt hosts for the cluster's nodes, by name: each with libvirtUri, nodeCidr (its own range, routed between the hosts) and nodes (a list of node numbers, or a count). Nodes no host lists live at libvirtUri. See docs/MULTI_HOST.md.",
+        parse: raw,
+    },
     bareMetal: {
         type: "object", default: {},
         description: "Network pre-seed for machines installed from the installer medium, never lab VMs (bareMetal.network.wired, bareMetal.network.wifi; set with pulumi config set --path, the PSK with --secret). See docs/DEPLOYMENT.md.",
@@ -273,20 +278,30 @@ const networksHoldNodes: Rule = ({ nodeCidr, wireguardCidr, nodeCount }) => [
         `overlaps nodeCidr ${nodeCidr.text}`, "choose a separate range, e.g. pulumi config set wireguardCidr 10.78.0.0/24")] : []),
 ];
 
-const networkIsFreeOnHost: Rule = ({ libvirtUri, nodeCidr, wireguardCidr }, { host, project, stack }) => {
+/**
+ * A host's daemon answers and its nodeCidr is free there. `keys` name the host's settings:
+ * libvirtUri and nodeCidr for the main host, hosts.NAME.* for the others.
+ */
+export function hostNetworkProblems(keys: { uri: string; cidr: string }, libvirtUri: string, nodeCidr: Cidr | undefined,
+    wireguardCidr: Cidr | undefined, { host, project, stack }: RuleContext): ConfigProblem[] {
     if (stack === undefined || !host.networksInUse || !URI.test(libvirtUri)) return [];
     const inUse = host.networksInUse(libvirtUri);
     if (typeof inUse === "string") {
-        return [problem("libvirtUri", libvirtUri, `libvirt does not answer there (${inUse})`,
-            "start libvirt (make mode says how this machine runs it), or pulumi config set libvirtUri qemu:///system")];
+        return [problem(keys.uri, libvirtUri, `libvirt does not answer there (${inUse})`,
+            keys.uri === "libvirtUri" ? "start libvirt (make mode says how this machine runs it), or pulumi config set libvirtUri qemu:///system"
+                : `start libvirt on that host and check that virsh -c '${libvirtUri}' version answers, or pulumi config rm --path ${keys.uri.replace(/\.libvirtUri$/, "")}`)];
     }
     if (!nodeCidr) return [];
     const own = planNetwork(project, stack, nodeCidr);
     const [free] = freeRanges([...inUse.map((n) => n.cidr), ...(wireguardCidr ? [wireguardCidr.text] : [])]);
+    const set = keys.cidr === "nodeCidr" ? "pulumi config set nodeCidr" : `pulumi config set --path '${keys.cidr}'`;
     return conflictsWith(nodeCidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
-        problem("nodeCidr", nodeCidr.text, `overlaps ${c.owner} (${c.cidr}) on ${libvirtUri}`,
-            `choose a free range, e.g. pulumi config set nodeCidr ${free}`));
-};
+        problem(keys.cidr, nodeCidr.text, `overlaps ${c.owner} (${c.cidr}) on ${libvirtUri}`,
+            `choose a free range, e.g. ${set} ${free}`));
+}
+
+const networkIsFreeOnHost: Rule = ({ libvirtUri, nodeCidr, wireguardCidr }, ctx) =>
+    hostNetworkProblems({ uri: "libvirtUri", cidr: "nodeCidr" }, libvirtUri, nodeCidr, wireguardCidr, ctx);
 
 const imageIsDefined: Rule = ({ imagePath, imageFlavor }, { host }) => {
     if (imagePath !== "" && imageFlavor !== "") {

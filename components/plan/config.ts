@@ -5,8 +5,9 @@
 import { BareMetal, parseBareMetal } from "./bare-metal";
 import { Cidr } from "./cidr";
 import { ConfigError, RawConfig, Reader } from "./config-reader";
-import { CONFIG_KEYS, ConfigKey, ConfigValues, HostChecks, imageSource, ImageSource, RULES, SCHEMA } from "./config-schema";
+import { CONFIG_KEYS, ConfigKey, ConfigValues, HostChecks, hostNetworkProblems, imageSource, ImageSource, RULES, SCHEMA } from "./config-schema";
 import { closest } from "./did-you-mean";
+import { HostPlacement, placeNodes } from "./hosts";
 
 export { ConfigError, formatProblems } from "./config-reader";
 export type { ConfigProblem, RawConfig } from "./config-reader";
@@ -14,7 +15,7 @@ export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB 
 export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
-export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal"> & {
+export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "hosts"> & {
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
     podCidr: Cidr;
@@ -23,6 +24,8 @@ export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "p
     nodeAgentPath?: string;
     /** Network pre-seed for machines installed from the installer medium; undefined when not configured. */
     bareMetal?: BareMetal;
+    /** Where the nodes live: the main host (libvirtUri, nodeCidr) first, then the others by name. */
+    hosts: HostPlacement[];
 };
 
 /** Keys of earlier versions, each with what replaces it and how to move a stack over. */
@@ -55,11 +58,21 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
     const image = imageSource(values);
     const bareMetal = parseBareMetal(values.bareMetal, image, host.isSecret?.bind(host));
     problems.push(...bareMetal.problems);
+    const kubernetesRanges = values.kubernetes === "off" ? {} : { podCidr: values.podCidr, serviceCidr: values.serviceCidr };
+    const placement = placeNodes({
+        libvirtUri: values.libvirtUri, nodeCidr: values.nodeCidr, nodeCount: values.nodeCount, hosts: values.hosts,
+        reserved: { wireguardCidr: values.wireguardCidr, ...kubernetesRanges },
+    });
+    problems.push(...placement.problems);
+    for (const h of placement.hosts.slice(1)) {
+        problems.push(...hostNetworkProblems({ uri: `hosts.${h.name}.libvirtUri`, cidr: `hosts.${h.name}.nodeCidr` },
+            h.libvirtUri, h.nodeCidr, values.wireguardCidr, { host, project, stack }));
+    }
 
-    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, ...rest } = values;
+    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, hosts: _h, ...rest } = values;
     if (problems.length > 0 || !nodeCidr || !wireguardCidr || !podCidr || !serviceCidr) throw new ConfigError(project, problems);
     return {
-        ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image,
+        ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image, hosts: placement.hosts,
         nodeAgentPath: nodeAgentPath === "" ? undefined : nodeAgentPath,
         bareMetal: bareMetal.value,
     };

@@ -13,6 +13,8 @@ interface Registered {
     type: string;
     name: string;
     inputs: Record<string, unknown>;
+    /** The provider reference (URN::id) a resource was given, if any. */
+    provider?: string;
 }
 
 let registered: Registered[] = [];
@@ -32,7 +34,7 @@ const BUNDLE = { dir: "/nonexistent/kubernetes-0123456789abcdef", version: "v1.3
 pulumi.runtime.setMocks(
     {
         newResource(args) {
-            registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+            registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
             // Dynamic resources register as pulumi-nodejs:<module>:<type>.
             const extra = dynamicOutputs[args.type.split(":")[2]]?.(args.inputs) ?? {};
             const id = args.type.startsWith("libvirt:") ? `/var/lib/libvirt/images/${args.inputs.name ?? args.name}` : `${args.name}-id`;
@@ -277,5 +279,47 @@ describe("firmware uefi", () => {
             });
             expect(d.inputs.kernel).toBeUndefined();
         }
+    });
+});
+
+describe("nodes on two hosts", () => {
+    const LAB2 = { libvirtUri: "qemu+ssh://root@lab2/system", nodeCidr: "10.77.1.0/24" };
+    const byType = (type: string) => registered.filter((r) => r.type === type);
+    /** The URI of the provider a resource was declared with. */
+    const uriOf = (r: Registered) => {
+        const name = String(r.provider).split("::")[3];
+        return byType("pulumi:providers:libvirt").find((p) => p.name === name)?.inputs.uri;
+    };
+
+    it("gives each host its own provider, pool, routed network and base volume, and each node its host's", async () => {
+        await deploy(config({ nodeCount: 3, nodeAgentPath: undefined, hosts: { lab2: { ...LAB2, nodes: [3] } } }));
+        expect(byType("pulumi:providers:libvirt").map((p) => [p.name, p.inputs.uri])).toEqual([
+            ["clusteros-lab-unit-libvirt", "qemu:///system"], ["clusteros-lab-unit-lab2-libvirt", LAB2.libvirtUri],
+        ]);
+        for (const type of ["libvirt:index/pool:Pool", "libvirt:index/network:Network"]) {
+            expect(byType(type).map(uriOf)).toEqual(["qemu:///system", LAB2.libvirtUri]);
+        }
+        expect(byType("libvirt:index/network:Network").map((n) => [n.inputs.mode, n.inputs.addresses])).toEqual([
+            ["route", ["10.77.0.0/24"]], ["route", ["10.77.1.0/24"]],
+        ]);
+        const bases = byType("libvirt:index/volume:Volume").filter((v) => String(v.inputs.name).includes("-base-"));
+        expect(bases.map((b) => [b.name, uriOf(b)])).toEqual([
+            ["clusteros-lab-unit-base", "qemu:///system"], ["clusteros-lab-unit-lab2-base", LAB2.libvirtUri],
+        ]);
+        const domains = byType("libvirt:index/domain:Domain");
+        expect(domains.map((d) => [d.inputs.name, uriOf(d)])).toEqual([
+            ["clusteros-lab-unit-node-1", "qemu:///system"], ["clusteros-lab-unit-node-2", "qemu:///system"],
+            ["clusteros-lab-unit-node-3", LAB2.libvirtUri],
+        ]);
+        // Node 3's disk and seed live in lab2's pool, on lab2's base volume.
+        const node3 = byType("libvirt:index/volume:Volume").filter((v) => String(v.inputs.name).startsWith("clusteros-lab-unit-node-3"));
+        expect(node3.map(uriOf)).toEqual([LAB2.libvirtUri, LAB2.libvirtUri]);
+    });
+
+    it("keeps a one-host stack's resource names and NAT network, so adding this feature replaces nothing", async () => {
+        await deploy(config({ nodeCount: 2, nodeAgentPath: undefined }));
+        expect(byType("pulumi:providers:libvirt").map((p) => p.name)).toEqual(["clusteros-lab-unit-libvirt"]);
+        expect(byType("libvirt:index/network:Network").map((n) => [n.name, n.inputs.mode])).toEqual([["clusteros-lab-unit-network", "nat"]]);
+        expect(byType("libvirt:index/pool:Pool").map((n) => n.name)).toEqual(["clusteros-lab-unit-pool"]);
     });
 });

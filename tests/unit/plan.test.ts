@@ -13,7 +13,7 @@ describe("planCluster", () => {
 
     it("names every libvirt object after project and stack", () => {
         expect(plan.pool).toEqual({ name: "clusteros-lab-ci-pool", dir: "/var/lib/libvirt/images/clusteros-lab-ci" });
-        expect(plan.network.name).toBe("clusteros-lab-ci-net");
+        expect(plan.hosts.map((h) => [h.name, h.network.name, h.network.mode])).toEqual([["main", "clusteros-lab-ci-net", "nat"]]);
         expect(plan.baseVolumeName).toBe(`clusteros-lab-ci-base-${plan.image.hash}.qcow2`);
         expect(plan.nodes.map((n) => n.domain.name)).toEqual([1, 2, 3].map((i) => `clusteros-lab-ci-node-${i}`));
     });
