@@ -11,8 +11,8 @@ import {
     checkNames, checkpointRows, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
     parseManifest, restoreProblems,
 } from "./checkpoint-plan";
-import { CliError, StackInfo } from "./stack";
-import { agentRun, must, onEveryNode, Virsh, virshOf } from "./virsh";
+import { CliError, NodeInfo, StackInfo } from "./stack";
+import { agentRun, must, onEveryNode, Virsh, virshFor } from "./virsh";
 
 const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
 /** libvirt reverts internal snapshots of UEFI (pflash) domains from this version on. */
@@ -23,9 +23,9 @@ export function secondsSince(started: number): string {
     return ((Date.now() - started) / 1000).toFixed(1);
 }
 
-function shapeOf(info: StackInfo, virsh: Virsh): ClusterShape {
+function shapeOf(info: StackInfo): ClusterShape {
     const nodes: NodeShape[] = info.nodes.map((n) => {
-        const r = virsh("dominfo", n.domain);
+        const r = virshFor(info, n)("dominfo", n.domain);
         if (!r.ok) throw new CliError(`${n.domain} is not defined (${r.err}): run make up STACK=${info.stack} first`);
         return parseDominfo(n.domain, r.out);
     });
@@ -48,14 +48,20 @@ function snapshotNames(virsh: Virsh, domain: string): string[] {
     return r.ok ? r.out.split("\n").map((s) => s.trim()).filter((s) => s !== "") : [];
 }
 
-function refuseUefiOnOldLibvirt(info: StackInfo, virsh: Virsh): void {
-    const xml = must(virsh, "reading the domain", "dumpxml", info.nodes[0].domain);
+/** Each host's daemon is asked once, about the first of its nodes (a stack's nodes share their firmware). */
+function refuseUefiOnOldLibvirt(info: StackInfo): void {
+    const firstOnEachHost = info.hosts.map((h) => info.nodes.find((n) => n.host === h.name)).filter((n): n is NodeInfo => n !== undefined);
+    for (const node of firstOnEachHost) refuseUefiOnOldDaemon(node, virshFor(info, node));
+}
+
+function refuseUefiOnOldDaemon(node: NodeInfo, virsh: Virsh): void {
+    const xml = must(virsh, "reading the domain", "dumpxml", node.domain);
     if (!/<loader[^>]*type=.pflash/.test(xml)) return;
     const m = /daemon:\s*(\d+)\.(\d+)\.(\d+)/.exec(must(virsh, "libvirt's version", "version"));
     const version = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
     const older = version.findIndex((v, i) => v !== UEFI_SNAPSHOTS_SINCE[i]);
     if (older >= 0 && version[older] < UEFI_SNAPSHOTS_SINCE[older]) {
-        throw new CliError(`checkpoints of UEFI nodes need libvirt ${UEFI_SNAPSHOTS_SINCE.join(".")} or newer (this daemon is `
+        throw new CliError(`checkpoints of UEFI nodes need libvirt ${UEFI_SNAPSHOTS_SINCE.join(".")} or newer (host ${node.host}'s daemon is `
             + `${version.join(".")}: it refuses internal snapshots of domains with pflash firmware). Use a stack with `
             + "firmware: bios for checkpoints, or a newer libvirt");
     }
@@ -63,37 +69,37 @@ function refuseUefiOnOldLibvirt(info: StackInfo, virsh: Virsh): void {
 
 export function save(info: StackInfo, name: string, replace: boolean): number {
     checkNames(name);
-    const virsh = virshOf(info);
-    refuseUefiOnOldLibvirt(info, virsh);
-    const shape = shapeOf(info, virsh);
+    refuseUefiOnOldLibvirt(info);
+    const shape = shapeOf(info);
+    const virsh = (n: NodeInfo) => virshFor(info, n);
     for (const n of info.nodes) {
-        const state = must(virsh, `state of ${n.domain}`, "domstate", n.domain);
+        const state = must(virsh(n), `state of ${n.domain}`, "domstate", n.domain);
         if (state !== "running") throw new CliError(`${n.domain} is ${state}: a checkpoint is taken of a running cluster (make up STACK=${info.stack})`);
-        if (snapshotNames(virsh, n.domain).includes(name)) {
+        if (snapshotNames(virsh(n), n.domain).includes(name)) {
             if (!replace) throw new CliError(`stack '${info.stack}' already has a checkpoint '${name}': remove it first (lab checkpoint rm ${name}) or pass --replace`);
-            must(virsh, `removing the old '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
+            must(virsh(n), `removing the old '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
         }
     }
     const manifest = JSON.stringify(manifestOf(name, shape, new Date()));
     const started = Date.now();
-    const paused: string[] = [];
-    const taken: string[] = [];
+    const paused: NodeInfo[] = [];
+    const taken: NodeInfo[] = [];
     try {
         // Every node stops at the same moment, so no node's snapshot sees another node
         // move on (SLURM and WireGuard state agree across the cluster).
         for (const n of info.nodes) {
-            must(virsh, `pausing ${n.domain}`, "suspend", n.domain);
-            paused.push(n.domain);
+            must(virsh(n), `pausing ${n.domain}`, "suspend", n.domain);
+            paused.push(n);
         }
         for (const n of info.nodes) {
-            must(virsh, `snapshot of ${n.domain}`, "snapshot-create-as", n.domain, name, "--description", manifest, "--atomic");
-            taken.push(n.domain);
+            must(virsh(n), `snapshot of ${n.domain}`, "snapshot-create-as", n.domain, name, "--description", manifest, "--atomic");
+            taken.push(n);
         }
     } catch (e) {
-        for (const d of taken) virsh("snapshot-delete", d, name);
+        for (const n of taken) virsh(n)("snapshot-delete", n.domain, name);
         throw e;
     } finally {
-        for (const d of paused) virsh("resume", d);
+        for (const n of paused) virsh(n)("resume", n.domain);
     }
     console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${secondsSince(started)} s`);
     return 0;
@@ -102,9 +108,8 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
 /** Reverts every node, resumes them together; then clocks and WireGuard sessions. Resolves with when it began. */
 export async function restore(info: StackInfo, name: string): Promise<number> {
     checkNames(name);
-    const virsh = virshOf(info);
-    const shape = shapeOf(info, virsh);
-    const saved = info.nodes.map((n) => manifestOn(virsh, n.domain, name));
+    const shape = shapeOf(info);
+    const saved = info.nodes.map((n) => manifestOn(virshFor(info, n), n.domain, name));
     const problems = restoreProblems(name, shape, saved);
     if (problems.length > 0) {
         throw new CliError(`checkpoint '${name}' cannot be restored, nothing was changed:\n  - ${problems.join("\n  - ")}`);
@@ -116,13 +121,13 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
         throw new CliError(`reverting to '${name}' failed (nodes stay paused where reverted; run the restore again):\n  - `
             + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
     }
-    for (const n of info.nodes) must(virsh, `resuming ${n.domain}`, "resume", n.domain);
+    for (const n of info.nodes) must(virshFor(info, n), `resuming ${n.domain}`, "resume", n.domain);
     console.log(`every node reverted to '${name}' and resumed together after ${secondsSince(started)} s`);
     // The guests' clocks stand where the checkpoint left them: the guest agent sets them.
     for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
     }
-    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n.domain, AFTER_RESTORE)));
+    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n, AFTER_RESTORE)));
     renewed.forEach((r, i) => {
         if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
     });
@@ -133,9 +138,9 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
 
 export function remove(info: StackInfo, name: string): number {
     checkNames(name);
-    const virsh = virshOf(info);
     let removed = 0;
     for (const n of info.nodes) {
+        const virsh = virshFor(info, n);
         if (!manifestOn(virsh, n.domain, name)) continue;
         must(virsh, `removing '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
         removed++;
@@ -173,12 +178,12 @@ function diskBytes(virsh: Virsh, disk: string | undefined): number {
 }
 
 export function list(info: StackInfo): number {
-    const virsh = virshOf(info);
-    const disks = info.nodes.map((n) => bootDisk(virsh, n.domain));
+    const virshes = info.nodes.map((n) => virshFor(info, n));
+    const disks = info.nodes.map((n, i) => bootDisk(virshes[i], n.domain));
     const perNode = info.nodes.map((n, i) => {
         const sizes = vmStateSizes(disks[i]);
-        return snapshotNames(virsh, n.domain).map((s) => ({
-            name: s, manifest: manifestOn(virsh, n.domain, s), vmStateBytes: sizes.get(s) ?? 0,
+        return snapshotNames(virshes[i], n.domain).map((s) => ({
+            name: s, manifest: manifestOn(virshes[i], n.domain, s), vmStateBytes: sizes.get(s) ?? 0,
         }));
     });
     const rows = checkpointRows(perNode);
@@ -191,7 +196,8 @@ export function list(info: StackInfo): number {
         table.push([r.name, r.createdAt, `${r.nodes}/${info.nodes.length}`, r.memoryStateBytes ? formatBytes(r.memoryStateBytes) : "-"]);
     }
     console.log(table.toString());
-    const used = disks.reduce((sum, d) => sum + diskBytes(virsh, d), 0);
-    console.log(`node disks, holding every checkpoint's disk and memory state: ${formatBytes(used)} on the host`);
+    const used = disks.reduce((sum, d, i) => sum + diskBytes(virshes[i], d), 0);
+    const where = info.hosts.length > 1 ? `across ${info.hosts.length} hosts` : "on the host";
+    console.log(`node disks, holding every checkpoint's disk and memory state: ${formatBytes(used)} ${where}`);
     return 0;
 }

@@ -3,6 +3,8 @@ import { NodeInfo } from "./stack";
 
 export interface Probe {
     domainState: string;
+    /** Why the node's libvirt host did not answer, naming the host and its URI (its domain state is unknown). */
+    hostDown?: string;
     /** Reachable over SSH and answered the probe. */
     reachable: boolean;
     cloudInit?: string;
@@ -19,6 +21,8 @@ export interface Probe {
 
 export interface Row {
     node: string;
+    /** The libvirt host the node lives on. */
+    host: string;
     domain: string;
     ip: string;
     wireguardIp: string;
@@ -65,7 +69,8 @@ export function runsKubernetes(roles: string[]): boolean {
 
 export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boolean, kubernetesOn: boolean): Row {
     const problems: string[] = [];
-    if (probe.domainState !== "running") problems.push(`domain is ${probe.domainState}`);
+    if (probe.hostDown) problems.push(probe.hostDown);
+    else if (probe.domainState !== "running") problems.push(`domain is ${probe.domainState}`);
     else if (!probe.reachable) problems.push(`no SSH answer${probe.error ? ` (${probe.error})` : ""}`);
     const ages = probe.handshakeAges ?? [];
     if (probe.reachable) {
@@ -83,7 +88,8 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
     const worst = ages.length ? Math.max(...ages) : undefined;
     return {
         node: node.name,
-        domain: probe.domainState,
+        host: node.host,
+        domain: probe.hostDown ? "host unreachable" : probe.domainState,
         ip: node.ip,
         wireguardIp: node.wireguardIp,
         handshakes: probe.reachable ? `${ages.length}/${peers}${worst !== undefined ? `, oldest ${formatAge(worst)}` : ""}` : "-",

@@ -11,56 +11,13 @@ import { spawnCollect } from "../components/exec/spawn";
 import { readNetworksInUse } from "../components/host-networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
-import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
 import { inPlace, labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
-import { CliError, loadStack, NodeInfo, nodeByNumber, StackInfo } from "./stack";
-import { must, virshOf } from "./virsh";
+import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
+import { status } from "./status";
+import { must, virshFor } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
-
-const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
-
-async function probeNode(info: StackInfo, node: NodeInfo, key: string): Promise<Probe> {
-    const state = virshOf(info)("domstate", node.domain);
-    const domainState = state.ok ? state.out.split("\n")[0] : "missing";
-    if (domainState !== "running") return { domainState, reachable: false };
-    const r = await runOn(info, node, key, "bash -s", PROBE);
-    if (r.code !== 0) return { domainState, reachable: false, error: r.stderr.trim().split("\n").pop() };
-    return { domainState, reachable: true, ...parseProbe(r.stdout) };
-}
-
-async function assessAll(info: StackInfo, key: string): Promise<Row[]> {
-    const probes = await Promise.all(info.nodes.map((n) => probeNode(info, n, key)));
-    return info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
-        n.roles.some((r) => r.startsWith("slurm")), runsKubernetes(n.roles)));
-}
-
-/** The status table; with waitSeconds, probes again every 10 s until every node is healthy. */
-async function status(info: StackInfo, waitSeconds = 0): Promise<number> {
-    const { file, cleanup } = keyFile(info);
-    try {
-        const deadline = Date.now() + waitSeconds * 1000;
-        let rows = await assessAll(info, file);
-        while (rows.some((r) => !r.healthy) && Date.now() < deadline) {
-            const waiting = rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`);
-            console.error(`waiting for ${waiting.join(", ")}`);
-            await new Promise((r) => setTimeout(r, 10_000));
-            rows = await assessAll(info, file);
-        }
-        const table = new Table({ head: ["node", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"] });
-        for (const r of rows) {
-            table.push([r.node, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
-                r.healthy ? "ok" : r.problems.join("; ")]);
-        }
-        console.log(table.toString());
-        const bad = rows.filter((r) => !r.healthy);
-        for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
-        return bad.length === 0 ? 0 : 1;
-    } finally {
-        cleanup();
-    }
-}
 
 async function execOn(info: StackInfo, which: string, command: string): Promise<number> {
     const { file, cleanup } = keyFile(info);
@@ -98,7 +55,7 @@ function main(argv: string[]): Promise<number> {
         .description("control a ClusterOS Lab cluster");
     const stack = () => loadStack(program.opts().stack);
     let result: Promise<number> = Promise.resolve(0);
-    program.command("status").description("a row per node; exit code 1 when any node is unhealthy")
+    program.command("status").description("a row per node and its libvirt host; exit code 1 when any node is unhealthy or its host does not answer")
         .option("-w, --wait <seconds>", "probe again until every node is healthy or this time has passed", "0")
         .action((o: { wait: string }) => { result = status(stack(), wholeSeconds(o.wait)); });
     program.command("ssh <n>").description("a shell on node n")
@@ -118,14 +75,16 @@ function main(argv: string[]): Promise<number> {
     program.command("console <n>").description("the serial console of node n (virsh console; Ctrl-] leaves)")
         .action((n: string) => {
             const info = stack();
-            const r = spawnSync("virsh", ["-c", info.libvirtUri, "console", nodeByNumber(info, n).domain], { stdio: "inherit" });
+            const node = nodeByNumber(info, n);
+            const r = spawnSync("virsh", ["-c", hostOf(info, node).libvirtUri, "console", node.domain], { stdio: "inherit" });
             result = Promise.resolve(r.status ?? 1);
         });
     program.command("vnc <n>")
         .description("node n's VNC display on this host's 127.0.0.1 (namespace mode: forwarded until Ctrl-C)")
         .action((n: string) => {
             const info = stack();
-            const r = virshOf(info)("vncdisplay", nodeByNumber(info, n).domain);
+            const node = nodeByNumber(info, n);
+            const r = virshFor(info, node)("vncdisplay", node.domain);
             if (!r.ok) throw new CliError(`node ${n} has no VNC display (is it running?)`);
             const target = vncPort(r.out);
             const netns = labNetns();
@@ -195,7 +154,7 @@ function main(argv: string[]): Promise<number> {
         program.command(`${name} <n>`).description(what).action((n: string) => {
             const info = stack();
             const node = nodeByNumber(info, n);
-            must(virshOf(info), `${name} node ${n}`, verb, node.domain);
+            must(virshFor(info, node), `${name} node ${n}`, verb, node.domain);
             console.log(`${node.name} ${done}`);
             result = Promise.resolve(0);
         });

@@ -2,15 +2,31 @@
 // recomputes what the program knows.
 import { execFileSync } from "node:child_process";
 import type { NodeOutput } from "../components/plan/cluster-plan";
+import { MAIN_HOST } from "../components/plan/hosts";
 
 /** A node as the stack's `nodes` output gives it (components/plan/cluster-plan.ts declares it). */
 export type NodeInfo = NodeOutput;
 
+/** A libvirt host (daemon) of the stack, as its `hosts` output gives it. */
+export interface HostInfo {
+    name: string;
+    libvirtUri: string;
+    nodeCidr: string;
+    network: string;
+    /** Numbers (1-based) of the nodes it holds. */
+    nodes: number[];
+}
+
+export { MAIN_HOST };
+
 export interface StackInfo {
     stack: string;
     nodes: NodeInfo[];
+    /** Every libvirt host of the stack, the main host first. */
+    hosts: HostInfo[];
     controller?: string;
     adminUser: string;
+    /** The main host's URI. */
     libvirtUri: string;
     /** The node image's content hash ("" for a prebuilt image). */
     imageHash: string;
@@ -28,9 +44,22 @@ export function parseStackOutputs(stack: string, json: string): StackInfo {
     if (!Array.isArray(o.nodes) || o.nodes.length === 0) {
         throw new CliError(`stack '${stack}' is not up (it has no nodes): run make up STACK=${stack}`);
     }
+    // A stack deployed before nodes could live on several hosts: one host, `main`, holds them all.
+    const hosts: HostInfo[] = Array.isArray(o.hosts) && o.hosts.length > 0 ? o.hosts : [{
+        name: MAIN_HOST, libvirtUri: o.libvirtUri, nodeCidr: "", network: o.network ?? "",
+        nodes: o.nodes.map((_: unknown, i: number) => i + 1),
+    }];
+    const nodes: NodeInfo[] = o.nodes.map((n: Omit<NodeOutput, "host"> & { host?: string }) => ({ ...n, host: n.host ?? MAIN_HOST }));
+    for (const n of nodes) {
+        if (!hosts.some((h) => h.name === n.host)) {
+            throw new CliError(`stack '${stack}' puts ${n.name} on host '${n.host}', which its hosts output does not list `
+                + `(it lists ${hosts.map((h) => h.name).join(", ")}): run make up STACK=${stack}`);
+        }
+    }
     return {
         stack,
-        nodes: o.nodes,
+        nodes,
+        hosts,
         controller: o.controller,
         adminUser: o.adminUser,
         libvirtUri: o.libvirtUri,
@@ -63,4 +92,11 @@ export function nodeByNumber(info: StackInfo, n: string | number): NodeInfo {
         throw new CliError(`node ${n} is out of range: stack '${info.stack}' has nodes 1-${info.nodes.length}`);
     }
     return info.nodes[i - 1];
+}
+
+/** The libvirt host a node lives on: the one place that decides where virsh goes for it. */
+export function hostOf(info: StackInfo, node: NodeInfo): HostInfo {
+    const host = info.hosts.find((h) => h.name === node.host);
+    if (!host) throw new CliError(`${node.name} is on host '${node.host}', which stack '${info.stack}' does not list`);
+    return host;
 }

@@ -3,17 +3,22 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
 import { sshConfig } from "../../cli/ssh";
-import { CliError, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
+import { CliError, hostOf, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
+import { assessAll, Probers, status } from "../../cli/status";
+import { virshAt } from "../../cli/virsh";
+
+/** A node as the stack's `nodes` output gives it. */
+const nodeOutput = (i: number) => ({
+    name: `cluster-node-${i}`, domain: `clusteros-lab-ci-node-${i}`, ip: `10.79.0.${9 + i}`, wireguardIp: `10.80.0.${i}`,
+    wireguardPublicKey: `key${i}=`, ssh: "", vncDisplay: "", serialLog: `/var/log/libvirt/qemu/n${i}.log`,
+    roles: i === 1 ? ["slurm-controller"] : ["slurm-worker"],
+});
 
 const outputs = {
-    nodes: [1, 2, 3].map((i) => ({
-        name: `cluster-node-${i}`, domain: `clusteros-lab-ci-node-${i}`, ip: `10.79.0.${9 + i}`, wireguardIp: `10.80.0.${i}`,
-        wireguardPublicKey: `key${i}=`, ssh: "", vncDisplay: "", serialLog: `/var/log/libvirt/qemu/n${i}.log`,
-        roles: i === 1 ? ["slurm-controller"] : ["slurm-worker"],
-    })),
+    nodes: [1, 2, 3].map(nodeOutput),
     controller: "cluster-node-1", adminUser: "clusteros", libvirtUri: "qemu:///system",
     automationPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n",
 };
@@ -178,5 +183,136 @@ describe("probe.sh", () => {
     it("prints what lab status parses, whatever the node lacks", () => {
         const parsed = parseProbe(probe({}).output);
         expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent" });
+    });
+});
+
+describe("nodes on several libvirt hosts", () => {
+    const LAB2_URI = "qemu+unix:///system?socket=/x";
+    /** Outputs of a stack with nodes 1-2 on the main host and 3-4 on host lab2 at `lab2Uri`. */
+    const twoHosts = (lab2Uri = LAB2_URI) => ({
+        ...outputs,
+        nodes: [1, 2, 3, 4].map((i) => ({ ...nodeOutput(i), host: i <= 2 ? "main" : "lab2" })),
+        hosts: [
+            { name: "main", libvirtUri: "qemu:///system", nodeCidr: "10.79.0.0/24", network: "clusteros-lab-ci", nodes: [1, 2] },
+            { name: "lab2", libvirtUri: lab2Uri, nodeCidr: "10.79.1.0/24", network: "clusteros-lab-ci-lab2", nodes: [3, 4] },
+        ],
+    });
+    const multi = parseStackOutputs("ci", JSON.stringify(twoHosts()));
+    const LAB2_DOWN = `host lab2 does not answer at ${LAB2_URI} (failed to connect to the hypervisor; `
+        + "Failed to connect socket to '/x': No such file or directory)";
+
+    // A virsh that records its arguments, answers "running" for any domain, and fails to
+    // connect, as virsh does, to any URI whose socket is /x.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fake-virsh-"));
+    const virshLog = path.join(dir, "calls.log");
+    const fakeVirsh = path.join(dir, "virsh");
+    fs.writeFileSync(fakeVirsh, `#!/bin/sh
+echo "$*" >> "${virshLog}"
+case "$3" in *socket=/x*)
+    echo "error: failed to connect to the hypervisor" >&2
+    echo "error: Failed to connect socket to '/x': No such file or directory" >&2
+    exit 1 ;;
+esac
+echo running
+`, { mode: 0o755 });
+    const virshCalls = () => (fs.existsSync(virshLog) ? fs.readFileSync(virshLog, "utf8").trim().split("\n") : []);
+    afterEach(() => {
+        fs.rmSync(virshLog, { force: true });
+        vi.restoreAllMocks();
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    /** Probers with the fake virsh, and every node answering the probe as a healthy node does; records whom it probed. */
+    function fakeProbers(): Probers & { probed: string[] } {
+        const probed: string[] = [];
+        return {
+            probed,
+            virsh: (host) => virshAt(host, fakeVirsh),
+            probe: async (node) => {
+                probed.push(node.name);
+                const stdout = "cloudinit=done\nhandshakes=10,20,30\nslurm=idle\nkubernetes=absent\n";
+                return { code: 0, stdout, stderr: "", output: stdout };
+            },
+        };
+    }
+
+    /** Runs lab status against the fake hosts; its exit code, and its table's rows as cells by column name. */
+    async function runStatus(info: ReturnType<typeof parseStackOutputs>) {
+        const printed: string[] = [];
+        const errors: string[] = [];
+        vi.spyOn(console, "log").mockImplementation((text: string) => { printed.push(text); });
+        vi.spyOn(console, "error").mockImplementation((text: string) => { errors.push(text); });
+        const probers = fakeProbers();
+        const code = await status(info, 0, () => probers);
+        // eslint-disable-next-line no-control-regex
+        const lines = printed.join("\n").replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => l.startsWith("│"));
+        const cells = (line: string) => line.split("│").slice(1, -1).map((c) => c.trim());
+        const [head, ...body] = lines.map(cells);
+        const rows = body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+        return { code, head, rows, errors, probed: probers.probed };
+    }
+
+    it("takes a stack deployed before hosts existed as one host, main, at its libvirtUri, holding every node", () => {
+        expect(info.hosts).toEqual([{ name: "main", libvirtUri: "qemu:///system", nodeCidr: "", network: "", nodes: [1, 2, 3] }]);
+        expect(info.nodes.map((n) => n.host)).toEqual(["main", "main", "main"]);
+        expect(hostOf(info, info.nodes[2]).libvirtUri).toBe("qemu:///system");
+    });
+
+    it("reads each node's host and every host, main first, from the outputs", () => {
+        expect(multi.hosts.map((h) => h.name)).toEqual(["main", "lab2"]);
+        expect(multi.nodes.map((n) => n.host)).toEqual(["main", "main", "lab2", "lab2"]);
+        expect(multi.nodes.map((n) => hostOf(multi, n).libvirtUri)).toEqual(["qemu:///system", "qemu:///system", LAB2_URI, LAB2_URI]);
+        expect(multi.libvirtUri).toBe("qemu:///system");
+    });
+
+    it("refuses outputs that put a node on a host they do not list", () => {
+        const o = twoHosts();
+        o.nodes[3].host = "lab3";
+        expect(() => parseStackOutputs("ci", JSON.stringify(o)))
+            .toThrow(/puts cluster-node-4 on host 'lab3', which its hosts output does not list \(it lists main, lab2\)/);
+    });
+
+    it("sends virsh to the node's own host, and names the host and its URI when that host does not answer", () => {
+        expect(virshAt(hostOf(multi, multi.nodes[0]), fakeVirsh)("domstate", "clusteros-lab-ci-node-1").out).toBe("running");
+        expect(virshCalls()).toEqual(["-q -c qemu:///system domstate clusteros-lab-ci-node-1"]);
+        const lab2 = virshAt(hostOf(multi, multi.nodes[3]), fakeVirsh);
+        // A CliError: lab prints its message alone.
+        const thrown = (() => { try { lab2("start", "clusteros-lab-ci-node-4"); } catch (e) { return e; } })();
+        expect(thrown).toBeInstanceOf(CliError);
+        expect((thrown as Error).message).toBe(LAB2_DOWN);
+        // The main host's daemon is the lab's own in namespace mode: the error says how to start it.
+        const mainDown = { ...multi.hosts[0], libvirtUri: LAB2_URI };
+        expect(() => virshAt(mainDown, fakeVirsh)("list")).toThrow(/^host main does not answer at .*: scripts\/libvirtd.sh ensure says why/);
+        expect(() => virshAt(multi.hosts[0], path.join(dir, "no-virsh"))("list")).toThrow(/host main does not answer at qemu:\/\/\/system \(.*ENOENT/);
+    });
+
+    it("shows each node's host in the status table", async () => {
+        const { code, head, rows } = await runStatus(parseStackOutputs("ci", JSON.stringify(twoHosts("qemu+unix:///system?socket=/ok"))));
+        expect(head.slice(0, 3)).toEqual(["node", "host", "domain"]);
+        expect(rows.map((r) => [r.node, r.host, r.domain, r.health])).toEqual([
+            ["cluster-node-1", "main", "running", "ok"], ["cluster-node-2", "main", "running", "ok"],
+            ["cluster-node-3", "lab2", "running", "ok"], ["cluster-node-4", "lab2", "running", "ok"],
+        ]);
+        expect(code).toBe(0);
+    });
+
+    it("reports an unreachable host's nodes, naming the host and its URI, and still probes the other hosts' nodes", async () => {
+        const { code, rows, errors, probed } = await runStatus(multi);
+        expect(code).toBe(1);
+        expect(rows.map((r) => [r.node, r.host, r.domain])).toEqual([
+            ["cluster-node-1", "main", "running"], ["cluster-node-2", "main", "running"],
+            ["cluster-node-3", "lab2", "host unreachable"], ["cluster-node-4", "lab2", "host unreachable"],
+        ]);
+        expect(rows.map((r) => r.health)).toEqual(["ok", "ok", LAB2_DOWN, LAB2_DOWN]);
+        expect(errors).toEqual([`cluster-node-3 is not healthy: ${LAB2_DOWN}`, `cluster-node-4 is not healthy: ${LAB2_DOWN}`]);
+        expect(probed).toEqual(["cluster-node-1", "cluster-node-2"]);
+        // The host that did not answer is asked once, not once per node.
+        expect(virshCalls().filter((c) => c.includes(LAB2_URI))).toHaveLength(1);
+    });
+
+    it("gives each node's problems and the hosts that did not answer, once each", async () => {
+        const { rows, downHosts } = await assessAll(multi, fakeProbers());
+        expect(rows.map((r) => r.problems)).toEqual([[], [], [LAB2_DOWN], [LAB2_DOWN]]);
+        expect(downHosts.map((h) => [h.host.name, h.problem])).toEqual([["lab2", LAB2_DOWN]]);
     });
 });

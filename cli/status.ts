@@ -1,0 +1,106 @@
+// lab status: a row per node from its domain state, asked of the libvirt host it lives on,
+// and what it answers over SSH (cli/probe.sh). A host whose daemon does not answer marks
+// its own nodes unhealthy, naming the host and its URI; the other hosts' nodes are probed
+// as ever.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Table from "cli-table3";
+import { Ran } from "../components/exec/spawn";
+import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
+import { keyFile, runOn } from "./ssh";
+import { HostInfo, hostOf, NodeInfo, StackInfo } from "./stack";
+import { HostUnreachable, Virsh, virshAt } from "./virsh";
+
+const PROBE = fs.readFileSync(path.join(__dirname, "probe.sh"), "utf8");
+
+/** How status reaches things: virsh against a host, and cli/probe.sh run on a node. */
+export interface Probers {
+    virsh(host: HostInfo): Virsh;
+    probe(node: NodeInfo): Promise<Ran>;
+}
+
+/** The probers that reach the real hosts and nodes, with the stack's automation key at `key`. */
+export function realProbers(info: StackInfo, key: string): Probers {
+    return { virsh: (host) => virshAt(host), probe: (node) => runOn(info, node, key, "bash -s", PROBE) };
+}
+
+type DomainState = { state: string } | { down: HostUnreachable };
+
+/** Each node's domain state from its host; a host that did not answer is not asked again. */
+function domainStates(info: StackInfo, probers: Probers): DomainState[] {
+    const down = new Map<string, HostUnreachable>();
+    return info.nodes.map((n) => {
+        const host = hostOf(info, n);
+        const known = down.get(host.name);
+        if (known) return { down: known };
+        try {
+            const r = probers.virsh(host)("domstate", n.domain);
+            return { state: r.ok ? r.out.split("\n")[0] : "missing" };
+        } catch (e) {
+            if (!(e instanceof HostUnreachable)) throw e;
+            down.set(host.name, e);
+            return { down: e };
+        }
+    });
+}
+
+async function probeNode(node: NodeInfo, domain: DomainState, probers: Probers): Promise<Probe> {
+    if ("down" in domain) return { domainState: "unknown", reachable: false, hostDown: domain.down.problem };
+    const domainState = domain.state;
+    if (domainState !== "running") return { domainState, reachable: false };
+    const r = await probers.probe(node);
+    if (r.code !== 0) return { domainState, reachable: false, error: r.stderr.trim().split("\n").pop() };
+    return { domainState, reachable: true, ...parseProbe(r.stdout) };
+}
+
+export interface Assessment {
+    rows: Row[];
+    /** The hosts whose daemon did not answer, once each. */
+    downHosts: HostUnreachable[];
+}
+
+export async function assessAll(info: StackInfo, probers: Probers): Promise<Assessment> {
+    const domains = domainStates(info, probers);
+    const probes = await Promise.all(info.nodes.map((n, i) => probeNode(n, domains[i], probers)));
+    const rows = info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
+        n.roles.some((r) => r.startsWith("slurm")), runsKubernetes(n.roles)));
+    const downHosts = [...new Set(domains.flatMap((d) => ("down" in d ? [d.down] : [])))];
+    return { rows, downHosts };
+}
+
+/** The status table, a row per node. */
+export function statusTable(rows: Row[]): string {
+    const table = new Table({
+        head: ["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"],
+    });
+    for (const r of rows) {
+        table.push([r.node, r.host, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
+            r.healthy ? "ok" : r.problems.join("; ")]);
+    }
+    return table.toString();
+}
+
+/** Prints the status table; with waitSeconds, probes again every 10 s until every node is healthy. Exit code 1 when one is not. */
+export async function status(info: StackInfo, waitSeconds = 0,
+    probersOf: (info: StackInfo, key: string) => Probers = realProbers): Promise<number> {
+    const { file, cleanup } = keyFile(info);
+    try {
+        const probers = probersOf(info, file);
+        const deadline = Date.now() + waitSeconds * 1000;
+        let { rows, downHosts } = await assessAll(info, probers);
+        while (rows.some((r) => !r.healthy) && Date.now() < deadline) {
+            const waiting = rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`);
+            console.error(`waiting for ${waiting.join(", ")}`);
+            await new Promise((r) => setTimeout(r, 10_000));
+            ({ rows, downHosts } = await assessAll(info, probers));
+        }
+        console.log(statusTable(rows));
+        const bad = rows.filter((r) => !r.healthy);
+        for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
+        // What to do about a host, when there is more to say than that it does not answer.
+        for (const h of downHosts) if (h.message !== h.problem) console.error(h.message);
+        return bad.length === 0 ? 0 : 1;
+    } finally {
+        cleanup();
+    }
+}
