@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Table from "cli-table3";
+import { newTable } from "./table";
 import {
     checkNames, checkpointRows, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
     parseManifest, restoreProblems,
@@ -191,7 +191,7 @@ export function list(info: StackInfo): number {
         console.log(`stack '${info.stack}' has no checkpoints (lab checkpoint save NAME takes one)`);
         return 0;
     }
-    const table = new Table({ head: ["checkpoint", "taken", "nodes", "saved memory"] });
+    const table = newTable(["checkpoint", "taken", "nodes", "saved memory"]);
     for (const r of rows) {
         table.push([r.name, r.createdAt, `${r.nodes}/${info.nodes.length}`, r.memoryStateBytes ? formatBytes(r.memoryStateBytes) : "-"]);
     }

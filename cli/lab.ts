@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Table from "cli-table3";
+import { newTable } from "./table";
 import { Command } from "commander";
 import { spawnCollect } from "../components/exec/spawn";
 import { readNetworksInUse } from "../components/host-networks";
@@ -130,7 +130,7 @@ function main(argv: string[]): Promise<number> {
                 for (const c of freeRanges(inUse.map((n) => n.cidr), Number(o.free))) console.log(c);
                 return;
             }
-            const table = new Table({ head: ["range", "held by"] });
+            const table = newTable(["range", "held by"]);
             for (const n of inUse) table.push([n.cidr, n.owner]);
             console.log(table.toString());
         });

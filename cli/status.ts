@@ -4,7 +4,7 @@
 // as ever.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import Table from "cli-table3";
+import { newTable } from "./table";
 import { Ran } from "../components/exec/spawn";
 import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
 import { keyFile, runOn } from "./ssh";
@@ -70,9 +70,7 @@ export async function assessAll(info: StackInfo, probers: Probers): Promise<Asse
 
 /** The status table, a row per node. */
 export function statusTable(rows: Row[]): string {
-    const table = new Table({
-        head: ["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"],
-    });
+    const table = newTable(["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"]);
     for (const r of rows) {
         table.push([r.node, r.host, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
             r.healthy ? "ok" : r.problems.join("; ")]);

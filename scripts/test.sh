@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# test.sh all|unit|e2e: the project's tests. Ends with one summary line,
+# test.sh all|unit|e2e|multihost: the project's tests. Ends with one summary line,
 # "<passed> passed, <failed> failed", counting unit tests and end-to-end checks.
+# e2e runs the end-to-end test, then the multi-host one (tests/e2e/multihost.sh); multihost
+# runs that one alone.
 # JUNIT_XML=FILE also writes both as a JUnit report (scripts/junit.ts) for CI systems.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -21,14 +23,17 @@ run_unit() {
   if [ $rc -ne 0 ] && [ ! -f "$results/unit.json" ]; then failed=$((failed + 1)); fi
 }
 
+# run_e2e SCRIPT: one end-to-end script; its checks go to e2e.txt, after any earlier script's.
 run_e2e() {
-  E2E_RESULTS="$results/e2e.txt" tests/e2e/e2e.sh
+  local own; own="$results/run-$(basename "$1" .sh).txt"
+  E2E_RESULTS="$own" "$1"
   local rc=$?
-  touch "$results/e2e.txt"
-  passed=$((passed + $(grep -c '^PASS' "$results/e2e.txt")))
-  failed=$((failed + $(grep -c '^FAIL' "$results/e2e.txt")))
+  touch "$own"
+  passed=$((passed + $(grep -c '^PASS' "$own")))
+  failed=$((failed + $(grep -c '^FAIL' "$own")))
   # A run that died before recording its failure still fails.
-  if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$results/e2e.txt"; then failed=$((failed + 1)); fi
+  if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$own"; then failed=$((failed + 1)); fi
+  cat "$own" >> "$results/e2e.txt"
 }
 
 # Setup first (idempotent, seconds when warm): a failed setup is a failed run, still summarised.
@@ -40,9 +45,10 @@ lab_load_env
 
 case "$what" in
   unit) run_unit ;;
-  e2e) run_e2e ;;
-  all) run_unit; run_e2e ;;
-  *) echo "usage: $0 all|unit|e2e" >&2; exit 2 ;;
+  e2e) run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh ;;
+  multihost) run_e2e tests/e2e/multihost.sh ;;
+  all) run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh ;;
+  *) echo "usage: $0 all|unit|e2e|multihost" >&2; exit 2 ;;
 esac
 if [ -n "${JUNIT_XML:-}" ]; then
   "${LAB_TS[@]}" "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \

@@ -8,6 +8,7 @@ import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health"
 import { sshConfig } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
 import { assessAll, Probers, status } from "../../cli/status";
+import { newTable } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
 
 /** A node as the stack's `nodes` output gives it. */
@@ -314,5 +315,17 @@ echo running
         const { rows, downHosts } = await assessAll(multi, fakeProbers());
         expect(rows.map((r) => r.problems)).toEqual([[], [], [LAB2_DOWN], [LAB2_DOWN]]);
         expect(downHosts.map((h) => [h.host.name, h.problem])).toEqual([["lab2", LAB2_DOWN]]);
+    });
+});
+
+describe("tables", () => {
+    it("are plain text when the output is not a terminal, so logs and grep see the cells", () => {
+        const plain = newTable(["node", "host"], false);
+        plain.push(["cluster-node-3", "h2"]);
+        expect(plain.toString()).not.toMatch(/\x1b\[/);
+        expect(plain.toString()).toContain("│ cluster-node-3 │ h2   │");
+        const tty = newTable(["node", "host"], true);
+        tty.push(["cluster-node-3", "h2"]);
+        expect(tty.toString()).toMatch(/\x1b\[/);
     });
 });
