@@ -18,7 +18,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -80,6 +80,9 @@ unit:
 
 e2e:              ## the end-to-end tests alone: one host, then several (e2e-multihost)
 	@scripts/test.sh e2e
+
+cluster-test:     ## cluster tests written with clusteros-lab/testing (TESTS=files; STACK=name: on that running stack)
+	@STACK="$(if $(filter command line environment,$(origin STACK)),$(STACK),)" scripts/cluster-test.sh $(TESTS)
 
 e2e-multihost:    ## the multi-host end-to-end test alone: 3 nodes on 2 libvirt hosts (docs/MULTI_HOST.md)
 	@scripts/test.sh multihost

@@ -1,0 +1,33 @@
+// useLabCluster: the cluster of a test file, up before its first test and destroyed after
+// its last (also when a test fails or up itself fails), with each failed test's node logs
+// (serial console and journal) kept under the lab's state directory.
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { failureDir, LabCluster } from "./lab-cluster";
+import type { UpOptions } from "./lab-cluster";
+
+export interface UseOptions extends UpOptions {
+    /** How long up may take, image build included. */
+    upTimeoutSeconds?: number;
+}
+
+export function useLabCluster(opts: UseOptions): () => LabCluster {
+    let cluster: LabCluster | undefined;
+    beforeAll(async () => {
+        // Pulumi's progress, as make up prints it: an up takes minutes.
+        cluster = await LabCluster.up({ ...opts, onOutput: opts.onOutput ?? ((text) => process.stderr.write(text)) });
+    }, (opts.upTimeoutSeconds ?? 1800) * 1000);
+    beforeEach((ctx) => {
+        ctx.onTestFailed(async () => {
+            if (!cluster) return;
+            const dir = await cluster.collectLogs(failureDir(cluster.info.stack, ctx.task.name)).catch((e) => `not kept: ${e}`);
+            console.error(`${ctx.task.name}: node logs in ${dir}`);
+        });
+    });
+    afterAll(async () => {
+        await cluster?.destroy();
+    }, 1800 * 1000);
+    return () => {
+        if (!cluster) throw new Error(`the cluster of stack ${opts.stack} is not up (see the error of beforeAll)`);
+        return cluster;
+    };
+}

@@ -1,0 +1,218 @@
+// LabCluster: a ClusterOS Lab stack under test. `up` brings a stack up through Pulumi's
+// Automation API on this project's own program, or attaches to a running stack when
+// CLUSTEROS_LAB_TEST_STACK names one (tests share one cluster that way: CI, `make
+// cluster-test STACK=...`). Nodes are LabNodes; faults are a crash or power cut (libvirt),
+// a partition (nftables on the nodes' bridge) and a degraded link (tc netem in the nodes). "Healthy" is `lab status`'s definition (cli/status.ts), the only one.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { parse } from "yaml";
+import { shellQuote, spawnCollect, untilDeadline } from "../components/exec/spawn";
+import { projectName } from "../components/plan/defaults";
+import { MAIN_HOST } from "../components/plan/hosts";
+import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
+import { healRuleset, partitionRuleset } from "../cli/faults";
+import { Row } from "../cli/health";
+import { inPlace } from "../cli/place";
+import { keyFile } from "../cli/ssh";
+import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
+import { assessAll, realProbers } from "../cli/status";
+import { must, virshFor } from "../cli/virsh";
+import { configPaths } from "./config-paths";
+import type { ConfigInput } from "./config-paths";
+import { LabNode, TimedOut } from "./lab-node";
+import { clearCommand, degradeCommands } from "./netem";
+import type { Degradation } from "./netem";
+
+/** Names a running stack that every LabCluster.up of this process attaches to. */
+export const SHARED_STACK_ENV = "CLUSTEROS_LAB_TEST_STACK";
+
+export interface UpOptions {
+    /** The stack to create (or reuse) for the test. */
+    stack: string;
+    /** A stack file whose plain settings are the base, e.g. "ci" (Pulumi.ci.yaml). */
+    from?: string;
+    /** Settings on top, by key: { nodeCount: 3, hosts: { lab2: { ... } } }. */
+    config?: Record<string, ConfigInput>;
+    /** How long the nodes may take to become healthy after `pulumi up`. */
+    readySeconds?: number;
+    /** Each line Pulumi prints. */
+    onOutput?: (line: string) => void;
+}
+
+/** The plain (not secret) settings of a stack file, without the project's prefix. */
+export function stackFileConfig(stack: string, root = PROJECT_ROOT): Record<string, ConfigInput> {
+    const file = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    const prefix = `${projectName}:`;
+    return Object.fromEntries(Object.entries<ConfigInput>(file.config ?? {})
+        .filter(([k, v]) => k.startsWith(prefix) && !(v !== null && typeof v === "object" && "secure" in v))
+        .map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+export class LabCluster {
+    readonly nodes: LabNode[];
+    /** Nodes with a degraded interface, and which: what heal() clears. */
+    private readonly degraded = new Map<number, string>();
+
+    private constructor(
+        readonly info: StackInfo,
+        private readonly key: { file: string; cleanup: () => void },
+        /** Set when this LabCluster made the stack: destroy() removes it. */
+        private readonly owned?: Stack,
+    ) {
+        this.nodes = info.nodes.map((n) => new LabNode(info, n, key.file));
+    }
+
+    /** A running stack, used as it is; destroy() only heals the faults this test made. */
+    static attach(stack: string): LabCluster {
+        const info = loadStack(stack);
+        return new LabCluster(info, keyFile(info));
+    }
+
+    /** The stack up and healthy; on failure, the logs are kept and the stack is destroyed. */
+    static async up(opts: UpOptions): Promise<LabCluster> {
+        const shared = process.env[SHARED_STACK_ENV];
+        if (shared) return LabCluster.attach(shared);
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, workDir: PROJECT_ROOT },
+            { secretsProvider: "passphrase" });
+        const config = configPaths(projectName, { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
+        await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
+        let cluster: LabCluster | undefined;
+        try {
+            await stack.up({ onOutput: opts.onOutput });
+            const info = loadStack(opts.stack);
+            cluster = new LabCluster(info, keyFile(info), stack);
+            await cluster.waitHealthy(opts.readySeconds ?? 600);
+            return cluster;
+        } catch (e) {
+            if (cluster) await cluster.collectLogs(failureDir(opts.stack, "up")).catch(() => undefined);
+            await destroyStack(stack, opts.onOutput);
+            cluster?.key.cleanup();
+            throw e;
+        }
+    }
+
+    /** Node n (1-based). */
+    node(n: number): LabNode {
+        const node = this.nodes[n - 1];
+        if (!node) throw new RangeError(`node ${n} is not one of 1..${this.nodes.length} of stack ${this.info.stack}`);
+        return node;
+    }
+
+    /** `lab status`'s rows: each node's domain, handshakes, SLURM, Kubernetes, health. */
+    async status(): Promise<Row[]> {
+        return (await assessAll(this.info, realProbers(this.info, this.key.file))).rows;
+    }
+
+    /** Waits until every node is healthy by `lab status`'s definition. */
+    async waitHealthy(timeoutSeconds = 300): Promise<void> {
+        let rows: Row[] = [];
+        const ok = await untilDeadline(Date.now() + timeoutSeconds * 1000, 5000, async () => {
+            rows = await this.status();
+            return rows.every((r) => r.healthy) ? true : undefined;
+        });
+        if (!ok) {
+            throw new TimedOut(`stack ${this.info.stack} not healthy after ${timeoutSeconds} s: `
+                + rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`).join(", "));
+        }
+    }
+
+    // --- faults ---------------------------------------------------------------------
+
+    /** Pulls node n's plug: the domain stops at once. */
+    crash(n: number): void { this.virsh(n, "destroy"); }
+    /** Shuts node n down cleanly (ACPI). */
+    powerOff(n: number): void { this.virsh(n, "shutdown"); }
+    /** Starts node n again. */
+    powerOn(n: number): void { this.virsh(n, "start"); }
+
+    /**
+     * Cuts group a off from group b on the lab network, and so on the mesh over it: both
+     * directions, or with oneWay only what a sends to b. Replaces an earlier partition.
+     */
+    async partition(a: number[], b: number[], opts: { oneWay?: boolean } = {}): Promise<void> {
+        const [x, y] = [a.map((n) => this.onMainHost(n, "partition")), b.map((n) => this.onMainHost(n, "partition"))];
+        await this.inPlace(["nft", "-f", "-"], partitionRuleset(this.info.stack, x, y, opts.oneWay));
+    }
+
+    /**
+     * Degrades the links between group a and group b, both ways: what each node sends to
+     * the other group is lost and delayed (in the guests, testing/netem.ts says why). One
+     * degradation per node at a time; heal() removes them.
+     */
+    async degrade(a: number[], b: number[], d: Degradation): Promise<void> {
+        for (const [from, to] of [[a, b], [b, a]] as const) {
+            const peers = to.map((n) => this.node(n).ip);
+            for (const n of from) {
+                const node = this.node(n);
+                const dev = (await node.succeed(`ip -o route get ${peers[0]}`)).match(/ dev (\S+)/)?.[1];
+                if (!dev) throw new Error(`${node.name} has no route to ${peers[0]}`);
+                for (const argv of degradeCommands(dev, peers, d)) {
+                    const r = await node.exec(`sudo ${argv.map(shellQuote).join(" ")}`);
+                    if (r.code !== 0 && argv[2] !== "del") throw new Error(`${node.name}: ${argv.join(" ")}: ${r.output.trim()}`);
+                }
+                this.degraded.set(n, dev);
+            }
+        }
+    }
+
+    /** Removes the partition and every degradation. */
+    async heal(): Promise<void> {
+        await this.inPlace(["nft", "-f", "-"], healRuleset(this.info.stack));
+        for (const [n, dev] of this.degraded) {
+            await this.node(n).exec(`sudo ${clearCommand(dev).map(shellQuote).join(" ")}`);
+        }
+        this.degraded.clear();
+    }
+
+    // --- logs and teardown --------------------------------------------------------------
+
+    /** Each node's serial log (main-host nodes) and journal of this boot, into dir. */
+    async collectLogs(dir: string): Promise<string> {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        await Promise.all(this.nodes.map(async (n) => {
+            if (n.host === MAIN_HOST && fs.existsSync(n.node.serialLog)) {
+                fs.copyFileSync(n.node.serialLog, path.join(dir, `${n.name}-serial.log`));
+            }
+            const journal = await n.exec("sudo journalctl -b --no-pager -o short-precise");
+            fs.writeFileSync(path.join(dir, `${n.name}-journal.log`), journal.code === 0 ? journal.stdout : journal.output, { mode: 0o600 });
+        }));
+        return dir;
+    }
+
+    /** Destroys and removes a stack this LabCluster made; an attached one is only healed. */
+    async destroy(onOutput?: (line: string) => void): Promise<void> {
+        try {
+            if (this.owned) await destroyStack(this.owned, onOutput);
+            else await this.heal();
+        } finally {
+            this.key.cleanup();
+        }
+    }
+
+    private virsh(n: number, verb: string): void {
+        const node = this.node(n).node;
+        must(virshFor(this.info, node), `${verb} ${node.name}`, verb, node.domain);
+    }
+
+    private onMainHost(n: number, what: string): NodeInfo {
+        const node = this.node(n).node;
+        if (node.host !== MAIN_HOST) throw new Error(`${what} acts on the main host's network; ${node.name} is on host ${node.host}`);
+        return node;
+    }
+
+    private async inPlace(argv: string[], input: string): Promise<void> {
+        const r = await spawnCollect(inPlace(argv), { input });
+        if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    }
+}
+
+async function destroyStack(stack: Stack, onOutput?: (line: string) => void): Promise<void> {
+    await stack.destroy({ onOutput });
+    await stack.workspace.removeStack(stack.name);
+}
+
+/** Where a failed test's logs go: the lab's state directory, by stack and test. */
+export function failureDir(stack: string, test: string): string {
+    return path.join(stateDir(), "test-failures", stack, test.replace(/[^A-Za-z0-9._-]+/g, "-").slice(0, 80));
+}
