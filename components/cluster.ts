@@ -1,7 +1,7 @@
 // Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). On each
 // libvirt host a dir pool, a network of its own and the base volume; the node image, the
-// secrets, the WireGuard mesh and the nodes. Nodes are created in parallel; `pulumi up` ends when every node's
-// membership step has finished.
+// secrets, the WireGuard mesh and the nodes. Nodes are created in parallel; `pulumi up`
+// ends when every node's membership step has finished.
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeImage } from "./image";
