@@ -1,5 +1,6 @@
 // The pure parts of clusteros-lab/testing (testing/), and its documentation's example.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { configPaths } from "../../testing/config-paths";
@@ -26,7 +27,7 @@ describe("a test stack's config", () => {
         const ci = stackFileConfig("ci", ROOT);
         expect(ci.imageFlavor).toBe("debian-12");
         expect(ci.domainType).toBe("qemu");
-        const dir = fs.mkdtempSync(path.join(require("node:os").tmpdir(), "stackfile-"));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stackfile-"));
         fs.writeFileSync(path.join(dir, "Pulumi.s.yaml"),
             "config:\n  clusteros-lab:nodeCount: \"2\"\n  clusteros-lab:token:\n    secure: AAAA\n  other:key: x\n");
         expect(stackFileConfig("s", dir)).toEqual({ nodeCount: "2" });
