@@ -8,7 +8,7 @@ import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health"
 import { sshConfig } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
 import { assessAll, Probers, status } from "../../cli/status";
-import { newTable } from "../../cli/table";
+import { newTable, tableOptions } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
 
 /** A node as the stack's `nodes` output gives it. */
@@ -324,8 +324,8 @@ describe("tables", () => {
         plain.push(["cluster-node-3", "h2"]);
         expect(plain.toString()).not.toMatch(/\x1b\[/);
         expect(plain.toString()).toContain("│ cluster-node-3 │ h2   │");
-        const tty = newTable(["node", "host"], true);
-        tty.push(["cluster-node-3", "h2"]);
-        expect(tty.toString()).toMatch(/\x1b\[/);
+        // On a terminal, cli-table3's own colours (which it leaves out where colours are off, as under CI).
+        expect(tableOptions(["node"], true)).toEqual({ head: ["node"] });
+        expect(tableOptions(["node"], false)).toEqual({ head: ["node"], style: { head: [], border: [] } });
     });
 });
