@@ -69,7 +69,10 @@ export class LabCluster {
         return new LabCluster(info, keyFile(info));
     }
 
-    /** The stack up and healthy; on failure, the logs are kept and the stack is destroyed. */
+    /**
+     * The stack up and healthy. On failure the stack is destroyed; if its nodes came up but
+     * never became healthy, their logs are kept first (failureDir).
+     */
     static async up(opts: UpOptions): Promise<LabCluster> {
         const shared = process.env[SHARED_STACK_ENV];
         if (shared) return LabCluster.attach(shared);
