@@ -3,6 +3,7 @@
 // mode, the host in host mode), and power faults through libvirt. The ruleset is planned
 // here, purely; lab.ts applies it.
 import * as path from "node:path";
+import { MAIN_HOST } from "../components/plan/hosts";
 import { renderFile } from "../components/plan/templates";
 import { NodeInfo } from "./stack";
 
@@ -31,6 +32,11 @@ const TEMPLATE = path.join(__dirname, "partition.nft.mustache");
 export function partitionRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], oneWay = false): string {
     const overlap = a.filter((n) => b.includes(n));
     if (overlap.length > 0) throw new Error(`${overlap.map((n) => n.name).join(", ")} cannot be on both sides of a partition`);
+    // The ruleset is loaded where the main host's bridge forwards: it cannot cut another host's nodes.
+    const elsewhere = [...a, ...b].filter((n) => n.host !== MAIN_HOST);
+    if (elsewhere.length > 0) {
+        throw new Error(`a partition acts on the main host's network; ${elsewhere.map((n) => `${n.name} is on host ${n.host}`).join(", ")}`);
+    }
     const drops = a.flatMap((x) => b.flatMap((y) => [{ from: x.ip, to: y.ip }, ...(oneWay ? [] : [{ from: y.ip, to: x.ip }])]));
     return renderFile(TEMPLATE, { stack, table: faultTable(stack), drops, heal: false });
 }

@@ -7,12 +7,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
 import { Command } from "commander";
-import { spawnCollect } from "../components/exec/spawn";
 import { readNetworksInUse } from "../components/host-networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
-import { inPlace, labNetns } from "./place";
+import { loadRuleset } from "./nft";
+import { labNetns } from "./place";
 import { interactive, keyFile, runOn, sshConfig } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
@@ -36,10 +36,9 @@ async function execOn(info: StackInfo, which: string, command: string): Promise<
     }
 }
 
-/** Loads an nftables ruleset where the daemon runs (the lab namespace in namespace mode). */
+/** Loads an nftables ruleset where the daemon runs, then says what it did. */
 async function applyNft(ruleset: string, done: () => string): Promise<number> {
-    const r = await spawnCollect(inPlace(["nft", "-f", "-"]), { input: ruleset });
-    if (r.code !== 0) throw new CliError(`nft refused the ruleset (${r.stderr.trim() || `exit ${r.code}`}); make setup installs nftables`);
+    await loadRuleset(ruleset);
     console.log(done());
     return 0;
 }

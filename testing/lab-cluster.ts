@@ -7,15 +7,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { shellQuote, spawnCollect, untilDeadline } from "../components/exec/spawn";
+import { shellQuote, untilDeadline } from "../components/exec/spawn";
 import { projectName } from "../components/plan/defaults";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
 import { healRuleset, partitionRuleset } from "../cli/faults";
+import { loadRuleset } from "../cli/nft";
 import { Row } from "../cli/health";
-import { inPlace } from "../cli/place";
 import { keyFile } from "../cli/ssh";
-import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
+import { loadStack, StackInfo } from "../cli/stack";
 import { assessAll, realProbers } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
 import { configPaths } from "./config-paths";
@@ -134,8 +134,8 @@ export class LabCluster {
      * directions, or with oneWay only what a sends to b. Replaces an earlier partition.
      */
     async partition(a: number[], b: number[], opts: { oneWay?: boolean } = {}): Promise<void> {
-        const [x, y] = [a.map((n) => this.onMainHost(n, "partition")), b.map((n) => this.onMainHost(n, "partition"))];
-        await this.inPlace(["nft", "-f", "-"], partitionRuleset(this.info.stack, x, y, opts.oneWay));
+        const group = (g: number[]) => g.map((n) => this.node(n).node);
+        await loadRuleset(partitionRuleset(this.info.stack, group(a), group(b), opts.oneWay));
     }
 
     /**
@@ -161,7 +161,7 @@ export class LabCluster {
 
     /** Removes the partition and every degradation. */
     async heal(): Promise<void> {
-        await this.inPlace(["nft", "-f", "-"], healRuleset(this.info.stack));
+        await loadRuleset(healRuleset(this.info.stack));
         for (const [n, dev] of this.degraded) {
             await this.node(n).exec(`sudo ${clearCommand(dev).map(shellQuote).join(" ")}`);
         }
@@ -196,17 +196,6 @@ export class LabCluster {
     private virsh(n: number, verb: string): void {
         const node = this.node(n).node;
         must(virshFor(this.info, node), `${verb} ${node.name}`, verb, node.domain);
-    }
-
-    private onMainHost(n: number, what: string): NodeInfo {
-        const node = this.node(n).node;
-        if (node.host !== MAIN_HOST) throw new Error(`${what} acts on the main host's network; ${node.name} is on host ${node.host}`);
-        return node;
-    }
-
-    private async inPlace(argv: string[], input: string): Promise<void> {
-        const r = await spawnCollect(inPlace(argv), { input });
-        if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr.trim() || `exit ${r.code}`}`);
     }
 }
 

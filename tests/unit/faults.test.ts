@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { faultTable, healRuleset, parseGroup, partitionRuleset } from "../../cli/faults";
 import { NodeInfo } from "../../cli/stack";
 
-const nodes = [1, 2, 3].map((i) => ({ name: `cluster-node-${i}`, ip: `10.79.0.${9 + i}` }) as NodeInfo);
+const nodes = [1, 2, 3].map((i) => ({ name: `cluster-node-${i}`, ip: `10.79.0.${9 + i}`, host: "main" }) as NodeInfo);
 const drops = (ruleset: string) => ruleset.split("\n").filter((l) => l.trim().endsWith(" drop")).map((l) => l.trim());
 
 describe("partition", () => {
@@ -37,6 +37,9 @@ describe("partition", () => {
 
     it("refuses a node on both sides and a node that does not exist", () => {
         expect(() => partitionRuleset("ci", [nodes[0]], [nodes[0], nodes[1]])).toThrow(/cluster-node-1 cannot be on both sides/);
+        // The ruleset acts on the main host's bridge: a node placed on another host cannot be cut by it.
+        expect(() => partitionRuleset("ci", [{ ...nodes[2], host: "lab2" }], [nodes[0]]))
+            .toThrow("a partition acts on the main host's network; cluster-node-3 is on host lab2");
         expect(() => parseGroup("1,4", nodes)).toThrow(/node '4' is not one of 1..3/);
         expect(() => parseGroup("x", nodes)).toThrow(/comma-separated node numbers/);
     });
