@@ -33,16 +33,17 @@ export interface Orphan {
     why: string;
 }
 
+const libvirtProviders = (d: Deployment) => (d.resources ?? []).filter((r) => r.type === "pulumi:providers:libvirt");
+
 /** The URI of each libvirt provider of the state, by the reference resources carry (urn::id). */
 export function providerUris(d: Deployment, defaultUri: string): (ref?: string) => string {
-    const uris = new Map((d.resources ?? []).filter((r) => r.type === "pulumi:providers:libvirt")
-        .map((r) => [`${r.urn}::${r.id}`, r.inputs?.uri || defaultUri]));
+    const uris = new Map(libvirtProviders(d).map((r) => [`${r.urn}::${r.id}`, r.inputs?.uri || defaultUri]));
     return (ref) => (ref && uris.get(ref)) || defaultUri;
 }
 
 /** Every libvirt host the state has a provider for. */
 export function hostUris(d: Deployment, defaultUri: string): string[] {
-    const uris = (d.resources ?? []).filter((r) => r.type === "pulumi:providers:libvirt").map((r) => r.inputs?.uri || defaultUri);
+    const uris = libvirtProviders(d).map((r) => r.inputs?.uri || defaultUri);
     return [...new Set(uris.length > 0 ? uris : [defaultUri])];
 }
 
