@@ -70,16 +70,8 @@ start() {
 }
 
 stop() {
-  local f
-  for f in "$LIBVIRTD_PID" "$VIRTLOGD_PID"; do
-    if pid_alive "$f"; then
-      local pid; pid="$(cat "$f")"
-      kill "$pid"
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$f"
-  done
+  lab_stop_pidfile "$LIBVIRTD_PID"
+  lab_stop_pidfile "$VIRTLOGD_PID"
   # dnsmasq instances libvirt started for its networks live in the namespace too.
   if ip netns list | grep -qw "^$NS"; then
     local p

@@ -54,13 +54,23 @@ on() {
 # on the daemon (and not given to this test's other stack, whose WireGuard range libvirt
 # does not see).
 USED_RANGES=()
-new_stack() {
-  local ranges=() r
-  for r in $(in_host scripts/lab.sh networks --free $((2 + ${#USED_RANGES[@]}))); do
-    [[ " ${USED_RANGES[*]} " == *" $r "* ]] || ranges+=("$r")
+
+# take_ranges N: N network ranges free on the daemon and not taken by this test before, into
+# RANGES (and USED_RANGES).
+take_ranges() {
+  local r
+  RANGES=()
+  for r in $(in_host scripts/lab.sh networks --free $(( $1 + ${#USED_RANGES[@]} ))); do
+    [[ " ${USED_RANGES[*]} " == *" $r "* ]] || RANGES+=("$r")
   done
-  [ "${#ranges[@]}" -ge 2 ] || die "no free network ranges on the daemon (scripts/lab.sh networks)"
-  USED_RANGES+=("${ranges[0]}" "${ranges[1]}")
+  [ "${#RANGES[@]}" -ge "$1" ] || die "no free network ranges on the daemon (scripts/lab.sh networks)"
+  RANGES=("${RANGES[@]:0:$1}")
+  USED_RANGES+=("${RANGES[@]}")
+}
+
+new_stack() {
+  take_ranges 2
+  local ranges=("${RANGES[@]}")
   pulumi stack init "$1" --secrets-provider passphrase --no-select >/dev/null || die "stack init $1"
   grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$1.yaml"
   pulumi config set --stack "$1" nodeCount "$2" >/dev/null

@@ -146,13 +146,9 @@ main() {
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
   daemon_acquire "clab-mh-$$"
   new_stack "$STACK" 3
-  local extra=() r
-  for r in $(in_host scripts/lab.sh networks --free $((2 + ${#USED_RANGES[@]}))); do
-    [[ " ${USED_RANGES[*]} " == *" $r "* ]] || extra+=("$r")
-  done
-  [ "${#extra[@]}" -ge 2 ] || die "no free ranges for the second host and the LAN"
-  H2_CIDR="${extra[0]}"
-  second_host_start "clab-h2-$$" "$WORK/h2" "$HOSTNS" "${extra[1]}" || die "the second host did not start"
+  take_ranges 2 # the second host's nodes, and the LAN between the hosts
+  H2_CIDR="${RANGES[0]}"
+  second_host_start "clab-h2-$$" "$WORK/h2" "$HOSTNS" "${RANGES[1]}" || die "the second host did not start"
   pulumi config set --stack "$STACK" --path "hosts.$H2.libvirtUri" "$H2_URI" >/dev/null
   pulumi config set --stack "$STACK" --path "hosts.$H2.nodeCidr" "$H2_CIDR" >/dev/null
   pulumi config set --stack "$STACK" --path "hosts.$H2.nodes[0]" 3 >/dev/null

@@ -12,7 +12,8 @@
 # What it does not cover: a separate kernel, CPU and disk (both hosts share this
 # machine's), SSH transport and its keys, a LAN with other traffic, MTU or latency.
 #
-# Sets H2_NS, H2_DIR, H2_URI, H2_FIRST_NS, H2_LAN_A/H2_LAN_B (the LAN's two ends).
+# Sets H2_NS, H2_DIR, H2_URI, H2_FIRST_NS, H2_LAN_A/H2_LAN_B (the LAN's two ends). Needs
+# lab_stop_pidfile (scripts/lib/common.sh).
 
 # first_host CMD...: CMD in the first host's network namespace (H2_FIRST_NS, "" for this one).
 first_host() { if [ -n "${H2_FIRST_NS:-}" ]; then ip netns exec "$H2_FIRST_NS" "$@"; else "$@"; fi; }
@@ -64,26 +65,17 @@ second_host_wait_answer() {
 
 # Stops the second host's libvirtd only (its guests keep running, as on a host whose
 # daemon died), and starts it again in the same mount namespace (virtlogd's).
-second_host_libvirtd_stop() { _h2_kill "$H2_DIR/libvirtd.pid"; }
+second_host_libvirtd_stop() { lab_stop_pidfile "$H2_DIR/libvirtd.pid"; }
 second_host_libvirtd_start() {
   nsenter -t "$(cat "$H2_DIR/virtlogd.pid")" -m -n libvirtd -d -p "$H2_DIR/libvirtd.pid" && second_host_wait_answer
-}
-
-_h2_kill() {
-  [ -f "$1" ] || return 0
-  local pid; pid="$(cat "$1")"
-  kill "$pid" 2>/dev/null || { rm -f "$1"; return 0; }
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$1"
 }
 
 # second_host_stop: the daemons, every process left in the namespace (guests, dnsmasq),
 # the namespace and with it the LAN; then its directories.
 second_host_stop() {
   [ -n "${H2_NS:-}" ] || return 0
-  _h2_kill "$H2_DIR/libvirtd.pid"
-  _h2_kill "$H2_DIR/virtlogd.pid"
+  lab_stop_pidfile "$H2_DIR/libvirtd.pid"
+  lab_stop_pidfile "$H2_DIR/virtlogd.pid"
   if ip netns list | grep -qw "^$H2_NS"; then
     local p
     for p in $(ip netns pids "$H2_NS"); do kill "$p" 2>/dev/null || true; done
