@@ -47,14 +47,12 @@ up() {
 destroy() { in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"; }
 set_cfg() { pulumi config set --stack "$STACK" "$1" "$2" >/dev/null; }
 last_changes() {
-  pulumi stack history --stack "$STACK" --json | node -e \
-    'const c = JSON.parse(require("fs").readFileSync(0, "utf8"))[0].resourceChanges || {};
-     console.log([c.create || 0, c.update || 0, c.replace || 0, c.delete || 0].join(" "))'
+  pulumi stack history --stack "$STACK" --json \
+    | jq -r '.[0].resourceChanges // {} | [.create, .update, .replace, .delete] | map(. // 0) | join(" ")'
 }
 refresh_nodes() {
   pulumi stack output --stack "$STACK" automationPrivateKey --show-secrets > "$KEY"; chmod 600 "$KEY"
-  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | node -e \
-    'for (const n of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(n.ip)')
+  read_ips
 }
 
 cleanup() {
@@ -97,13 +95,13 @@ main() {
   echo "== P4: copy-on-write allocation"
   local base disk_alloc base_alloc
   base="$(virsh -c qemu:///system vol-list "$PREFIX-pool" | awk '/-base-/ {print $2}')"
-  base_alloc="$(qemu-img info --output=json "$base" | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
+  base_alloc="$(qemu-img info --output=json "$base" | jq '."actual-size"')"
   disk_alloc="$(qemu-img info --output=json -U "/var/lib/libvirt/images/$PREFIX/$PREFIX-node-1-disk.qcow2" \
-    | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
+    | jq '."actual-size"')"
   R[cow_node_bytes]="$disk_alloc"; R[cow_base_bytes]="$base_alloc"
   # The volume as the provider creates it: an empty qcow2 overlay on the base.
   qemu-img create -q -f qcow2 -F qcow2 -b "$base" "$WORK/overlay.qcow2" 8G
-  R[cow_created_bytes]="$(qemu-img info --output=json "$WORK/overlay.qcow2" | node -p 'JSON.parse(require("fs").readFileSync(0))["actual-size"]')"
+  R[cow_created_bytes]="$(qemu-img info --output=json "$WORK/overlay.qcow2" | jq '."actual-size"')"
 
   echo "== P3: no-op up"
   up noop; R[up_noop]="$UP_SECONDS"; R[packer_noop]="$PACKER_RUNS"
@@ -202,14 +200,11 @@ ClusterOS Lab benchmark ($(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') Gi
 EOF
   local pairs=() k
   for k in "${!R[@]}"; do pairs+=("$k" "${R[$k]}"); done
-  node -e '
-    const [file, ...kv] = process.argv.slice(1);
-    const r = {}; for (let i = 0; i < kv.length; i += 2) r[kv[i]] = kv[i + 1];
-    const os = require("os");
-    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0].model, memGiB: Math.round(os.totalmem() / 2 ** 30),
-      kernel: os.release(), domainType: "qemu (TCG)" };
-    require("fs").writeFileSync(file, JSON.stringify({ when: new Date().toISOString(), machine, results: r }, null, 2) + "\n");
-  ' "$out" "${pairs[@]}"
+  jq -n --arg cpuModel "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+    --argjson cpus "$(nproc)" --argjson memKiB "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)" --arg kernel "$(uname -r)" \
+    '{ when: (now | todate), machine: { $cpus, $cpuModel, memGiB: ($memKiB / 1048576 | round), $kernel, domainType: "qemu (TCG)" },
+       results: ($ARGS.positional as $kv | [range(0; $kv | length; 2) | { ($kv[.]): $kv[. + 1] }] | add // {}) }' \
+    --args "${pairs[@]}" > "$out"
   echo "written to $out"
 }
 

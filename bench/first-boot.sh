@@ -13,17 +13,15 @@ V=(virsh -c qemu:///system)
 # prints its standard output and returns its exit code (1 if the agent does not answer).
 agent_exec() {
   local dom="$1" req pid status
-  req="$(node -e 'const [p, ...a] = process.argv.slice(1);
-    console.log(JSON.stringify({ execute: "guest-exec", arguments: { path: p, arg: a, "capture-output": true } }))' "${@:2}")"
-  pid="$("${V[@]}" qemu-agent-command "$dom" "$req" 2>/dev/null | node -p 'JSON.parse(require("fs").readFileSync(0)).return.pid')" \
-    || return 1
+  req="$(jq -nc --arg path "$2" '{ execute: "guest-exec", arguments: { $path, arg: $ARGS.positional, "capture-output": true } }' \
+    --args "${@:3}")"
+  pid="$("${V[@]}" qemu-agent-command "$dom" "$req" 2>/dev/null | jq -e .return.pid)" || return 1
   for _ in $(seq 300); do
     status="$("${V[@]}" qemu-agent-command "$dom" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}" 2>/dev/null)" \
       || return 1
-    if node -e 'process.exit(JSON.parse(process.argv[1]).return.exited ? 0 : 1)' "$status"; then
-      node -e 'const r = JSON.parse(process.argv[1]).return;
-        process.stdout.write(Buffer.from(r["out-data"] || "", "base64").toString()); process.exit(r.exitcode)' "$status"
-      return
+    if jq -e .return.exited <<<"$status" >/dev/null; then
+      jq -r '.return["out-data"] // ""' <<<"$status" | base64 -d
+      return "$(jq '.return.exitcode // 1' <<<"$status")"
     fi
     sleep 0.2
   done

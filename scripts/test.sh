@@ -17,8 +17,8 @@ run_unit() {
   npx vitest run --reporter=default --reporter=json --outputFile="$results/unit.json"
   local rc=$?
   if [ -f "$results/unit.json" ]; then
-    passed=$((passed + $(node -p "require('$results/unit.json').numPassedTests")))
-    failed=$((failed + $(node -p "require('$results/unit.json').numFailedTests")))
+    passed=$((passed + $(jq .numPassedTests "$results/unit.json")))
+    failed=$((failed + $(jq .numFailedTests "$results/unit.json")))
   fi
   if [ $rc -ne 0 ] && [ ! -f "$results/unit.json" ]; then failed=$((failed + 1)); fi
 }

@@ -11,7 +11,6 @@ set -uo pipefail
 . "$(dirname "$0")/daemon.sh"
 . "$(dirname "$0")/install.sh"
 . "$(dirname "$0")/checkpoint.sh"
-. "$(dirname "$0")/faults.sh"
 . "$(dirname "$0")/kubernetes.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
@@ -125,7 +124,7 @@ main() {
   phase_end
 
   phase "partition node 3 from nodes 1 and 2, then heal"
-  partition_checks
+  api_checks tests/cluster/partition.test.ts
   phase_end
 
   phase "checkpoint: save, break, restore"
@@ -193,8 +192,7 @@ main() {
   check "node 4's domain is gone" bash -c "! virsh -c qemu:///system list --all --name | grep -qx '$PREFIX-node-4'"
   IPS=("${IPS[@]:0:3}")
   phase "checks (back to 3 nodes)"
-  mesh_checks 3
-  slurm_checks 3
+  cluster_checks 3
   phase_end
 
   checkpoint_rm_checks
@@ -208,8 +206,7 @@ main() {
   drift_checks 2 3
   phase_end
   phase "checks after the repair"
-  mesh_checks 3
-  slurm_checks 3
+  cluster_checks 3
   phase_end
 
   phase "5 refreshes in a row"

@@ -73,7 +73,14 @@ metal_answers() { metal true 2>/dev/null; }
 metal_is_seeded() { [ "$(metal 'cloud-init status | grep -q done && hostname')" = metal-1 ]; }
 metal_root_grown() { [ "$(metal df -BG --output=size / | tail -n1 | tr -dc 0-9)" -ge 5 ]; }
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+# free_port: a TCP port nothing listens on here, from the kernel's ephemeral range.
+free_port() {
+  local p
+  for p in $(shuf -i "$(tr '\t' - < /proc/sys/net/ipv4/ip_local_port_range)" -n 20); do
+    [ -n "$(ss -Hltn "sport = :$p")" ] || { echo "$p"; return 0; }
+  done
+  return 1
+}
 
 # The seed a user would put on the medium for one machine: its name and who may log in.
 write_install_inputs() {

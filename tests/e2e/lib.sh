@@ -90,11 +90,9 @@ new_stack() {
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
 }
 
-# IPS: each node's lab address (SSH); WG_IPS: its WireGuard address (cluster traffic).
+# IPS: each node's lab address (SSH).
 read_ips() {
-  local nodes; nodes="$(pulumi stack output --stack "$STACK" nodes --json)"
-  mapfile -t IPS < <(jq -r '.[].ip' <<<"$nodes")
-  mapfile -t WG_IPS < <(jq -r '.[].wireguardIp' <<<"$nodes")
+  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | jq -r '.[].ip')
 }
 
 # until_ok SECONDS CMD...: retry CMD every 5s until it succeeds or time runs out.
@@ -106,110 +104,45 @@ until_ok() {
   done
 }
 
-node_hostname_ok() { [ "$(on "$1" hostname)" = "cluster-node-$1" ]; }
-node_cloud_init_ok() {
-  local out; out="$(on "$1" cloud-init status --long 2>&1)" || { echo "$out"; return 1; }
-  grep -q "status: done" <<<"$out" && ! grep -qi "errors: \[[^]]" <<<"$out"
+# api_checks FILE [VITEST ARGS...]: cluster tests written on clusteros-lab/testing (tests/cluster/),
+# run on this test's stack (make cluster-test STACK=...); each test that ran is a check of the
+# current phase. Vitest prints why a test failed.
+api_checks() {
+  local json="$WORK/api-checks.json" rc=0
+  rm -f "$json"
+  env -u JUNIT_XML STACK="$STACK" ${HOSTNS:+CLUSTEROS_LAB_NETNS="$HOSTNS"} "$LAB_ROOT/scripts/cluster-test.sh" \
+    --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
+  [ -s "$json" ] || { record FAIL "the cluster tests $* ran (exit $rc, no report)"; return 1; }
+  local status secs title
+  while IFS=$'\t' read -r status secs title; do
+    record "$status" "$title" "$secs"
+  done < <(jq -r '.testResults[].assertionResults[] | select(.status == "passed" or .status == "failed")
+    | [(if .status == "passed" then "PASS" else "FAIL" end), ((.duration // 0) / 1000 | floor), .title] | @tsv' "$json")
+  [ "$rc" -eq 0 ]
 }
 
-# Every peer of node N has a handshake younger than 300 s (cli/health.ts HANDSHAKE_MAX_AGE
-# says why), and there are want peers.
-node_handshakes_ok() {
-  local n="$1" want="$2" now lines
-  now="$(on "$n" date +%s)"
-  lines="$(on "$n" sudo wg show wg0 latest-handshakes)" || return 1
-  [ "$(wc -l <<<"$lines")" -eq "$want" ] || { echo "node $n: $(wc -l <<<"$lines") peers, want $want"; return 1; }
-  awk -v now="$now" '$2 == 0 || now - $2 > 300 { bad = 1; print "stale handshake with " $1 } END { exit bad }' <<<"$lines"
-}
-
-node_pings_all() {
-  local n="$1" count="$2" m
-  for m in $(seq 1 "$count"); do
-    [ "$m" -eq "$n" ] && continue
-    on "$n" ping -c 2 -W 3 "cluster-node-$m-wg" >/dev/null || { echo "node $n cannot ping cluster-node-$m over WireGuard"; return 1; }
-  done
-}
-
-mesh_checks() {
-  local count="$1" n
-  for n in $(seq 1 "$count"); do
-    check "node $n pings every other node's WireGuard address" until_ok 60 node_pings_all "$n" "$count"
-  done
-  for n in $(seq 1 "$count"); do
-    check "node $n: wg0 lists $((count - 1)) peers, each with a handshake in the last 5 minutes" \
-      until_ok 60 node_handshakes_ok "$n" $((count - 1))
-  done
-}
-
-slurm_idle() {
-  local want="$1" out
-  out="$(on 1 "sinfo -h -N -o '%N %t'")" || return 1
-  [ "$(awk '$2 == "idle"' <<<"$out" | wc -l)" -eq "$want" ] && [ "$(wc -l <<<"$out")" -eq "$want" ]
-}
-
-# slurmctld addresses node N at its WireGuard address, and that address is routed over wg0.
-slurm_over_mesh() {
-  local n="$1" wg="${WG_IPS[$(( $1 - 1 ))]}" addr
-  addr="$(on 1 scontrol show node "cluster-node-$n" | grep -o 'NodeAddr=[^ ]*')" || return 1
-  [ "$addr" = "NodeAddr=$wg" ] || { echo "node $n: slurmctld has $addr, want NodeAddr=$wg"; return 1; }
-  [ "$n" -eq 1 ] || on 1 ip route get "$wg" | grep -q ' dev wg0 ' || { echo "node 1 routes $wg outside wg0"; return 1; }
-}
-
-slurm_checks() {
-  local count="$1" n
-  check "sinfo on the controller shows $count nodes idle" until_ok 180 slurm_idle "$count" \
-    || on 1 sinfo -N -l || true
-  for n in $(seq 1 "$count"); do
-    check "node $n: SLURM reaches it at its WireGuard address, over wg0" slurm_over_mesh "$n"
-  done
-  local hosts
-  hosts="$(on 1 timeout 120 srun -N"$count" hostname 2>&1 | sort -u)"
-  check "srun -N$count hostname returns $count distinct hostnames" test "$(grep -c '^cluster-node-' <<<"$hosts")" -eq "$count" \
-    || echo "$hosts"
-}
-
-munge_decodes() { on "$2" unmunge <<<"$1" >/dev/null; }
-
-munge_checks() {
-  local count="$1" cred n
-  cred="$(on 1 munge -n)"
-  for n in $(seq 2 "$count"); do
-    check "a munge credential made on node 1 decodes on node $n" munge_decodes "$cred" "$n"
-  done
-}
-
-node_agent_ok() {
-  local n="$1" pid env
-  on "$n" systemctl is-active --quiet clusteros-node-agent || { echo "node $n: node-agent not active"; return 1; }
-  pid="$(on "$n" systemctl show -p MainPID --value clusteros-node-agent)"
-  env="$(on "$n" sudo cat "/proc/$pid/environ" | tr '\0' '\n')"
-  grep -q "^CLUSTEROS_NODE_ID=$PREFIX-node-$n$" <<<"$env" && grep -Eq '^CLUSTEROS_CLUSTER_KEY=[0-9a-f]{64}$' <<<"$env" \
-    || { echo "node $n: node-agent environment lacks its node id or cluster key"; return 1; }
-}
-
+# cluster_checks N: every check of a healthy N-node cluster (tests/cluster/checks.test.ts:
+# identity, first boot, node agent, mesh, munge, SLURM) and Kubernetes' readiness.
 cluster_checks() {
-  local count="$1" n
-  for n in $(seq 1 "$count"); do
-    check "node $n: hostname is cluster-node-$n" node_hostname_ok "$n"
-    check "node $n: cloud-init finished without errors" node_cloud_init_ok "$n"
-    check "node $n: node-agent active with its node id and cluster key" until_ok 60 node_agent_ok "$n"
-  done
-  mesh_checks "$count"
-  munge_checks "$count"
-  slurm_checks "$count"
-  kubernetes_ready_checks "$count"
+  api_checks tests/cluster/checks.test.ts
+  kubernetes_ready_checks "$1"
 }
+
+# slurm_checks: SLURM's part of those checks alone (sinfo, addresses over the mesh, srun).
+slurm_checks() { api_checks tests/cluster/checks.test.ts -t 'SLURM|sinfo|srun'; }
+
+# json_true JSON FILTER: the jq FILTER holds for JSON.
+json_true() { jq -e "$2" <<<"$1" >/dev/null; }
 
 # The newest update created/deleted only what it should and replaced nothing.
 check_last_update_changes() {
   local what="$1" expect="$2" forbid="$3" changes
-  changes="$(pulumi stack history --stack "$STACK" --json | node -e \
-    'const h = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(JSON.stringify(h[0].resourceChanges || {}))')"
+  changes="$(pulumi stack history --stack "$STACK" --json | jq -c '.[0].resourceChanges // {}')"
   echo "$what: resource changes $changes"
-  check "$what: the update has $expect steps" node -e "process.exit((JSON.parse('$changes')['$expect'] || 0) > 0 ? 0 : 1)"
+  check "$what: the update has $expect steps" json_true "$changes" "(.[\"$expect\"] // 0) > 0"
   local f
   for f in ${forbid//,/ }; do
-    check "$what: no resource was ${f}d" node -e "process.exit((JSON.parse('$changes')['$f'] || 0) === 0 ? 0 : 1)"
+    check "$what: no resource was ${f}d" json_true "$changes" "(.[\"$f\"] // 0) == 0"
   done
 }
 
@@ -254,10 +187,10 @@ quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 docs_checks() {
   local blocks n i where
   blocks="$("${LAB_TS[@]}" "$LAB_ROOT/tests/docs/blocks.ts" "$STACK")"
-  n="$(node -p "JSON.parse(process.argv[1]).length" "$blocks")"
+  n="$(jq length <<<"$blocks")"
   for i in $(seq 0 $((n - 1))); do
-    where="$(node -p "JSON.parse(process.argv[1])[$i].where" "$blocks")"
-    node -p "JSON.parse(process.argv[1])[$i].commands.join('\n')" "$blocks" > "$WORK/doc-block.sh"
+    where="$(jq -r ".[$i].where" <<<"$blocks")"
+    jq -r ".[$i].commands[]" <<<"$blocks" > "$WORK/doc-block.sh"
     check "docs: the commands of $where run" run_doc_block || tail -20 "$WORK/doc-block.log"
   done
   rm -f "$LAB_ROOT/ci.ssh" "$LAB_ROOT/ci.ssh.key"
@@ -315,7 +248,7 @@ vnc_banner() {
 # Host mode, where the daemon runs: the outputs' ssh command verbatim, lab status, VNC.
 host_mode_checks() {
   local cmd agent agent_pid out port
-  cmd="$(pulumi stack output --stack "$STACK" nodes --json | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8"))[1].ssh')"
+  cmd="$(pulumi stack output --stack "$STACK" nodes --json | jq -r '.[1].ssh')"
   echo "  node 2's ssh output: $cmd"
   agent="$WORK/agent.sock"
   agent_pid="$(ssh-agent -a "$agent" -s | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')"
@@ -366,8 +299,7 @@ collision_checks() {
   check "the error names nodeCidr and the network it collides with" \
     grep -q "clusteros-lab:nodeCidr = \"$cidr\": overlaps libvirt network clusteros-lab-$STACK-net" <<<"$out" \
     || tail -20 <<<"$out"
-  check "that preview created nothing" test "$(pulumi stack export --stack "$clash" | node -p \
-    '(JSON.parse(require("fs").readFileSync(0, "utf8")).deployment.resources || []).length')" -eq 0
+  check "that preview created nothing" test "$(pulumi stack export --stack "$clash" | jq '.deployment.resources // [] | length')" -eq 0
   pulumi stack rm "$clash" --yes --force >/dev/null 2>&1
   rm -f "Pulumi.$clash.yaml"
 }
@@ -441,13 +373,9 @@ secrets_at_rest_checks() {
 }
 
 # The stack's hex secrets (cluster key, K3s token), one per line, from its state.
+# --show-secrets still wraps a secret: { <signature>: ..., plaintext: "<JSON of the value>" }.
 stack_secret_values() {
-  pulumi stack export --stack "$STACK" --show-secrets | node -e '
-    const d = JSON.parse(require("fs").readFileSync(0, "utf8")).deployment;
-    for (const r of d.resources || []) {
-      const o = r.outputs || {};
-      // --show-secrets still wraps a secret: { <signature>: ..., plaintext: "<JSON of the value>" }.
-      const v = o.value && typeof o.value === "object" && "plaintext" in o.value ? JSON.parse(o.value.plaintext) : o.value;
-      if (r.type.endsWith(":RandomBytes") && o.encoding === "hex" && typeof v === "string") console.log(v);
-    }'
+  pulumi stack export --stack "$STACK" --show-secrets | jq -r '.deployment.resources // [] | .[]
+    | select(.type | endswith(":RandomBytes")) | .outputs // {} | select(.encoding == "hex") | .value
+    | if type == "object" and has("plaintext") then .plaintext | fromjson else . end | strings'
 }

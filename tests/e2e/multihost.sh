@@ -126,8 +126,7 @@ failed_start_checks() {
   check_last_update_changes "node 4 added on host $H2" "create" "replace,delete"
   check "node 4 runs on host $H2" dom_on "$H2_URI" 4
   read_ips
-  mesh_checks 4
-  slurm_checks 4
+  api_checks tests/cluster/checks.test.ts
   phase_end
 
   phase "scale in 4 -> 3 across hosts"
@@ -169,9 +168,7 @@ main() {
 
   phase "multi-host checks"
   placement_checks
-  mesh_checks 3
-  munge_checks 3
-  slurm_checks 3
+  api_checks tests/cluster/checks.test.ts
   phase_end
   failed_start_checks
   host_down_checks

@@ -1,0 +1,68 @@
+// What a healthy ClusterOS cluster is, node by node, as our e2e checks it after every change
+// (up, scale out, scale in, drift repair): identity, first boot, the node agent, the
+// WireGuard mesh, munge, and SLURM over the mesh.
+import { describe, expect, it } from "vitest";
+import { untilDeadline } from "../../components/exec/spawn";
+import { e2eCluster, meshNamesBut, nodeCount, numbers, pingsAll } from "./e2e-cluster";
+
+const lab = e2eCluster();
+const count = nodeCount();
+const all = numbers(count);
+
+describe.each(all)("node %i", (n) => {
+    it(`node ${n}: hostname is cluster-node-${n}`, async () => {
+        expect((await lab().node(n).succeed("hostname")).trim()).toBe(`cluster-node-${n}`);
+    });
+
+    it(`node ${n}: cloud-init finished without errors`, async () => {
+        const out = await lab().node(n).succeed("cloud-init status --long");
+        expect(out).toMatch(/^status: done$/m);
+        expect(out).not.toMatch(/errors: \[[^\]]/);
+    });
+
+    it(`node ${n}: node-agent active with its node id and cluster key`, async () => {
+        const node = lab().node(n);
+        await node.waitForUnit("clusteros-node-agent", 60);
+        const pid = (await node.succeed("systemctl show -p MainPID --value clusteros-node-agent")).trim();
+        const env = await node.succeed(`sudo cat /proc/${pid}/environ | tr '\\0' '\\n'`);
+        expect(env).toMatch(new RegExp(`^CLUSTEROS_NODE_ID=${node.domain}$`, "m"));
+        expect(env).toMatch(/^CLUSTEROS_CLUSTER_KEY=[0-9a-f]{64}$/m);
+    });
+
+    it(`node ${n} pings every other node's WireGuard address`, async () => {
+        await lab().node(n).waitUntilSucceeds(pingsAll(meshNamesBut(n, all)), 60);
+    });
+});
+
+describe("the cluster", () => {
+    it(`lab status: each node has ${count - 1} WireGuard peers, each with a recent handshake`, async () => {
+        let wrong: string[] = [];
+        await untilDeadline(Date.now() + 60_000, 5000, async () => {
+            wrong = (await lab().status()).flatMap((r) => r.problems.filter((p) => /WireGuard/.test(p)).map((p) => `${r.node}: ${p}`));
+            return wrong.length === 0 ? true : undefined;
+        });
+        expect(wrong).toEqual([]);
+    });
+
+    it.each(numbers(count).slice(1))("a munge credential made on node 1 decodes on node %i", async (n) => {
+        const credential = await lab().node(1).succeed("munge -n");
+        const r = await lab().node(n).exec("unmunge >/dev/null", credential);
+        expect(r.code, r.output).toBe(0);
+    });
+
+    it(`sinfo on the controller shows ${count} nodes idle`, async () => {
+        await lab().node(1).waitUntilSucceeds(
+            `s=$(sinfo -h -N -o %t); [ "$(grep -cx idle <<<"$s")" -eq ${count} ] && [ "$(wc -l <<<"$s")" -eq ${count} ]`, 180);
+    });
+
+    it.each(all)("node %i: SLURM reaches it at its WireGuard address, over wg0", async (n) => {
+        const controller = lab().node(1), node = lab().node(n);
+        expect(await controller.succeed(`scontrol show node cluster-node-${n}`)).toMatch(new RegExp(`NodeAddr=${node.wireguardIp.replaceAll(".", "\\.")} `));
+        if (n !== 1) expect(await controller.succeed(`ip route get ${node.wireguardIp}`)).toContain(" dev wg0 ");
+    });
+
+    it(`srun -N${count} hostname returns ${count} distinct hostnames`, async () => {
+        const out = await lab().node(1).succeed(`timeout 120 srun -N${count} hostname | sort -u`);
+        expect(out.trim().split("\n")).toEqual(all.map((n) => `cluster-node-${n}`));
+    });
+});

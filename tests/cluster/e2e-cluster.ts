@@ -1,0 +1,33 @@
+// The cluster our own e2e's API tests run on: the e2e's running stack when it passes one
+// (CLUSTEROS_LAB_TEST_STACK, tests/e2e/lib.sh api_checks), else a 3-node stack of their own
+// from the ci stack's settings (`make cluster-test TESTS=tests/cluster/checks.test.ts`).
+import { SHARED_STACK_ENV, useLabCluster } from "clusteros-lab/testing";
+import type { LabCluster } from "clusteros-lab/testing";
+import { loadStack } from "../../cli/stack";
+
+const OWN_NODES = 3;
+
+export function e2eCluster(): () => LabCluster {
+    return useLabCluster({ stack: "e2e-api", from: "ci", config: { nodeCount: OWN_NODES } });
+}
+
+/** How many nodes the tests will see, known when vitest collects them (tests per node). */
+export function nodeCount(): number {
+    const shared = process.env[SHARED_STACK_ENV];
+    return shared ? loadStack(shared).nodes.length : OWN_NODES;
+}
+
+/** 1..n */
+export function numbers(n: number): number[] {
+    return Array.from({ length: n }, (_, i) => i + 1);
+}
+
+/** A shell command that pings each of hosts twice over, naming the first it cannot reach. */
+export function pingsAll(hosts: string[]): string {
+    return hosts.map((h) => `{ ping -c 2 -W 3 ${h} >/dev/null || { echo "cannot ping ${h}"; exit 1; }; }`).join(" && ") || "true";
+}
+
+/** The wg0 names of nodes in `of` other than n. */
+export function meshNamesBut(n: number, of: number[]): string[] {
+    return of.filter((m) => m !== n).map((m) => `cluster-node-${m}-wg`);
+}
