@@ -2,7 +2,9 @@
 // Automation API on this project's own program, or attaches to a running stack when
 // CLUSTEROS_LAB_TEST_STACK names one (tests share one cluster that way: CI, `make
 // cluster-test STACK=...`). Nodes are LabNodes; faults are a crash or power cut (libvirt),
-// a partition (nftables on the nodes' bridge) and a degraded link (tc netem in the nodes). "Healthy" is `lab status`'s definition (cli/status.ts), the only one.
+// a partition (nftables on the nodes' bridge) and a degraded link (tc netem in the nodes);
+// checkpoints save and restore the whole cluster. "Healthy" is `lab status`'s definition
+// (cli/status.ts), the only one.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -11,6 +13,7 @@ import { shellQuote, untilDeadline } from "../components/exec/spawn";
 import { projectName } from "../components/plan/defaults";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
+import * as checkpoints from "../cli/checkpoint";
 import { healRuleset, partitionRuleset } from "../cli/faults";
 import { loadRuleset } from "../cli/nft";
 import { Row } from "../cli/health";
@@ -118,6 +121,24 @@ export class LabCluster {
             throw new TimedOut(`stack ${this.info.stack} not healthy after ${timeoutSeconds} s: `
                 + rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`).join(", "));
         }
+    }
+
+    // --- checkpoints (cli/checkpoint.ts, as `lab checkpoint` runs them) ----------------
+
+    /** Saves the whole cluster at one moment: every node paused, snapshotted, resumed. */
+    checkpoint(name: string, opts: { replace?: boolean } = {}): void {
+        checkpoints.save(this.info, name, !!opts.replace);
+    }
+
+    /** Every node back to checkpoint `name` (memory and disk), clocks set; then waits until healthy. */
+    async restore(name: string, healthySeconds = 120): Promise<void> {
+        await checkpoints.restore(this.info, name);
+        await this.waitHealthy(healthySeconds);
+    }
+
+    /** Removes checkpoint `name` from every node. */
+    removeCheckpoint(name: string): void {
+        checkpoints.remove(this.info, name);
     }
 
     // --- faults ---------------------------------------------------------------------

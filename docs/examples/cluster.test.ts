@@ -1,5 +1,5 @@
 // A cluster test, as docs/WRITING_TESTS.md explains it: a 3-node cluster from the ci
-// stack's settings, SLURM across it, then a partition and a slow link, each undone.
+// stack's settings, SLURM across it, then a checkpoint, a partition and a slow link, each undone.
 import { describe, expect, it } from "vitest";
 import { useLabCluster } from "clusteros-lab/testing";
 
@@ -21,6 +21,20 @@ describe("a 3-node ClusterOS cluster", () => {
         await c.node(1).succeed("ping -c 2 -W 2 cluster-node-2-wg");
         await c.heal();
         await c.node(1).waitUntilSucceeds("ping -c 1 -W 2 cluster-node-3-wg", 60);
+    });
+
+    it("is back as it was after a checkpoint is restored", async () => {
+        const c = lab();
+        c.checkpoint("example", { replace: true });
+        try {
+            await c.node(2).succeed("sudo systemctl stop slurmd && echo broken | sudo tee /var/tmp/example");
+            c.crash(3);
+            await c.restore("example");
+            await c.node(2).waitForUnit("slurmd");
+            await c.node(2).fail("test -e /var/tmp/example");
+        } finally {
+            c.removeCheckpoint("example");
+        }
     });
 
     it("slows the link between nodes 1 and 2, and only that link", async () => {
