@@ -105,8 +105,15 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
     return 0;
 }
 
-/** Reverts every node, resumes them together; then clocks and WireGuard sessions. Resolves with when it began. */
-export async function restore(info: StackInfo, name: string): Promise<number> {
+export interface Restored {
+    /** When the restore began (ms since the epoch). */
+    started: number;
+    /** Seconds from then until every node was reverted and resumed. */
+    resumedSeconds: number;
+}
+
+/** Reverts every node, resumes them together; then clocks and WireGuard sessions. */
+export async function restore(info: StackInfo, name: string): Promise<Restored> {
     checkNames(name);
     const shape = shapeOf(info);
     const saved = info.nodes.map((n) => manifestOn(virshFor(info, n), n.domain, name));
@@ -122,7 +129,8 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
             + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
     }
     for (const n of info.nodes) must(virshFor(info, n), `resuming ${n.domain}`, "resume", n.domain);
-    console.log(`every node reverted to '${name}' and resumed together after ${secondsSince(started)} s`);
+    const resumedSeconds = (Date.now() - started) / 1000;
+    console.log(`every node reverted to '${name}' and resumed together after ${resumedSeconds.toFixed(1)} s`);
     // The guests' clocks stand where the checkpoint left them: the guest agent sets them.
     for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
@@ -133,7 +141,7 @@ export async function restore(info: StackInfo, name: string): Promise<number> {
     });
     console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
         + `WireGuard sessions renewed after ${secondsSince(started)} s`);
-    return started;
+    return { started, resumedSeconds };
 }
 
 export function remove(info: StackInfo, name: string): number {

@@ -109,7 +109,7 @@ function main(argv: string[]): Promise<number> {
         .option("-w, --wait <seconds>", "how long to wait for a healthy cluster afterwards", "120")
         .action((name: string, o: { wait: string }) => {
             const [info, wait] = [stack(), wholeSeconds(o.wait)];
-            result = checkpoint.restore(info, name).then(async (started) => {
+            result = checkpoint.restore(info, name).then(async ({ started }) => {
                 const code = await status(info, wait);
                 if (code === 0) console.log(`healthy ${checkpoint.secondsSince(started)} s after the restore began`);
                 return code;

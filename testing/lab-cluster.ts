@@ -130,10 +130,14 @@ export class LabCluster {
         checkpoints.save(this.info, name, !!opts.replace);
     }
 
-    /** Every node back to checkpoint `name` (memory and disk), clocks set; then waits until healthy. */
-    async restore(name: string, healthySeconds = 120): Promise<void> {
-        await checkpoints.restore(this.info, name);
+    /**
+     * Every node back to checkpoint `name` (memory and disk), clocks set; then waits until
+     * healthy. Resolves with how long, in seconds, until the nodes were resumed and until healthy.
+     */
+    async restore(name: string, healthySeconds = 120): Promise<{ resumedSeconds: number; healthySeconds: number }> {
+        const { started, resumedSeconds } = await checkpoints.restore(this.info, name);
         await this.waitHealthy(healthySeconds);
+        return { resumedSeconds, healthySeconds: (Date.now() - started) / 1000 };
     }
 
     /** Removes checkpoint `name` from every node. */
