@@ -11,7 +11,7 @@ import { libvirtName } from "../components/plan/addressing";
 import { projectName } from "../components/plan/defaults";
 import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
-import { LabCluster } from "../testing";
+import { LabCluster } from "../testing/lab-cluster";
 import { bareBoot, firstBootProfile } from "./first-boot";
 import { Measures, MEASURES, Results, writeReport } from "./report";
 

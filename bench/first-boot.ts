@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { spawnCollect } from "../components/exec/spawn";
 import { cacheDir, PROJECT_ROOT } from "../components/plan/paths";
 import { must, Virsh } from "../cli/virsh";
-import type { LabCluster } from "../testing";
+import type { LabCluster } from "../testing/lab-cluster";
 import type { Results } from "./report";
 
 const BARE_XSL = path.join(PROJECT_ROOT, "bench", "bare-domain.xsl");
