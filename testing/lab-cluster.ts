@@ -79,8 +79,13 @@ export class LabCluster {
     static async up(opts: UpOptions): Promise<LabCluster> {
         const shared = process.env[SHARED_STACK_ENV];
         if (shared) return LabCluster.attach(shared);
+        // Making the test's stack selects it; the stack the user had selected stays selected
+        // (every call below names its stack).
+        const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
+        const selected = (await workspace.stack())?.name;
         const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, workDir: PROJECT_ROOT },
             { secretsProvider: "passphrase" });
+        if (selected && selected !== opts.stack) await workspace.selectStack(selected);
         const config = configPaths(projectName, { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
         await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
         let cluster: LabCluster | undefined;

@@ -21,6 +21,7 @@ export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 RUN_ID="$(date +%s)-$$"
 STACK="e2e-$RUN_ID"
 BYSTANDER="$STACK-b"
+OWN="$STACK-own" # the test API's own stack (own_stack_checks)
 E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
 WORK="$(mktemp -d /tmp/clusteros-e2e.XXXXXX)"
 KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
@@ -43,9 +44,10 @@ cleanup() {
   destroy_stack "$STACK"
   [ -z "$OTHERS_BEFORE" ] || others_untouched_checks
   destroy_stack "$BYSTANDER"
+  destroy_stack "$OWN" # only when its own test could not
   phase_end
-  leak_checks
-  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
+  leak_checks "$STACK" "$BYSTANDER"
+  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   if [ -n "${DAEMON_PID:-}" ]; then
     check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
       test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
@@ -86,14 +88,14 @@ main() {
   # --- setup -------------------------------------------------------------------------
   phase "setup"
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
-  # Outside the namespace, like the base: it needs the Go module proxy when not cached.
-  if [ "${E2E_KUBERNETES:-$(sed -n 's/^ *clusteros-lab:kubernetes: *"*\([a-z0-9]*\)"*$/\1/p' Pulumi.ci.yaml)}" = upstream ]; then
-    scripts/kubernetes.sh build >/dev/null || die "the Kubernetes bundle could not be built (make kubernetes)"
-  fi
   if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
   new_stack "$STACK" 3
+  # Outside the namespace, like the base: it needs the Go module proxy when not cached.
+  if [ "$(kubernetes_of "$STACK")" = upstream ]; then
+    scripts/kubernetes.sh build >/dev/null || die "the Kubernetes bundle could not be built (make kubernetes)"
+  fi
   bare_metal_config "$STACK"
   phase_end
   mode_checks
@@ -153,6 +155,10 @@ main() {
 
   phase "documented commands"
   docs_checks
+  phase_end
+
+  phase "the test API's own up and destroy (1 node)"
+  own_stack_checks "$OWN"
   phase_end
 
   phase "preview --expect-no-changes"

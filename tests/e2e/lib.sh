@@ -104,14 +104,15 @@ until_ok() {
   done
 }
 
-# api_checks FILE [VITEST ARGS...]: cluster tests written on clusteros-lab/testing (tests/cluster/),
-# run on this test's stack (make cluster-test STACK=...); each test that ran is a check of the
+# api_run STACK FILE [VITEST ARGS...]: cluster tests written on clusteros-lab/testing
+# (tests/cluster/), attached to the running STACK (make cluster-test STACK=...), or bringing up
+# and destroying stacks of their own when STACK is empty; each test that ran is a check of the
 # current phase. Vitest prints why a test failed.
-api_checks() {
-  local json="$WORK/api-checks.json" rc=0
+api_run() {
+  local stack="$1" json="$WORK/api-checks.json" rc=0; shift
   rm -f "$json"
-  env -u JUNIT_XML STACK="$STACK" ${HOSTNS:+CLUSTEROS_LAB_NETNS="$HOSTNS"} "$LAB_ROOT/scripts/cluster-test.sh" \
-    --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
+  env -u JUNIT_XML -u CLUSTEROS_LAB_TEST_STACK STACK="$stack" ${HOSTNS:+CLUSTEROS_LAB_NETNS="$HOSTNS"} \
+    "$LAB_ROOT/scripts/cluster-test.sh" --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
   [ -s "$json" ] || { record FAIL "the cluster tests $* ran (exit $rc, no report)"; return 1; }
   local status secs title
   while IFS=$'\t' read -r status secs title; do
@@ -119,6 +120,19 @@ api_checks() {
   done < <(jq -r '.testResults[].assertionResults[] | select(.status == "passed" or .status == "failed")
     | [(if .status == "passed" then "PASS" else "FAIL" end), ((.duration // 0) / 1000 | floor), .title] | @tsv' "$json")
   [ "$rc" -eq 0 ]
+}
+
+# api_checks FILE [VITEST ARGS...]: those tests on this test's stack.
+api_checks() { api_run "$STACK" "$@"; }
+
+# own_stack_checks NAME: the test API's own up and destroy, as a user's test file runs them
+# (tests/cluster/own-stack.test.ts: stack NAME, 1 node, free ranges), then nothing of it left.
+own_stack_checks() {
+  take_ranges 2
+  local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="${RANGES[0]}" E2E_OWN_WG_CIDR="${RANGES[1]}"
+  api_run "" tests/cluster/own-stack.test.ts
+  stack_leak_checks "$1"
+  check "the test API left no settings file of stack $1" test ! -e "$LAB_ROOT/Pulumi.$1.yaml"
 }
 
 # cluster_checks N: every check of a healthy N-node cluster (tests/cluster/checks.test.ts:
@@ -157,22 +171,23 @@ report_image_build() {
   fi
 }
 
-leak_checks() {
-  local stack prefix v
-  for stack in "$STACK" "$BYSTANDER"; do
-    prefix="clusteros-lab-$stack"
-    v="$(virsh -c qemu:///system list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-    check "no domain of stack $stack remains" test "$v" -eq 0
-    v="$(virsh -c qemu:///system net-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-    check "no network of stack $stack remains" test "$v" -eq 0
-    v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-    check "no pool of stack $stack remains" test "$v" -eq 0
-    check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
-    check "no seed directory of stack $stack remains" test ! -e "$LAB_STATE/seeds/$prefix"
-    check "no UEFI variable store of stack $stack remains" \
-      bash -c "! ls /var/lib/libvirt/qemu/nvram/ 2>/dev/null | grep -q '^$prefix-'"
-    check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
-  done
+# leak_checks STACK...: nothing of these stacks is left on the daemon, on disk or in the state.
+leak_checks() { local stack; for stack in "$@"; do stack_leak_checks "$stack"; done; }
+
+stack_leak_checks() {
+  local stack="$1" prefix v
+  prefix="clusteros-lab-$stack"
+  v="$(virsh -c qemu:///system list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+  check "no domain of stack $stack remains" test "$v" -eq 0
+  v="$(virsh -c qemu:///system net-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+  check "no network of stack $stack remains" test "$v" -eq 0
+  v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
+  check "no pool of stack $stack remains" test "$v" -eq 0
+  check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
+  check "no seed directory of stack $stack remains" test ! -e "$LAB_STATE/seeds/$prefix"
+  check "no UEFI variable store of stack $stack remains" \
+    bash -c "! ls /var/lib/libvirt/qemu/nvram/ 2>/dev/null | grep -q '^$prefix-'"
+  check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
 }
 
 run_doc_block() {
