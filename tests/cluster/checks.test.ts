@@ -3,7 +3,7 @@
 // WireGuard mesh, munge, and SLURM over the mesh.
 import { describe, expect, it } from "vitest";
 import { untilDeadline } from "../../components/exec/spawn";
-import { e2eCluster, meshNamesBut, nodeCount, numbers, pingsAll } from "./e2e-cluster";
+import { e2eCluster, meshNamesBut, nodeCount, numbers, pingsAll, slurmTests } from "./e2e-cluster";
 
 const lab = e2eCluster();
 const count = nodeCount();
@@ -50,19 +50,5 @@ describe("the cluster", () => {
         expect(r.code, r.output).toBe(0);
     });
 
-    it(`sinfo on the controller shows ${count} nodes idle`, async () => {
-        await lab().node(1).waitUntilSucceeds(
-            `s=$(sinfo -h -N -o %t); [ "$(grep -cx idle <<<"$s")" -eq ${count} ] && [ "$(wc -l <<<"$s")" -eq ${count} ]`, 180);
-    });
-
-    it.each(all)("node %i: SLURM reaches it at its WireGuard address, over wg0", async (n) => {
-        const controller = lab().node(1), node = lab().node(n);
-        expect(await controller.succeed(`scontrol show node cluster-node-${n}`)).toMatch(new RegExp(`NodeAddr=${node.wireguardIp.replaceAll(".", "\\.")} `));
-        if (n !== 1) expect(await controller.succeed(`ip route get ${node.wireguardIp}`)).toContain(" dev wg0 ");
-    });
-
-    it(`srun -N${count} hostname returns ${count} distinct hostnames`, async () => {
-        const out = await lab().node(1).succeed(`timeout 120 srun -N${count} hostname | sort -u`);
-        expect(out.trim().split("\n")).toEqual(all.map((n) => `cluster-node-${n}`));
-    });
+    slurmTests(lab, count);
 });

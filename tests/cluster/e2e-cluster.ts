@@ -2,6 +2,7 @@
 // (CLUSTEROS_LAB_TEST_STACK, tests/e2e/lib.sh api_checks), else a 3-node stack of their own
 // from the ci stack's settings (`make cluster-test TESTS=tests/cluster/checks.test.ts`).
 import * as path from "node:path";
+import { expect, it } from "vitest";
 import { SHARED_STACK_ENV, useLabCluster } from "clusteros-lab/testing";
 import type { LabCluster } from "clusteros-lab/testing";
 import { loadStack } from "../../cli/stack";
@@ -34,4 +35,23 @@ export function pingsAll(hosts: string[]): string {
 /** The wg0 names of nodes in `of` other than n. */
 export function meshNamesBut(n: number, of: number[]): string[] {
     return of.filter((m) => m !== n).map((m) => `cluster-node-${m}-wg`);
+}
+
+/** SLURM across the cluster: every node idle, reached at its WireGuard address over wg0, and a job on all. */
+export function slurmTests(lab: () => LabCluster, count: number): void {
+    const all = numbers(count);
+    it(`sinfo on the controller shows ${count} nodes idle`, async () => {
+        await lab().node(1).waitUntilSucceeds(`[ "$(sinfo -h -N -o %t | sort | uniq -c | awk '{ print $1 " " $2 }')" = "${count} idle" ]`, 180);
+    });
+
+    it.each(all)("node %i: SLURM reaches it at its WireGuard address, over wg0", async (n) => {
+        const controller = lab().node(1), node = lab().node(n);
+        expect(await controller.succeed(`scontrol show node cluster-node-${n}`)).toMatch(new RegExp(`NodeAddr=${node.wireguardIp.replaceAll(".", "\\.")} `));
+        if (n !== 1) expect(await controller.succeed(`ip route get ${node.wireguardIp}`)).toContain(" dev wg0 ");
+    });
+
+    it(`srun -N${count} hostname returns ${count} distinct hostnames`, async () => {
+        const out = await lab().node(1).succeed(`timeout 120 srun -N${count} hostname | sort -u`);
+        expect(out.trim().split("\n")).toEqual(all.map((n) => `cluster-node-${n}`));
+    });
 }

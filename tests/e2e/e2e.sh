@@ -130,7 +130,7 @@ main() {
   phase_end
 
   phase "checkpoint: save, break, restore"
-  checkpoint_checks
+  api_checks tests/cluster/checkpoint.test.ts
   phase_end
 
   phase "host and namespace mode"

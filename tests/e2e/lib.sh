@@ -142,9 +142,6 @@ cluster_checks() {
   kubernetes_ready_checks "$1"
 }
 
-# slurm_checks: SLURM's part of those checks alone (sinfo, addresses over the mesh, srun).
-slurm_checks() { api_checks tests/cluster/checks.test.ts -t 'SLURM|sinfo|srun'; }
-
 # json_true JSON FILTER: the jq FILTER holds for JSON.
 json_true() { jq -e "$2" <<<"$1" >/dev/null; }
 
