@@ -45,6 +45,8 @@ while read -r _opt; do
 done < "$LAB_ROOT/components/exec/ssh-options"
 
 # on N CMD: run CMD on node N (1-based) as the admin user, over SSH from where the daemon is.
+# Only the Kubernetes checks (kubernetes.sh) still use it; every other check reaches nodes
+# through the test API (tests/cluster/, api_checks).
 on() {
   local n="$1"; shift
   in_host ssh -i "$KEY" "${SSH_OPTS[@]}" "$USER_NAME@${IPS[$((n - 1))]}" "$@"

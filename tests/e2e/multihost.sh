@@ -20,7 +20,6 @@ STACK="mh-$RUN_ID"
 E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
 WORK="$(mktemp -d /tmp/clusteros-mh.XXXXXX)"
 KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
-KEY="$WORK/id"
 FAILED=0
 PREFIX="clusteros-lab-$STACK"
 H2=h2
@@ -161,10 +160,7 @@ main() {
   in_host scripts/up.sh "$STACK" >"$WORK/up.log" 2>&1
   check "make up's script creates a cluster across two hosts" test $? -eq 0 || { tail -40 "$WORK/up.log"; exit 1; }
   phase_end
-  pulumi stack output --stack "$STACK" automationPrivateKey --show-secrets > "$KEY" && chmod 600 "$KEY"
   read_ips
-  # shellcheck disable=SC2034 # used by on() in lib.sh
-  USER_NAME="$(pulumi stack output --stack "$STACK" adminUser)"
 
   phase "multi-host checks"
   placement_checks
