@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # bench.sh [all|p2|p7]: what a ClusterOS Lab cluster costs (bench/bench.ts measures it and
 # prints the table; the JSON goes to bench/results/<time>.json with a description of the
-# machine). This script does what must be shell: the Debian base and the Kubernetes bundle
-# (outside the namespace, where apt and the Go proxy answer), the libvirt daemon (the one
-# running, or one of its own: tests/e2e/daemon.sh), and a stack with the ci settings on free
-# ranges; it leaves nothing behind. Not part of the test command: `make bench` (all
+# machine). This script does what must be shell: the Debian base and, for a stack that runs
+# upstream Kubernetes, its bundle (outside the namespace, where apt and the Go proxy
+# answer), the libvirt daemon (the one running, or one of its own: tests/e2e/daemon.sh), and
+# a stack with the ci settings on free ranges; it leaves nothing behind. Not part of the test command: `make bench` (all
 # measures), `make bench ONLY=p2` (N=1 and N=3 from nothing, and the first boot against a
 # bare Debian guest), or `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint
 # restore).
@@ -36,7 +36,7 @@ cleanup() {
 
 trap cleanup EXIT
 images/debian/build-base.sh >/dev/null || lab_die "the Debian base could not be built"
-scripts/kubernetes.sh build >/dev/null || lab_die "the Kubernetes bundle could not be built (make kubernetes)"
 daemon_acquire "clab-bench-$$"
 new_stack "$STACK" 1
+kubernetes_bundle "$STACK"
 in_host "${LAB_TS[@]}" "$LAB_ROOT/bench/bench.ts" "$STACK" "$MEASURES" "$WORK"

@@ -92,10 +92,7 @@ main() {
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
   new_stack "$STACK" 3
-  # Outside the namespace, like the base: it needs the Go module proxy when not cached.
-  if [ "$(kubernetes_of "$STACK")" = upstream ]; then
-    scripts/kubernetes.sh build >/dev/null || die "the Kubernetes bundle could not be built (make kubernetes)"
-  fi
+  kubernetes_bundle "$STACK"
   bare_metal_config "$STACK"
   phase_end
   mode_checks

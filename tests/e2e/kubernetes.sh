@@ -14,9 +14,6 @@ TEST_IMAGE=""
 # kube "ARGS": kubectl as cluster admin on the Kubernetes server node (node 1).
 kube() { on 1 "sudo $KUBECTL $1"; }
 
-# kubernetes_of STACK: the stack's Kubernetes distribution (config key kubernetes; k3s by default).
-kubernetes_of() { pulumi config get --stack "$1" kubernetes 2>/dev/null || echo k3s; }
-
 # kubernetes_prepare: which distribution runs, and whether this image can run it. Returns 1
 # (after recording why) when the checks cannot run here.
 kubernetes_prepare() {

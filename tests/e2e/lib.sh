@@ -92,6 +92,16 @@ new_stack() {
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
 }
 
+# kubernetes_of STACK: the stack's Kubernetes distribution (config key kubernetes; k3s by default).
+kubernetes_of() { pulumi config get --stack "$1" kubernetes 2>/dev/null || echo k3s; }
+
+# kubernetes_bundle STACK: the upstream Kubernetes bundle built when the stack runs it. Outside
+# the namespace, like the Debian base: it needs the Go module proxy when not cached.
+kubernetes_bundle() {
+  [ "$(kubernetes_of "$1")" != upstream ] || scripts/kubernetes.sh build >/dev/null \
+    || die "the Kubernetes bundle could not be built (make kubernetes)"
+}
+
 # IPS: each node's lab address (SSH).
 read_ips() {
   mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | jq -r '.[].ip')
