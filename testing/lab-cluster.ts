@@ -137,11 +137,12 @@ export class LabCluster {
 
     /**
      * Every node back to checkpoint `name` (memory and disk), clocks set; then waits until
-     * healthy. Resolves with how long, in seconds, until the nodes were resumed and until healthy.
+     * healthy (at most timeoutSeconds). Resolves with how long, in seconds, until the nodes were
+     * resumed and until they were healthy.
      */
-    async restore(name: string, healthySeconds = 120): Promise<{ resumedSeconds: number; healthySeconds: number }> {
+    async restore(name: string, timeoutSeconds = 120): Promise<{ resumedSeconds: number; healthySeconds: number }> {
         const { started, resumedSeconds } = await checkpoints.restore(this.info, name);
-        await this.waitHealthy(healthySeconds);
+        await this.waitHealthy(timeoutSeconds);
         return { resumedSeconds, healthySeconds: (Date.now() - started) / 1000 };
     }
 
