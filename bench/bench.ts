@@ -5,13 +5,13 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { spawnCollect } from "../components/exec/spawn";
 import { libvirtName } from "../components/plan/addressing";
 import { projectName } from "../components/plan/defaults";
 import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
-import { LabCluster } from "../testing/lab-cluster";
+import { LabCluster, projectStack } from "../testing/lab-cluster";
 import { bareBoot, firstBootProfile } from "./first-boot";
 import { Measures, MEASURES, Results, writeReport } from "./report";
 
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     if (!stackName || !work || !MEASURES.includes(measures as Measures)) {
         throw new Error(`usage: bench.ts STACK ${MEASURES.join("|")} WORK`);
     }
-    const stack = await LocalWorkspace.selectStack({ stackName, workDir: PROJECT_ROOT });
+    const stack = await projectStack(stackName);
     const bench = new Bench(stack, measures as Measures, work);
     // A live node agent: P6 measures how fast a new binary reaches running nodes.
     const agentFile = path.join(work, "node-agent");

@@ -79,13 +79,7 @@ export class LabCluster {
     static async up(opts: UpOptions): Promise<LabCluster> {
         const shared = process.env[SHARED_STACK_ENV];
         if (shared) return LabCluster.attach(shared);
-        // Making the test's stack selects it; the stack the user had selected stays selected
-        // (every call below names its stack).
-        const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
-        const selected = (await workspace.stack())?.name;
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: opts.stack, workDir: PROJECT_ROOT },
-            { secretsProvider: "passphrase" });
-        if (selected && selected !== opts.stack) await workspace.selectStack(selected);
+        const stack = await projectStack(opts.stack, { create: true });
         const config = configPaths(projectName, { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
         await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
         let cluster: LabCluster | undefined;
@@ -228,6 +222,22 @@ export class LabCluster {
         const node = this.node(n).node;
         must(virshFor(this.info, node), `${verb} ${node.name}`, verb, node.domain);
     }
+}
+
+/**
+ * A stack of this project for the Automation API, made when create is set. Pulumi selects a
+ * stack it makes or opens; the stack the user had selected stays selected (every Stack call
+ * names its stack).
+ */
+export async function projectStack(name: string, opts: { create?: boolean } = {}): Promise<Stack> {
+    const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
+    const selected = (await workspace.stack())?.name;
+    const args = { stackName: name, workDir: PROJECT_ROOT };
+    const stack = opts.create
+        ? await LocalWorkspace.createOrSelectStack(args, { secretsProvider: "passphrase" })
+        : await LocalWorkspace.selectStack(args);
+    if (selected && selected !== name) await workspace.selectStack(selected);
+    return stack;
 }
 
 async function destroyStack(stack: Stack, onOutput?: (line: string) => void): Promise<void> {
