@@ -200,13 +200,9 @@ main() {
 
   checkpoint_rm_checks
 
-  phase "status of a broken cluster"
-  broken_node_checks 2
-  phase_end
-
-  # --- drift: node 2 is off (above), node 3 is undefined -------------------------------
-  phase "drift repaired by one make up"
-  drift_checks 2 3
+  # --- drift: node 2 crashed, node 3 undefined, one make up ----------------------------
+  phase "broken cluster: status, then one make up repairs it"
+  api_checks tests/cluster/repair.test.ts
   phase_end
   phase "checks after the repair"
   cluster_checks 3

@@ -223,16 +223,6 @@ docs_checks() {
   rm -rf "$WORK/dist"
 }
 
-# After a node is powered off, `lab status` fails and names the node and why.
-broken_node_checks() {
-  local n="$1" out rc=0
-  check "lab crash $n powers node $n off" quietly "$WORK/crash.log" lab_on_stack crash "$n" || cat "$WORK/crash.log"
-  out="$(in_host "$LAB_ROOT/scripts/lab.sh" --stack "$STACK" status 2>&1)" || rc=$?
-  check "lab status exits non-zero when node $n is down" test "$rc" -ne 0
-  check "lab status says node $n is down and why" grep -q "cluster-node-$n is not healthy: domain is shut off" <<<"$out" \
-    || echo "$out"
-}
-
 # --- modes (scripts/lib/mode.sh) -----------------------------------------------------------
 
 # mode_is PREFIX RUNNER: `scripts/libvirtd.sh mode`, run through RUNNER (in_host, or env for
@@ -343,20 +333,6 @@ kill_up_during() {
   kill -9 "$pid"
   wait "$bg" 2>/dev/null
   check "the killed up did not finish" bash -c "! grep -q '^Resources:' '$log'"
-}
-
-# drift_checks OFF GONE: node OFF was powered off; undefine node GONE too, then one make up
-# brings both back healthy without replacing or restarting anything else.
-drift_checks() {
-  local off="$1" gone="$2" id1
-  id1="$(virsh -c qemu:///system domid "$PREFIX-node-1")"
-  virsh -c qemu:///system destroy "$PREFIX-node-$gone" >/dev/null
-  virsh -c qemu:///system undefine "$PREFIX-node-$gone" --nvram >/dev/null
-  in_host scripts/up.sh "$STACK" >"$WORK/drift.log" 2>&1
-  check "after node $off was powered off and node $gone undefined, one make up ends with every node healthy" test $? -eq 0 \
-    || tail -40 "$WORK/drift.log"
-  check_last_update_changes "drift repair" "create" "replace,delete"
-  check "node 1 was left running (same domain id $id1)" test "$(virsh -c qemu:///system domid "$PREFIX-node-1")" = "$id1"
 }
 
 refreshes_ok() {
