@@ -16,7 +16,8 @@ const run = async (...argv: string[]) => {
     return r.stdout;
 };
 const labCli = (...args: string[]) => run(path.join(PROJECT_ROOT, "scripts", "lab.sh"), "--stack", stack(), ...args);
-const make = (target: string, ...vars: string[]) => run("make", "-s", "-C", PROJECT_ROOT, target, `STACK=${stack()}`, ...vars);
+// Vitest sets MODE=test in its environment, which the Makefile would take for the lab's MODE=.
+const make = (target: string, ...vars: string[]) => run("env", "-u", "MODE", "make", "-s", "-C", PROJECT_ROOT, target, `STACK=${stack()}`, ...vars);
 const previewNoChanges = () => run("pulumi", "preview", "--stack", stack(), "--expect-no-changes", "--cwd", PROJECT_ROOT);
 
 describe("checkpoint 'ready': save, break, restore", () => {
