@@ -225,24 +225,31 @@ export class LabCluster {
 }
 
 /**
- * A stack of this project for the Automation API, made when create is set. Pulumi selects a
- * stack it makes or opens; the stack the user had selected stays selected (every Stack call
- * names its stack).
+ * Runs fn, then selects again the stack the user had selected, unless it is `except`: Pulumi
+ * selects a stack it makes or opens, and `stack rm` of any stack clears the selection. Every
+ * Stack call names its stack, so nothing here needs the selection.
  */
-export async function projectStack(name: string, opts: { create?: boolean } = {}): Promise<Stack> {
+async function keepingSelection<T>(fn: () => Promise<T>, except: string): Promise<T> {
     const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
     const selected = (await workspace.stack())?.name;
+    try {
+        return await fn();
+    } finally {
+        if (selected && selected !== except) await workspace.selectStack(selected);
+    }
+}
+
+/** A stack of this project for the Automation API, made when create is set; the user's selection stays. */
+export function projectStack(name: string, opts: { create?: boolean } = {}): Promise<Stack> {
     const args = { stackName: name, workDir: PROJECT_ROOT };
-    const stack = opts.create
-        ? await LocalWorkspace.createOrSelectStack(args, { secretsProvider: "passphrase" })
-        : await LocalWorkspace.selectStack(args);
-    if (selected && selected !== name) await workspace.selectStack(selected);
-    return stack;
+    return keepingSelection(() => (opts.create
+        ? LocalWorkspace.createOrSelectStack(args, { secretsProvider: "passphrase" })
+        : LocalWorkspace.selectStack(args)), name);
 }
 
 async function destroyStack(stack: Stack, onOutput?: (line: string) => void): Promise<void> {
     await stack.destroy({ onOutput });
-    await stack.workspace.removeStack(stack.name);
+    await keepingSelection(() => stack.workspace.removeStack(stack.name), stack.name);
 }
 
 /** Where a failed test's logs go: the lab's state directory, by stack and test. */
