@@ -37,7 +37,9 @@ class Bench {
             const keep = path.join(stateDir(), "bench-failures", this.stack.name);
             fs.mkdirSync(keep, { recursive: true });
             fs.writeFileSync(path.join(keep, `${label}.log`), log + String(e));
-            console.log(/^Diagnostics:[\s\S]*?(?=^Outputs:|$(?![\s\S]))/m.exec(log)?.[0].split("\n").slice(0, 40).join("\n") ?? "");
+            // Pulumi's Diagnostics section says why, up to its Outputs.
+            const at = log.indexOf("Diagnostics:");
+            if (at >= 0) console.log(log.slice(at).split("\nOutputs:")[0].split("\n").slice(0, 40).join("\n"));
             this.report();
             throw new Error(`up '${label}' failed; its log is kept in ${keep}/${label}.log`);
         }
