@@ -28,7 +28,7 @@ cleanup() {
   # bench.ts changes this file for P1 and keeps the original here until it has put it back.
   [ -f "$WORK/probe.orig" ] && cp "$WORK/probe.orig" "$PROBE_FILE"
   in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1 || tail -20 "$WORK/destroy.log"
-  pulumi stack rm "$STACK" --yes --force >/dev/null 2>&1
+  lab_stack_rm "$STACK"
   rm -f "Pulumi.$STACK.yaml"
   daemon_release
   rm -rf "$WORK"

@@ -31,6 +31,15 @@ export GOTOOLCHAIN=local
 lab_log() { printf '==> %s\n' "$*" >&2; }
 lab_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# lab_stack_rm STACK: removes a stack of the tests or the bench from Pulumi's state, and keeps
+# the stack the user had selected selected (`pulumi stack rm` of any stack clears it).
+lab_stack_rm() {
+  local selected
+  selected="$(pulumi stack --show-name 2>/dev/null || true)"
+  pulumi stack rm "$1" --yes --force >/dev/null 2>&1
+  [ -z "$selected" ] || [ "$selected" = "$1" ] || pulumi stack select "$selected" >/dev/null 2>&1
+}
+
 # lab_stop_pidfile FILE: stops the daemon FILE names (TERM, up to 10 s, then KILL) and
 # removes FILE. Nothing to do when FILE is absent or its process is gone.
 lab_stop_pidfile() {

@@ -66,7 +66,7 @@ destroy_stack() {
   pulumi stack ls --json 2>/dev/null | grep -q "\"$1\"" || return 0
   in_host pulumi destroy --stack "$1" --yes --skip-preview >"$WORK/destroy-$1.log" 2>&1 \
     || { echo "e2e: destroy of $1 failed, see $KEEP/destroy-$1.log"; mkdir -p "$KEEP"; cp "$WORK/destroy-$1.log" "$KEEP/"; }
-  pulumi stack rm "$1" --yes --force >/dev/null 2>&1
+  lab_stack_rm "$1"
 }
 
 running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)

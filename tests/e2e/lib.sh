@@ -314,7 +314,7 @@ collision_checks() {
     grep -q "clusteros-lab:nodeCidr = \"$cidr\": overlaps libvirt network clusteros-lab-$STACK-net" <<<"$out" \
     || tail -20 <<<"$out"
   check "that preview created nothing" test "$(pulumi stack export --stack "$clash" | jq '.deployment.resources // [] | length')" -eq 0
-  pulumi stack rm "$clash" --yes --force >/dev/null 2>&1
+  lab_stack_rm "$clash"
   rm -f "Pulumi.$clash.yaml"
 }
 

@@ -38,7 +38,7 @@ cleanup() {
   if pulumi stack ls --json 2>/dev/null | grep -q "\"$STACK\""; then
     in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1
     check "pulumi destroy removes the stack from both hosts" test $? -eq 0 || tail -20 "$WORK/destroy.log"
-    pulumi stack rm "$STACK" --yes --force >/dev/null 2>&1
+    lab_stack_rm "$STACK"
   fi
   phase_end
   [ -z "${H2_URI:-}" ] || multihost_leak_checks
