@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end test: a real 3-node cluster from the ci stack's settings, built with Packer,
-# checked from outside over SSH, scaled to 4 and back, destroyed. Uses the libvirt daemon
-# that runs (or starts one in a namespace of its own, tests/e2e/daemon.sh), runs the lab in
-# host mode where that daemon is and in namespace mode from outside, with another stack up
-# beside it all along; leaves nothing behind, pass or fail.
+# checked from outside (over SSH, through the test API: tests/cluster/, api_checks in lib.sh),
+# scaled to 4 and back, destroyed. Uses the libvirt daemon that runs (or starts one in a
+# namespace of its own, tests/e2e/daemon.sh), runs the lab in host mode where that daemon is
+# and in namespace mode from outside, with another stack up beside it all along; leaves
+# nothing behind, pass or fail.
 # Each check prints PASS/FAIL with the node and what failed; results go to $E2E_RESULTS.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
