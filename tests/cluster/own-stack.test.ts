@@ -13,6 +13,8 @@ const lab = useLabCluster({
         nodeCount: 1,
         ...(env.E2E_OWN_NODE_CIDR ? { nodeCidr: env.E2E_OWN_NODE_CIDR } : {}),
         ...(env.E2E_OWN_WG_CIDR ? { wireguardCidr: env.E2E_OWN_WG_CIDR } : {}),
+        // As the e2e's other stacks (tests/e2e/lib.sh new_stack): kvm on a machine with KVM.
+        ...(env.E2E_DOMAIN_TYPE ? { domainType: env.E2E_DOMAIN_TYPE } : {}),
     },
 });
 
