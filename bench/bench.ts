@@ -11,7 +11,7 @@ import { libvirtName } from "../components/plan/addressing";
 import { projectName } from "../components/plan/defaults";
 import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
-import { LabCluster, projectStack } from "../testing/lab-cluster";
+import { LabCluster, lastUpdateChanges, projectStack } from "../testing/lab-cluster";
 import { bareBoot, firstBootProfile } from "./first-boot";
 import { Measures, MEASURES, Results, writeReport } from "./report";
 
@@ -56,7 +56,7 @@ class Bench {
 
     /** The newest update's "created updated replaced deleted" counts. */
     async lastChanges(): Promise<string> {
-        const c = (await this.stack.history(1))[0]?.resourceChanges ?? {};
+        const c = await lastUpdateChanges(this.stack);
         return [c.create, c.update, c.replace, c.delete].map((n) => n ?? 0).join(" ");
     }
 

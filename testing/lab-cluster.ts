@@ -109,6 +109,11 @@ export class LabCluster {
         return (await assessAll(this.info, realProbers(this.info, this.key.file))).rows;
     }
 
+    /** What the stack's newest update did: { create: 1, same: 40, ... } (the user's `make up` too). */
+    async lastUpdateChanges(): Promise<Record<string, number>> {
+        return lastUpdateChanges(this.owned ?? await projectStack(this.info.stack));
+    }
+
     /** Waits until every node is healthy by `lab status`'s definition. */
     async waitHealthy(timeoutSeconds = 300): Promise<void> {
         let rows: Row[] = [];
@@ -247,9 +252,19 @@ export function projectStack(name: string, opts: { create?: boolean } = {}): Pro
         : LocalWorkspace.selectStack(args)), name);
 }
 
+/** The resource changes of the stack's newest update: { create: 2, same: 40, ... }. */
+export async function lastUpdateChanges(stack: Stack): Promise<Record<string, number>> {
+    return (await stack.history(1))[0]?.resourceChanges ?? {};
+}
+
+/** Removes a stack of this project (its state and settings file); the user's selection stays. */
+export function removeProjectStack(stack: Stack): Promise<void> {
+    return keepingSelection(() => stack.workspace.removeStack(stack.name), stack.name);
+}
+
 async function destroyStack(stack: Stack, onOutput?: (line: string) => void): Promise<void> {
     await stack.destroy({ onOutput });
-    await keepingSelection(() => stack.workspace.removeStack(stack.name), stack.name);
+    await removeProjectStack(stack);
 }
 
 /** Where a failed test's logs go: the lab's state directory, by stack and test. */

@@ -21,11 +21,13 @@ export interface SshTarget {
     host: string;
     /** Path of the private key file (0600). */
     key: string;
+    /** When not 22: a port forwarded to the machine's SSH (a VM on QEMU's user network). */
+    port?: number;
 }
 
 /** ssh to a target: batch (no prompts, for programs) or interactive (with a terminal). */
 export function sshArgv(t: SshTarget, mode: "batch" | "interactive", command: string[] = []): string[] {
-    return ["ssh", "-i", t.key, ...SSH_OPTIONS, ...(mode === "batch" ? ["-o", "BatchMode=yes"] : ["-t"]),
+    return ["ssh", "-i", t.key, ...SSH_OPTIONS, ...(t.port ? ["-p", String(t.port)] : []), ...(mode === "batch" ? ["-o", "BatchMode=yes"] : ["-t"]),
         `${t.user}@${t.host}`, ...command];
 }
 
