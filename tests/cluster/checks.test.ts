@@ -1,9 +1,10 @@
 // What a healthy ClusterOS cluster is, node by node, as our e2e checks it after every change
 // (up, scale out, scale in, drift repair): identity, first boot, the node agent, the
-// WireGuard mesh, munge, and SLURM over the mesh.
+// WireGuard mesh, munge, SLURM over the mesh, and every node a Ready Kubernetes node.
 import { describe, expect, it } from "vitest";
 import { untilDeadline } from "../../components/exec/spawn";
 import { e2eCluster, meshNamesBut, nodeCount, numbers, pingsAll, slurmTests } from "./e2e-cluster";
+import { distribution, Kube, OFF_REASON, skipBecause } from "./kubernetes";
 
 const lab = e2eCluster();
 const count = nodeCount();
@@ -51,4 +52,24 @@ describe("the cluster", () => {
     });
 
     slurmTests(lab, count);
+});
+
+describe("Kubernetes", () => {
+    const dist = distribution();
+    if (dist === "off") {
+        it.skip(OFF_REASON, () => undefined);
+        return;
+    }
+    it(`Kubernetes (${dist}): all ${count} nodes Ready`, async (ctx) => {
+        const kube = new Kube(lab, dist);
+        const why = await kube.missing();
+        if (why) skipBecause(ctx, why);
+        let nodes = "";
+        const ready = await untilDeadline(Date.now() + 600_000, 5000, async () => {
+            nodes = await kube.ctl("get nodes --no-headers").catch((e) => String(e));
+            const rows = nodes.trim().split("\n").filter(Boolean);
+            return rows.length === count && rows.every((r) => r.split(/\s+/)[1] === "Ready") ? true : undefined;
+        });
+        expect(ready, nodes).toBe(true);
+    }, 900_000);
 });

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Helpers of the end-to-end test: phases with durations, recorded checks, node access.
-# Expects STACK, KEY, USER_NAME, IPS, PREFIX, WORK, E2E_RESULTS from e2e.sh, and in_host
-# from daemon.sh.
+# Helpers of the end-to-end test: phases with durations, recorded checks, the stacks' settings,
+# running its vitest files, and the checks of where the lab runs (host and namespace mode).
+# Expects STACK, PREFIX, WORK, E2E_RESULTS from e2e.sh, and in_host, HOSTNS, DAEMON_PID from
+# daemon.sh.
 
 PHASES=()
 _phase_name="" _phase_start=0
@@ -35,21 +36,6 @@ check() {
   local what="$1" start=$SECONDS; shift
   if "$@"; then record PASS "$what" $((SECONDS - start)); return 0; fi
   record FAIL "$what" $((SECONDS - start)); return 1
-}
-
-# SSH as the test uses it: keys only, test machines' host keys neither asked nor kept.
-# The options are the lab's own (components/exec/ssh-options), as every connection uses them.
-SSH_OPTS=(-o BatchMode=yes)
-while read -r _opt; do
-  [[ -z "$_opt" || "$_opt" == "#"* ]] || SSH_OPTS+=(-o "$_opt")
-done < "$LAB_ROOT/components/exec/ssh-options"
-
-# on N CMD: run CMD on node N (1-based) as the admin user, over SSH from where the daemon is.
-# Only the Kubernetes checks (kubernetes.sh) still use it; every other check reaches nodes
-# through the test API (tests/cluster/, api_checks).
-on() {
-  local n="$1"; shift
-  in_host ssh -i "$KEY" "${SSH_OPTS[@]}" "$USER_NAME@${IPS[$((n - 1))]}" "$@"
 }
 
 # new_stack NAME NODES: a stack with the ci stack's settings on network ranges that are free
@@ -102,36 +88,42 @@ kubernetes_bundle() {
     || die "the Kubernetes bundle could not be built (make kubernetes)"
 }
 
-# IPS: each node's lab address (SSH).
-read_ips() {
-  mapfile -t IPS < <(pulumi stack output --stack "$STACK" nodes --json | jq -r '.[].ip')
-}
-
-# until_ok SECONDS CMD...: retry CMD every 5s until it succeeds or time runs out.
-until_ok() {
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 5
-  done
+# record_vitest JSON EXIT WHAT: each test of vitest's JSON report that ran is a check of the
+# current phase (skipped ones a SKIP); a run that failed without a failed test (a hook, a
+# file that did not load) is a FAIL naming why. Vitest itself prints why a test failed.
+record_vitest() {
+  local json="$1" rc="$2" what="$3" status secs title
+  [ -s "$json" ] || { record FAIL "the tests $what ran (exit $rc, no report)"; return 1; }
+  while IFS=$'\t' read -r status secs title; do
+    record "$status" "$title" "$secs"
+  done < <(jq -r '.testResults[].assertionResults[] | select(.status != "todo")
+    | [(if .status == "passed" then "PASS" elif .status == "failed" then "FAIL" else "SKIP" end), ((.duration // 0) / 1000 | floor),
+       .title + (if .meta.skipReason then " (skipped: \(.meta.skipReason))" else "" end)] | @tsv' "$json")
+  if [ "$rc" -ne 0 ] && [ "$(jq '.numFailedTests' "$json")" -eq 0 ]; then
+    record FAIL "$what: $(jq -r '[.testResults[] | select(.status == "failed") | .message | split("\n")[0]] | join("; ")' "$json")"
+  fi
+  [ "$rc" -eq 0 ]
 }
 
 # api_run STACK FILE [VITEST ARGS...]: cluster tests written on clusteros-lab/testing
 # (tests/cluster/), attached to the running STACK (make cluster-test STACK=...), or bringing up
-# and destroying stacks of their own when STACK is empty; each test that ran is a check of the
-# current phase. Vitest prints why a test failed.
+# and destroying stacks of their own when STACK is empty.
 api_run() {
   local stack="$1" json="$WORK/api-checks.json" rc=0; shift
   rm -f "$json"
   env -u JUNIT_XML -u CLUSTEROS_LAB_TEST_STACK STACK="$stack" ${HOSTNS:+CLUSTEROS_LAB_NETNS="$HOSTNS"} \
     "$LAB_ROOT/scripts/cluster-test.sh" --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
-  [ -s "$json" ] || { record FAIL "the cluster tests $* ran (exit $rc, no report)"; return 1; }
-  local status secs title
-  while IFS=$'\t' read -r status secs title; do
-    record "$status" "$title" "$secs"
-  done < <(jq -r '.testResults[].assertionResults[] | select(.status == "passed" or .status == "failed")
-    | [(if .status == "passed" then "PASS" else "FAIL" end), ((.duration // 0) / 1000 | floor), .title] | @tsv' "$json")
-  [ "$rc" -eq 0 ]
+  record_vitest "$json" "$rc" "$*"
+}
+
+# e2e_run FILE [VITEST ARGS...]: the e2e's own test files (tests/e2e/*.test.ts), from the
+# test's own shell, on this run's stack, scratch directory and daemon (tests/e2e/context.ts).
+e2e_run() {
+  local json="$WORK/e2e-checks.json" rc=0
+  rm -f "$json"
+  env -u JUNIT_XML E2E_STACK="$STACK" E2E_HOSTNS="${HOSTNS:-}" E2E_WORK="$WORK" E2E_DAEMON_PID="${DAEMON_PID:-}" \
+    npx vitest run --config tests/e2e/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
+  record_vitest "$json" "$rc" "$*"
 }
 
 # api_checks FILE [VITEST ARGS...]: those tests on this test's stack.
@@ -143,31 +135,12 @@ own_stack_checks() {
   take_ranges 2
   local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="${RANGES[0]}" E2E_OWN_WG_CIDR="${RANGES[1]}"
   api_run "" tests/cluster/own-stack.test.ts
-  stack_leak_checks "$1"
-  check "the test API left no settings file of stack $1" test ! -e "$LAB_ROOT/Pulumi.$1.yaml"
+  E2E_LEAK_STACKS="$1" e2e_run tests/e2e/leaks.test.ts
 }
 
-# cluster_checks N: every check of a healthy N-node cluster (tests/cluster/checks.test.ts:
-# identity, first boot, node agent, mesh, munge, SLURM) and Kubernetes' readiness.
-cluster_checks() {
-  api_checks tests/cluster/checks.test.ts
-  kubernetes_ready_checks "$1"
-}
-
-# json_true JSON FILTER: the jq FILTER holds for JSON.
-json_true() { jq -e "$2" <<<"$1" >/dev/null; }
-
-# The newest update created/deleted only what it should and replaced nothing.
-check_last_update_changes() {
-  local what="$1" expect="$2" forbid="$3" changes
-  changes="$(pulumi stack history --stack "$STACK" --json | jq -c '.[0].resourceChanges // {}')"
-  echo "$what: resource changes $changes"
-  check "$what: the update has $expect steps" json_true "$changes" "(.[\"$expect\"] // 0) > 0"
-  local f
-  for f in ${forbid//,/ }; do
-    check "$what: no resource was ${f}d" json_true "$changes" "(.[\"$f\"] // 0) == 0"
-  done
-}
+# cluster_checks: every check of a healthy cluster, however many nodes it has now
+# (tests/cluster/checks.test.ts: identity, first boot, node agent, mesh, munge, SLURM, Kubernetes).
+cluster_checks() { api_checks tests/cluster/checks.test.ts; }
 
 report_image_build() {
   local first last
@@ -180,47 +153,19 @@ report_image_build() {
   fi
 }
 
-# leak_checks STACK...: nothing of these stacks is left on the daemon, on disk or in the state.
-leak_checks() { local stack; for stack in "$@"; do stack_leak_checks "$stack"; done; }
-
-stack_leak_checks() {
-  local stack="$1" prefix v
-  prefix="clusteros-lab-$stack"
-  v="$(virsh -c qemu:///system list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-  check "no domain of stack $stack remains" test "$v" -eq 0
-  v="$(virsh -c qemu:///system net-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-  check "no network of stack $stack remains" test "$v" -eq 0
-  v="$(virsh -c qemu:///system pool-list --all --name 2>/dev/null | grep -c "^$prefix-" || true)"
-  check "no pool of stack $stack remains" test "$v" -eq 0
-  check "no volume directory of stack $stack remains" test ! -e "/var/lib/libvirt/images/$prefix"
-  check "no seed directory of stack $stack remains" test ! -e "$LAB_STATE/seeds/$prefix"
-  check "no UEFI variable store of stack $stack remains" \
-    bash -c "! ls /var/lib/libvirt/qemu/nvram/ 2>/dev/null | grep -q '^$prefix-'"
-  check "the state of stack $stack is gone" bash -c "! pulumi stack ls --json | grep -q '\"$stack\"'"
-}
-
-run_doc_block() {
-  (cd "$LAB_ROOT" && env DIST_DIR="$WORK/dist" bash -euo pipefail "$WORK/doc-block.sh") >"$WORK/doc-block.log" 2>&1
-}
-
 # quietly LOG CMD...: run CMD with its output in LOG (check's own report stays on the console).
 quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 
-# Every shell block the docs mark <!-- e2e -->, on this test's stack, from the test's own
-# shell (where the mode is detected as a user's shell would).
-docs_checks() {
-  local blocks n i where
-  blocks="$("${LAB_TS[@]}" "$LAB_ROOT/tests/docs/blocks.ts" "$STACK")"
-  n="$(jq length <<<"$blocks")"
-  for i in $(seq 0 $((n - 1))); do
-    where="$(jq -r ".[$i].where" <<<"$blocks")"
-    jq -r ".[$i].commands[]" <<<"$blocks" > "$WORK/doc-block.sh"
-    check "docs: the commands of $where run" run_doc_block || tail -20 "$WORK/doc-block.log"
-  done
-  rm -f "$LAB_ROOT/ci.ssh" "$LAB_ROOT/ci.ssh.key"
-  check "make usb wrote an installer ISO that boots on BIOS and on UEFI" \
-    bash -c "xorriso -indev '$WORK/dist/clusteros-installer.iso' -report_el_torito plain 2>/dev/null | grep -c 'El Torito boot img .*\(BIOS\|UEFI\)' | grep -qx 2"
-  rm -rf "$WORK/dist"
+# The test's WiFi passphrase: set as a secret, it must never be readable in the state or
+# the outputs, only in the installed machine's 0600 iwd file (tests/e2e/installer.test.ts).
+E2E_PSK="e2e-psk-$RANDOM-$RANDOM-not-in-state"
+
+# bare_metal_config STACK: a network pre-seed for machines installed from STACK's medium
+# (wired DHCP, which the installed VM's user network answers, and a WiFi network).
+bare_metal_config() {
+  pulumi config set --stack "$1" --path bareMetal.network.wired.dhcp true >/dev/null
+  pulumi config set --stack "$1" --path bareMetal.network.wifi.ssid "ClusterOS Lab" >/dev/null
+  pulumi config set --stack "$1" --secret --path bareMetal.network.wifi.psk "$E2E_PSK" >/dev/null
 }
 
 # --- modes (scripts/lib/mode.sh) -----------------------------------------------------------
@@ -298,84 +243,4 @@ namespace_mode_checks() {
   check "namespace mode: lab vnc forwards node 2's display to this host's 127.0.0.1:${port:-?}" \
     test "$(vnc_banner "${port:-0}")" = "RFB 003.008" || cat "$WORK/vnc.out"
   kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null
-}
-
-# A stack whose nodeCidr overlaps another stack's network fails at preview, naming both.
-collision_checks() {
-  local clash="$STACK-c" cidr out rc=0
-  cidr="$(pulumi config get --stack "$STACK" nodeCidr)"
-  pulumi stack init "$clash" --secrets-provider passphrase --no-select >/dev/null
-  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$clash.yaml"
-  pulumi config set --stack "$clash" nodeCidr "$cidr" >/dev/null
-  pulumi config set --stack "$clash" wireguardCidr "$(pulumi config get --stack "$STACK" wireguardCidr)" >/dev/null
-  out="$(in_host pulumi preview --stack "$clash" 2>&1)" || rc=$?
-  check "preview of a stack whose nodeCidr overlaps another stack's network fails" test "$rc" -ne 0
-  check "the error names nodeCidr and the network it collides with" \
-    grep -q "clusteros-lab:nodeCidr = \"$cidr\": overlaps libvirt network clusteros-lab-$STACK-net" <<<"$out" \
-    || tail -20 <<<"$out"
-  check "that preview created nothing" test "$(pulumi stack export --stack "$clash" | jq '.deployment.resources // [] | length')" -eq 0
-  lab_stack_rm "$clash"
-  rm -f "Pulumi.$clash.yaml"
-}
-
-# --- faults (issue: drift, interruptions, secrets at rest) ---------------------------------
-
-# kill_up_during PATTERN LOG: start pulumi up, and kill -9 the pulumi CLI 20 s after its
-# progress shows PATTERN (a step that runs remote scripts on a booting node).
-kill_up_during() {
-  local pattern="$1" log="$2" bg pid
-  in_host pulumi up --stack "$STACK" --yes --skip-preview >"$log" 2>&1 &
-  bg=$!
-  until_ok 900 grep -q -- "$pattern" "$log" || { record FAIL "pulumi up never reached '$pattern'"; tail -20 "$log"; }
-  sleep 20
-  pid="$(pgrep -o -f -- "pulumi up --stack $STACK --yes")"
-  echo "  killing pulumi (pid $pid) with SIGKILL"
-  kill -9 "$pid"
-  wait "$bg" 2>/dev/null
-  check "the killed up did not finish" bash -c "! grep -q '^Resources:' '$log'"
-}
-
-refreshes_ok() {
-  local i
-  for i in $(seq 1 "$1"); do
-    in_host pulumi refresh --stack "$STACK" --yes --skip-preview >"$WORK/refresh-$i.log" 2>&1 \
-      || { echo "refresh $i failed:"; tail -20 "$WORK/refresh-$i.log"; return 1; }
-  done
-}
-
-refresh_checks() {
-  check "$1 pulumi refresh in a row, none failing (seeds are plain volumes, nothing reads an ISO back)" refreshes_ok "$1"
-  check "and preview still shows no changes" quietly "$WORK/preview-after-refresh.log" \
-    in_host pulumi preview --stack "$STACK" --expect-no-changes || tail -20 "$WORK/preview-after-refresh.log"
-}
-
-# mode_ok FILE MASK: none of MASK's permission bits are set on FILE.
-mode_ok() { [ $(( 8#$(stat -c %a "$1") & 8#$2 )) -eq 0 ] || { echo "$1 is mode $(stat -c %a "$1")"; return 1; }; }
-
-secrets_at_rest_checks() {
-  local pool="/var/lib/libvirt/images/$PREFIX" f bad=0
-  check "the pool directory cannot be listed or read by other users" mode_ok "$pool" 044
-  for f in "$pool"/*-cidata-*.iso "$pool"/*-disk.qcow2; do mode_ok "$f" 077 || bad=1; done
-  check "seed ISOs and node disks (they hold the secrets) are readable by their owner only" test "$bad" -eq 0
-  check "the seeds built before upload are in a directory only root can enter" mode_ok "$LAB_STATE/seeds/$PREFIX" 077
-  check "the published passphrase (clusteros-lab) does not open the stack's state" \
-    bash -c "! PULUMI_CONFIG_PASSPHRASE_FILE= PULUMI_CONFIG_PASSPHRASE=clusteros-lab pulumi stack export --stack '$STACK' --show-secrets >/dev/null 2>&1"
-  if [ -n "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-    check "the state passphrase file is readable by its owner only" mode_ok "$PULUMI_CONFIG_PASSPHRASE_FILE" 077
-  fi
-  stack_secret_values > "$WORK/secrets.txt"
-  check "the stack has secrets to look for (cluster key, K3s token)" test "$(wc -l < "$WORK/secrets.txt")" -ge 2
-  check "no secret in the stack's serial logs" \
-    bash -c "! grep -l -F -f '$WORK/secrets.txt' -e 'PRIVATE KEY' /var/log/libvirt/qemu/$PREFIX-node-*-serial.log"
-  scripts/lab.sh --stack "$STACK" status >"$WORK/status-secrets.txt" 2>&1
-  check "no secret in lab status" bash -c "! grep -q -F -f '$WORK/secrets.txt' '$WORK/status-secrets.txt'"
-  rm -f "$WORK/secrets.txt"
-}
-
-# The stack's hex secrets (cluster key, K3s token), one per line, from its state.
-# --show-secrets still wraps a secret: { <signature>: ..., plaintext: "<JSON of the value>" }.
-stack_secret_values() {
-  pulumi stack export --stack "$STACK" --show-secrets | jq -r '.deployment.resources // [] | .[]
-    | select(.type | endswith(":RandomBytes")) | .outputs // {} | select(.encoding == "hex") | .value
-    | if type == "object" and has("plaintext") then .plaintext | fromjson else . end | strings'
 }

@@ -1,0 +1,116 @@
+// What the e2e's vitest files share: the run's stack, scratch directory and daemon, given by
+// tests/e2e/e2e.sh (e2e_run in lib.sh), and how they run the user's commands. Vitest runs in
+// the test's own shell (namespace mode when the daemon has a namespace of its own); inHost
+// runs a command where the daemon is, as a shell on a host with a system libvirt: the lab
+// detects host mode there (tests/e2e/daemon.sh's in_host, the same rule).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { expect } from "vitest";
+import { Ran, spawnCollect, untilDeadline } from "../../components/exec/spawn";
+import { projectName } from "../../components/plan/defaults";
+import { PROJECT_ROOT } from "../../components/plan/paths";
+import { lastUpdateChanges as lastUpdate, projectStack, stackFileConfig } from "../../testing/lab-cluster";
+import { configPaths } from "../../testing/config-paths";
+import type { ConfigInput } from "../../testing/config-paths";
+
+function need(name: string): string {
+    const v = process.env[name];
+    if (!v) throw new Error(`${name} is not set: the e2e's vitest files run from tests/e2e/e2e.sh (e2e_run)`);
+    return v;
+}
+
+export const e2e = {
+    /** The e2e's main stack. */
+    get stack(): string { return need("E2E_STACK"); },
+    /** The daemon's network namespace; "" when it runs in this one. */
+    get hostns(): string { return process.env.E2E_HOSTNS ?? ""; },
+    /** The run's scratch directory (logs, keys); kept on failure by e2e.sh. */
+    get work(): string { return need("E2E_WORK"); },
+    get daemonPid(): string { return need("E2E_DAEMON_PID"); },
+};
+
+/** libvirt's names of a stack's resources start with this. */
+export const prefixOf = (stack: string) => `clusteros-lab-${stack}`;
+export const script = (name: string) => path.join(PROJECT_ROOT, "scripts", name);
+export const workFile = (name: string) => path.join(e2e.work, name);
+
+/** argv run where the daemon is: host mode, not inherited from this process. */
+export function inHost(argv: string[]): string[] {
+    const clean = ["env", "-u", "CLUSTEROS_LAB_NETNS", "-u", "CLUSTEROS_LAB_MODE", ...argv];
+    return e2e.hostns ? ["ip", "netns", "exec", e2e.hostns, ...clean] : clean;
+}
+
+/**
+ * Runs argv (from the project's root), its output also written to the scratch file `log`
+ * when given, so a failed run keeps it (e2e.sh). Without vitest's MODE=test, which make would
+ * take for the lab's MODE (host|namespace).
+ */
+export async function run(argv: string[], opts: { log?: string; env?: Record<string, string>; input?: string } = {}): Promise<Ran> {
+    const r = await spawnCollect(["env", "-u", "MODE", "bash", "-c", 'cd "$0" && exec "$@"', PROJECT_ROOT, ...argv], { env: opts.env, input: opts.input });
+    if (opts.log) fs.writeFileSync(workFile(opts.log), r.output);
+    return r;
+}
+
+/** The last lines of a command's output: what a failed expectation shows. */
+export const tail = (r: Ran | string, lines = 30) =>
+    (typeof r === "string" ? r : r.output).trim().split("\n").slice(-lines).join("\n");
+
+/** Expects the command to have exited 0, showing its last lines if not. */
+export function expectOk(r: Ran, what: string): void {
+    expect(r.code, `${what} exited ${r.code}:\n${tail(r)}`).toBe(0);
+}
+
+/** pulumi with the given arguments, from the test's own shell (the state is a local file). */
+export const pulumi = (...args: string[]) => run(["pulumi", ...args]);
+
+export async function stackOutputJson<T>(stack: string, name: string): Promise<T> {
+    const r = await pulumi("stack", "output", "--stack", stack, name, "--json");
+    expectOk(r, `pulumi stack output ${name}`);
+    return JSON.parse(r.stdout) as T;
+}
+
+export async function configGet(stack: string, key: string): Promise<string> {
+    const r = await pulumi("config", "get", "--stack", stack, key);
+    expectOk(r, `pulumi config get ${key}`);
+    return r.stdout.trim();
+}
+
+export async function configSet(stack: string, key: string, value: string): Promise<void> {
+    expectOk(await pulumi("config", "set", "--stack", stack, key, value), `pulumi config set ${key}`);
+}
+
+/** A stack of this project with the ci stack's plain settings and `config` on top. */
+export async function ciStack(name: string, config: Record<string, ConfigInput>) {
+    const stack = await projectStack(name, { create: true });
+    const paths = configPaths(projectName, { ...stackFileConfig("ci"), ...config });
+    await stack.setAllConfig(Object.fromEntries(Object.entries(paths).map(([k, value]) => [k, { value }])), true);
+    return stack;
+}
+
+/** The resource changes of the stack's newest update ({ create: 2, same: 40, ... }). */
+export async function lastUpdateChanges(stack: string): Promise<Record<string, number>> {
+    return lastUpdate(await projectStack(stack));
+}
+
+/** The newest update created or deleted (`step`) and replaced nothing (nor deleted anything, for a create). */
+export function expectChanges(changes: Record<string, number>, step: "create" | "delete"): void {
+    const forbidden = step === "create" ? ["replace", "delete"] : ["replace"];
+    expect(changes[step] ?? 0, JSON.stringify(changes)).toBeGreaterThan(0);
+    expect(Object.fromEntries(forbidden.map((k) => [k, changes[k] ?? 0])), JSON.stringify(changes))
+        .toEqual(Object.fromEntries(forbidden.map((k) => [k, 0])));
+}
+
+/** virsh on the e2e's daemon (its socket is reached from any namespace). */
+export async function virsh(...args: string[]): Promise<Ran> {
+    return spawnCollect(["virsh", "-q", "-c", "qemu:///system", ...args]);
+}
+
+/** Waits until check() is true, every `everyMs`; false when `seconds` pass first. */
+export async function eventually(seconds: number, check: () => Promise<boolean> | boolean, everyMs = 5000): Promise<boolean> {
+    return (await untilDeadline(Date.now() + seconds * 1000, everyMs, async () => ((await check()) ? true : undefined))) ?? false;
+}
+
+/** The file's permission bits, for expect(modeOf(f) & 0o077).toBe(0). */
+export function modeOf(file: string): number {
+    return fs.statSync(file).mode & 0o7777;
+}

@@ -1,0 +1,31 @@
+// Every shell block the docs mark <!-- e2e --> (tests/docs/blocks.ts), on the e2e's stack, run
+// from the test's own shell as a user's shell runs them (the lab detects the mode itself).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../components/plan/paths";
+import { allBlocks, forStack } from "../docs/blocks";
+import { e2e, expectOk, run, workFile } from "./context";
+
+const blocks = allBlocks().filter((b) => b.marker === "e2e");
+const dist = () => workFile("dist");
+
+describe("documented commands", () => {
+    afterAll(() => {
+        // What the docs' commands leave in the project for a user to keep.
+        for (const f of ["ci.ssh", "ci.ssh.key"]) fs.rmSync(path.join(PROJECT_ROOT, f), { force: true });
+    });
+
+    it.each(blocks.map((b) => [`${b.file}:${b.line}`, b] as const))("docs: the commands of %s run", async (where, block) => {
+        const script = block.commands.map((c) => forStack(c, e2e.stack)).join("\n");
+        const log = `doc-${where.replace(/[^A-Za-z0-9]+/g, "-")}.log`;
+        expectOk(await run(["bash", "-euo", "pipefail", "-c", script], { log, env: { DIST_DIR: dist() } }), where);
+    }, 1_800_000);
+
+    it("make usb wrote an installer ISO that boots on BIOS and on UEFI", async () => {
+        const r = await run(["xorriso", "-indev", path.join(dist(), "clusteros-installer.iso"), "-report_el_torito", "plain"]);
+        const images = r.output.split("\n").filter((l) => /El Torito boot img .*(BIOS|UEFI)/.test(l));
+        expect(images, r.output).toHaveLength(2);
+        fs.rmSync(dist(), { recursive: true, force: true });
+    }, 120_000);
+});

@@ -1,0 +1,54 @@
+// Scaling out 3 -> 4 with the pulumi CLI killed (SIGKILL) while node 4's membership step runs
+// on a booting node, then one make up: it clears the dead run's lock and converges, creating
+// and neither replacing nor deleting, without Packer. Then restoring the 3-node checkpoint
+// 'ready' into 4 nodes is refused and touches nothing.
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { spawnCollect } from "../../components/exec/spawn";
+import { configSet, e2e, eventually, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, run, script, virsh, workFile } from "./context";
+
+const upArgs = () => ["pulumi", "up", "--stack", e2e.stack, "--yes", "--skip-preview"];
+const domainIds = async (count: number) =>
+    Promise.all(Array.from({ length: count }, async (_, i) => (await virsh("domid", `${prefixOf(e2e.stack)}-node-${i + 1}`)).stdout.trim()));
+
+describe("scale out 3 -> 4, kill -9 during membership", () => {
+    let killedLog = "";
+
+    it("pulumi up killed with SIGKILL 20 s into node 4's membership step did not finish", async () => {
+        await configSet(e2e.stack, "nodeCount", "4");
+        let reached = false;
+        const up = spawnCollect(inHost(upArgs()), { onLine: (l) => { if (l.includes("node-4-membership creating")) reached = true; } });
+        expect(await eventually(900, () => reached, 2000), "pulumi up never reached node-4-membership creating").toBe(true);
+        await new Promise((r) => setTimeout(r, 20_000));
+        const pid = (await run(["pgrep", "-o", "-f", `pulumi up --stack ${e2e.stack} --yes`])).stdout.trim();
+        expect(pid, "the pulumi CLI's pid").toMatch(/^\d+$/);
+        process.kill(Number(pid), "SIGKILL");
+        killedLog = (await up).output;
+        fs.writeFileSync(workFile("scale-out-killed.log"), killedLog);
+        expect(killedLog).not.toMatch(/^Resources:/m);
+    }, 1_200_000);
+
+    it("after the kill, one make up converges to 4 healthy nodes, clearing the dead run's lock", async () => {
+        const r = await run(inHost([script("up.sh"), e2e.stack]), { log: "scale-out.log" });
+        expectOk(r, "scripts/up.sh");
+        expect(r.output).toContain("which no longer runs (an interrupted up): clearing its lock");
+        expect(killedLog + r.output, "scale out runs no Packer").not.toContain("packer build");
+    }, 1_800_000);
+
+    it("scale out: the update created nodes and replaced and deleted nothing", async () => {
+        expectChanges(await lastUpdateChanges(e2e.stack), "create");
+    });
+
+    it("a plain pulumi up afterwards has nothing left to do (no pending operations)", async () => {
+        expectOk(await run(inHost([...upArgs(), "--expect-no-changes"]), { log: "after-kill.log" }), "pulumi up --expect-no-changes");
+    }, 600_000);
+
+    it("restoring the 3-node checkpoint 'ready' into 4 nodes is refused, naming why, and changes nothing", async () => {
+        const before = await domainIds(4);
+        const r = await run(inHost([script("lab.sh"), "--stack", e2e.stack, "checkpoint", "restore", "ready"]));
+        expect(r.code, "the restore is refused").not.toBe(0);
+        expect(r.output).toMatch(/node-4 has no snapshot .ready./);
+        expect(r.output).toContain("the checkpoint has 3 nodes, the cluster now 4");
+        expect(await domainIds(4), "the same domain ids").toEqual(before);
+    }, 300_000);
+});

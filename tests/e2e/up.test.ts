@@ -1,0 +1,27 @@
+// make up as a user runs it, where the daemon runs (host mode): the image built with Packer,
+// the nodes created and healthy. E2E_UP_STACK names the stack (the e2e's own when unset). Its
+// log is the scratch file up-<stack>.log (e2e.sh reports the image build's time from it).
+import * as fs from "node:fs";
+import { describe, expect, it } from "vitest";
+import { e2e, expectOk, inHost, pulumi, run, script, workFile } from "./context";
+
+const stack = process.env.E2E_UP_STACK || e2e.stack;
+const log = `up-${stack}.log`;
+/** Titles name the stack by its role, not by its per-run name. */
+const which = stack === e2e.stack ? "the cluster" : "a second stack's cluster, beside the first";
+
+describe(`make up: ${which}`, () => {
+    it(`make up's script creates ${which}`, async () => {
+        expectOk(await run(inHost([script("up.sh"), stack]), { log }), "scripts/up.sh");
+    }, 3_600_000);
+
+    it("up says it runs in host mode where the system daemon runs", () => {
+        expect(fs.readFileSync(workFile(log), "utf8")).toContain(`host mode: the libvirt daemon (pid ${e2e.daemonPid}) runs here`);
+    });
+
+    it(`the outputs of ${which} show no secret in plaintext`, async () => {
+        const r = await pulumi("stack", "output", "--stack", stack, "--json");
+        expectOk(r, "pulumi stack output");
+        expect(r.stdout).not.toContain("PRIVATE KEY");
+    });
+});
