@@ -29,8 +29,8 @@ export const e2e = {
     get daemonPid(): string { return need("E2E_DAEMON_PID"); },
 };
 
-/** libvirt's names of a stack's resources start with this. */
-export const prefixOf = (stack: string) => `clusteros-lab-${stack}`;
+/** libvirt's names of a stack's resources start with this (components/plan/addressing.ts libvirtName). */
+export const prefixOf = (stack: string) => `${projectName}-${stack}`;
 export const script = (name: string) => path.join(PROJECT_ROOT, "scripts", name);
 export const workFile = (name: string) => path.join(e2e.work, name);
 
