@@ -24,7 +24,8 @@ elif sudo test -e /var/lib/kubelet/pki/kubelet-client-current.pem; then
   . /etc/clusteros/kubernetes.env
   node="$(sudo curl -s --max-time 20 --cacert /etc/kubernetes/pki/ca.crt \
     --cert /var/lib/kubelet/pki/kubelet-client-current.pem "https://$SERVER_IP:6443/api/v1/nodes/$(hostname)")"
-  ready="$(grep -o '"type":"Ready","status":"[A-Za-z]*"' <<<"$node" | sed 's/.*"status":"//; s/"$//')"
+  # The API server indents its JSON for curl (it does so for curl's user agent): compact it first.
+  ready="$(tr -d ' \t\n' <<<"$node" | grep -o '"type":"Ready","status":"[A-Za-z]*"' | sed 's/.*"status":"//; s/"$//')"
   case "$ready" in True) echo "kubernetes=Ready" ;; "") echo "kubernetes=" ;; *) echo "kubernetes=NotReady" ;; esac
 elif [ -e /etc/clusteros/kubernetes.env ]; then
   echo "kubernetes="

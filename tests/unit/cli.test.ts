@@ -132,9 +132,15 @@ describe("probe.sh", () => {
             stub(stubs, "sudo", `echo "sudo $*" >> "${log}"; exec "$@"`);
             stub(stubs, "wg", "exit 1");
             stub(stubs, "sinfo", "exit 1");
-            // The API server as curl reaches it with the node's client certificate: its Node, compact JSON.
+            // The API server as curl reaches it with the node's client certificate: its Node, in the
+            // indented JSON the API server gives curl's user agent.
+            const nodeJson = JSON.stringify({ kind: "Node", status: { conditions: [
+                { type: "MemoryPressure", status: "False" }, { type: "Ready", status: "False", reason: "KubeletNotReady" }] } }, null, 2);
             stub(stubs, "curl", `case "$*" in *"--cert ${root}/var/lib/kubelet/pki/kubelet-client-current.pem https://10.80.0.1:6443/api/v1/nodes/cluster-node-2")
-  echo '{"kind":"Node","status":{"conditions":[{"type":"MemoryPressure","status":"False"},{"type":"Ready","status":"False","reason":"KubeletNotReady"}]}}' ;; *) exit 7 ;; esac`);
+  cat <<'JSON'
+${nodeJson}
+JSON
+  ;; *) exit 7 ;; esac`);
             const answers: Record<string, string> = {
                 k3s: `[ "$*" = "kubectl get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   Ready    control-plane,master   5m   v1.31.4+k3s1"`,
                 kubectl: `[ "$*" = "--kubeconfig ${root}/var/lib/kubelet/kubeconfig get node cluster-node-2 --no-headers" ] && echo "cluster-node-2   NotReady   <none>   1m   v1.37.2"`,
