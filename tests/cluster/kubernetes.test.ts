@@ -35,8 +35,14 @@ if (dist === "off") {
             async () => ((await kube.ctl(`rollout status ${object} --timeout=20s`).catch(() => undefined)) !== undefined ? true : undefined));
         expect(ok, `${object} did not roll out within ${seconds} s:\n${await kube.ctl("get pods -o wide").catch((e) => String(e))}`).toBe(true);
     };
-    /** What busybox wget gets from the URL, inside the pod. */
-    const fetch = (pod: string, url: string) => kube.ctl(`exec ${pod} -- wget -q -T 10 -O - ${url}`).then((s) => s.trim(), (e) => String(e));
+    /**
+     * The body of an HTTP GET of ip:port from inside the pod (one line: the echo pods answer
+     * their name). With busybox nc: the wget of Debian's static busybox, the upstream test
+     * image, segfaults (exit 139) on any URL.
+     */
+    const fetch = (pod: string, ip: string, port: number) =>
+        kube.ctl(`exec ${pod} -- sh -c 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 10 ${ip} ${port} | tail -n 1'`)
+            .then((s) => s.trim(), (e) => String(e));
 
     describe(`Kubernetes (${dist}) workloads on ${count} nodes`, () => {
         afterAll(async () => {
@@ -65,7 +71,7 @@ if (dist === "off") {
             const client = (await pods("client")).find((p) => p.node === `cluster-node-${i}`);
             const target = (await pods("echo")).find((p) => p.node === `cluster-node-${(i % count) + 1}`);
             expect(client && target, "a client pod on this node and an echo pod on the next").toBeTruthy();
-            expect(await fetch(client!.name, `http://${target!.ip}:8080/`)).toBe(target!.name);
+            expect(await fetch(client!.name, target!.ip, 8080)).toBe(target!.name);
         });
 
         it("Kubernetes: a pod on cluster-node-2 reaches the ClusterIP Service echo, answered by one of its pods", async (ctx) => {
@@ -74,7 +80,7 @@ if (dist === "off") {
             const ip = (await kube.ctl("get service echo -o jsonpath='{.spec.clusterIP}'")).trim();
             const client = (await pods("client")).find((p) => p.node === "cluster-node-2");
             expect(client, "a client pod on cluster-node-2").toBeTruthy();
-            expect((await pods("echo")).map((p) => p.name)).toContain(await fetch(client!.name, `http://${ip}/`));
+            expect((await pods("echo")).map((p) => p.name)).toContain(await fetch(client!.name, ip, 80));
         });
 
         it("Kubernetes: the StatefulSet's pod web-0 runs, and after deletion comes back as web-0 (a new pod, the same name)", async (ctx) => {
@@ -95,7 +101,12 @@ if (dist === "off") {
             if (why) skipBecause(ctx, why);
             const units = dist === "k3s" ? "-u k3s -u k3s-agent" : "-u kubelet";
             const log = await lab().node(n).succeed(`sudo journalctl ${units} --no-pager -o cat`);
-            const bad = log.split("\n").filter((l) => /kmsg|cgroup/i.test(l) && /(^E\d{4} |error|fail)/i.test(l));
+            // Errors only: klog's E lines, or an error or failure said in words (kubelet's
+            // configuration dump has "failCgroupV1: true", which is not one). Not counted: a
+            // pod's own cgroup files gone while kubelet reads them, which is kubelet racing a
+            // pod's deletion (the test deletes web-0), not a node without cgroups.
+            const bad = log.split("\n").filter((l) => /kmsg|cgroup/i.test(l) && /^E\d{4} |\berror\b|\bfail(ed|ure)?\b/i.test(l))
+                .filter((l) => !/kubepods[^ ]*-pod[0-9a-f_]+\.slice\/[a-z.]+: no such file or directory/.test(l));
             expect(bad.slice(0, 5)).toEqual([]);
         });
     });
