@@ -18,7 +18,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -86,6 +86,9 @@ cluster-test:     ## cluster tests written with clusteros-lab/testing (TESTS=fil
 
 e2e-multihost:    ## the multi-host end-to-end test alone: 3 nodes on 2 libvirt hosts (docs/MULTI_HOST.md)
 	@scripts/test.sh multihost
+
+e2e-kubernetes:   ## the Kubernetes end-to-end test alone: 2 nodes, upstream Kubernetes (docs/VM_TESTING.md)
+	@scripts/test.sh kubernetes
 
 ONLY ?= all
 bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p2: first boot; ONLY=p7: restore)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# test.sh all|unit|e2e|multihost: the project's tests. Ends with one summary line,
+# test.sh all|unit|e2e|multihost|kubernetes: the project's tests. Ends with one summary line,
 # "<passed> passed, <failed> failed", counting unit tests and end-to-end checks.
-# e2e runs the end-to-end test, then the multi-host one (tests/e2e/multihost.sh); multihost
-# runs that one alone.
+# e2e runs the end-to-end test, then the multi-host one (tests/e2e/multihost.sh), then the
+# Kubernetes one (tests/e2e/kubernetes.sh); multihost and kubernetes run that one alone.
 # JUNIT_XML=FILE also writes both as a JUnit report (scripts/junit.ts) for CI systems.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -45,10 +45,11 @@ lab_load_env
 
 case "$what" in
   unit) run_unit ;;
-  e2e) run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh ;;
+  e2e) run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
   multihost) run_e2e tests/e2e/multihost.sh ;;
-  all) run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh ;;
-  *) echo "usage: $0 all|unit|e2e|multihost" >&2; exit 2 ;;
+  kubernetes) run_e2e tests/e2e/kubernetes.sh ;;
+  all) run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
+  *) echo "usage: $0 all|unit|e2e|multihost|kubernetes" >&2; exit 2 ;;
 esac
 if [ -n "${JUNIT_XML:-}" ]; then
   "${LAB_TS[@]}" "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \
