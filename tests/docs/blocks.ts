@@ -1,6 +1,7 @@
 // Shell blocks of the documentation and what runs them. Every ```sh block in README.md and
 // docs/*.md is preceded by a marker: `<!-- e2e -->` (the end-to-end test runs it against its
-// live cluster) or `<!-- not run: <reason> -->`. Run as a script, prints the e2e blocks as JSON.
+// live cluster), `<!-- e2e kubernetes -->` (the Kubernetes e2e runs it against its upstream
+// cluster) or `<!-- not run: <reason> -->`. tests/e2e/docs.test.ts runs them.
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -9,7 +10,7 @@ export const ROOT = path.join(__dirname, "..", "..");
 export interface DocBlock {
     file: string;
     line: number;
-    marker: "e2e" | "not run" | "none";
+    marker: "e2e" | "e2e kubernetes" | "not run" | "none";
     reason?: string;
     commands: string[];
 }
@@ -26,7 +27,7 @@ export function parseBlocks(file: string, text: string): DocBlock[] {
         if (lines[i].trim() !== "```sh") continue;
         const prev = (lines[i - 1] ?? "").trim();
         const notRun = /^<!-- not run: (.+) -->$/.exec(prev);
-        const marker = prev === "<!-- e2e -->" ? "e2e" : notRun ? "not run" : "none";
+        const marker = prev === "<!-- e2e -->" ? "e2e" : prev === "<!-- e2e kubernetes -->" ? "e2e kubernetes" : notRun ? "not run" : "none";
         const commands: string[] = [];
         let j = i + 1;
         for (; j < lines.length && lines[j].trim() !== "```"; j++) {
@@ -48,11 +49,4 @@ export function forStack(command: string, stack: string): string {
     return command
         .replace(/STACK=ci\b/g, `STACK=${stack}`)
         .replace(/--stack ci\b/g, `--stack ${stack}`);
-}
-
-if (require.main === module) {
-    const [stack] = process.argv.slice(2);
-    const blocks = allBlocks().filter((b) => b.marker === "e2e")
-        .map((b) => ({ where: `${b.file}:${b.line}`, commands: b.commands.map((c) => forStack(c, stack)) }));
-    console.log(JSON.stringify(blocks));
 }

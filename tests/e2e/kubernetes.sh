@@ -6,7 +6,8 @@
 # Ready; then the cluster checks (tests/cluster/checks.test.ts, Kubernetes readiness
 # included) and the seed's promises (tests/cluster/kubernetes.test.ts: a pod per node,
 # pod-to-pod over the mesh, a ClusterIP Service, a DaemonSet, a StatefulSet's stable name,
-# clean kubelet logs). It runs after the other e2e scripts, alone on the machine, so the
+# clean kubelet logs), and the docs' Kubernetes commands (<!-- e2e kubernetes -->).
+# It runs after the other e2e scripts, alone on the machine, so the
 # control plane does not share two TCG cores with another cluster. Leaves nothing behind.
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
@@ -74,6 +75,10 @@ main() {
 
   phase "kubernetes workloads (2 nodes)"
   api_checks tests/cluster/kubernetes.test.ts
+  phase_end
+
+  phase "kubernetes: documented commands"
+  E2E_DOCS=kubernetes e2e_run tests/e2e/docs.test.ts
   phase_end
 }
 

@@ -36,9 +36,17 @@ describe("documentation", () => {
     });
 
     it("parses markers, commands and comments", () => {
-        const text = "x\n<!-- not run: destroys a disk -->\n```sh\n# c\ndd if=a of=b   # careful\n```\n";
+        const text = "x\n<!-- not run: destroys a disk -->\n```sh\n# c\ndd if=a of=b   # careful\n```\n"
+            + "<!-- e2e kubernetes -->\n```sh\nmake status STACK=ci\n```\n";
         expect(parseBlocks("f.md", text)).toEqual([
             { file: "f.md", line: 3, marker: "not run", reason: "destroys a disk", commands: ["dd if=a of=b"] },
+            { file: "f.md", line: 8, marker: "e2e kubernetes", reason: undefined, commands: ["make status STACK=ci"] },
         ]);
+    });
+
+    it("has the Kubernetes commands run by the Kubernetes e2e", () => {
+        const kube = blocks.filter((b) => b.marker === "e2e kubernetes");
+        expect(kube.map((b) => b.file)).toContain("docs/VM_TESTING.md");
+        expect(kube.flatMap((b) => b.commands).some((c) => c.includes("kubectl get nodes"))).toBe(true);
     });
 });
