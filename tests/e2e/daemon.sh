@@ -47,3 +47,11 @@ daemon_release() {
   scripts/libvirtd.sh stop "$HOSTNS" >/dev/null 2>&1
   ! ip netns list | grep -qw "^$HOSTNS"
 }
+
+# daemon_release_checks WHAT: the daemon released (daemon_release), and the machine's network
+# namespaces as WHAT found them.
+daemon_release_checks() {
+  [ -n "${DAEMON_PID:-}" ] || return 0
+  daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
+  check "no network namespace was left or removed by $1" test "$(netns_names)" = "$NETNS_BEFORE"
+}

@@ -19,27 +19,16 @@ cd "$LAB_ROOT" || exit 1
 # under TCG on this 2-core machine: 15 minutes instead of make up's 10.
 export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 
-RUN_ID="$(date +%s)-$$"
-STACK="e2e-$RUN_ID"
+e2e_run_start e2e
 BYSTANDER="$STACK-b"
 OWN="$STACK-own" # the test API's own stack (own_stack_checks)
-E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
-WORK="$(mktemp -d /tmp/clusteros-e2e.XXXXXX)"
-KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
-FAILED=0
-PREFIX="clusteros-lab-$STACK"
 # Domains of other stacks running on the daemon before the test, "name id" per line: they
 # must run untouched, with the same domain id (no restart), when the test ends.
 OTHERS_BEFORE=""
 
 cleanup() {
   local rc=$?
-  if [ "$FAILED" -ne 0 ] || [ $rc -ne 0 ]; then
-    mkdir -p "$KEEP"
-    cp /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log "$KEEP/" 2>/dev/null || true
-    cp "$WORK"/*.log "$KEEP/" 2>/dev/null || true
-    echo "e2e: FAILED; serial and pulumi logs kept in $KEEP"
-  fi
+  keep_logs_on_failure "$rc" e2e /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log
   phase "destroy"
   destroy_stack "$STACK"
   # Other stacks' domains (the bystander's among them) still run, as before this destroy.
@@ -49,26 +38,15 @@ cleanup() {
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER" e2e_run tests/e2e/leaks.test.ts
   rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
-  if [ -n "${DAEMON_PID:-}" ]; then
-    check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
-      test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
-    daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
-    check "no network namespace was left or removed by the test" \
-      test "$(netns_names)" = "$NETNS_BEFORE"
-  fi
+  [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
+    test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
+  daemon_release_checks "the test"
   rm -rf "$WORK"
   print_phases
   [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
 }
 trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
-
-destroy_stack() {
-  pulumi stack ls --json 2>/dev/null | grep -q "\"$1\"" || return 0
-  in_host pulumi destroy --stack "$1" --yes --skip-preview >"$WORK/destroy-$1.log" 2>&1 \
-    || { echo "e2e: destroy of $1 failed, see $KEEP/destroy-$1.log"; mkdir -p "$KEEP"; cp "$WORK/destroy-$1.log" "$KEEP/"; }
-  lab_stack_rm "$1"
-}
 
 running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)
   virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" \

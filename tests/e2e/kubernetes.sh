@@ -17,37 +17,20 @@ lab_load_env
 cd "$LAB_ROOT" || exit 1
 export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 
-RUN_ID="$(date +%s)-$$"
-STACK="k8s-$RUN_ID"
-E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
-WORK="$(mktemp -d /tmp/clusteros-k8s.XXXXXX)"
-KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
-FAILED=0
-PREFIX="clusteros-lab-$STACK"
+e2e_run_start k8s
 # new_stack (lib.sh) gives the stack this distribution and the server's memory rule's 2 GiB.
 # shellcheck disable=SC2034
 E2E_KUBERNETES=upstream
 
 cleanup() {
   local rc=$?
-  if [ "$FAILED" -ne 0 ] || [ $rc -ne 0 ]; then
-    mkdir -p "$KEEP"
-    cp /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log "$WORK"/*.log "$KEEP/" 2>/dev/null || true
-    echo "Kubernetes e2e: FAILED; serial and pulumi logs kept in $KEEP"
-  fi
+  keep_logs_on_failure "$rc" "Kubernetes e2e" /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log
   phase "kubernetes destroy"
-  if pulumi stack ls --json 2>/dev/null | grep -q "\"$STACK\""; then
-    in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1
-    check "pulumi destroy removes the Kubernetes stack" test $? -eq 0 || tail -20 "$WORK/destroy.log"
-    lab_stack_rm "$STACK"
-  fi
+  destroy_stack "$STACK" "pulumi destroy removes the Kubernetes stack"
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK" e2e_run tests/e2e/leaks.test.ts
   rm -f "Pulumi.$STACK.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
-  if [ -n "${DAEMON_PID:-}" ]; then
-    daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
-    check "no network namespace was left or removed by the Kubernetes test" test "$(netns_names)" = "$NETNS_BEFORE"
-  fi
+  daemon_release_checks "the Kubernetes test"
   rm -rf "$WORK"
   print_phases
   [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]

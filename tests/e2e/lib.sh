@@ -4,6 +4,40 @@
 # Expects STACK, PREFIX, WORK, E2E_RESULTS from e2e.sh, and in_host, HOSTNS, DAEMON_PID from
 # daemon.sh.
 
+# e2e_run_start NAME: the variables of one end-to-end run: STACK (NAME-<run id>), PREFIX (its
+# libvirt names), WORK (scratch), KEEP (where a failed run's logs go), FAILED, E2E_RESULTS.
+e2e_run_start() {
+  RUN_ID="$(date +%s)-$$"
+  STACK="$1-$RUN_ID"
+  # shellcheck disable=SC2034 # read by record and the sourcing scripts
+  E2E_RESULTS="${E2E_RESULTS:-/dev/null}" KEEP="$LAB_STATE/e2e-failures/$RUN_ID" FAILED=0 PREFIX="clusteros-lab-$STACK"
+  WORK="$(mktemp -d "/tmp/clusteros-$1.XXXXXX")"
+}
+
+# keep_logs_on_failure RC WHAT FILE...: after a failed run (a failed check, or exit status RC),
+# FILEs (serial logs) and the run's own logs (WORK/*.log) are copied to KEEP.
+keep_logs_on_failure() {
+  local rc="$1" what="$2"; shift 2
+  [ "$FAILED" -ne 0 ] || [ "$rc" -ne 0 ] || return 0
+  mkdir -p "$KEEP"
+  cp "$@" "$WORK"/*.log "$KEEP/" 2>/dev/null || true
+  echo "$what: FAILED; serial and pulumi logs kept in $KEEP"
+}
+
+# destroy_stack STACK [CHECK]: pulumi destroy where the daemon is, then the stack removed; with
+# CHECK, the destroy's success is a recorded check of that name. A failed destroy's log is kept.
+destroy_stack() {
+  local log="$WORK/destroy-$1.log" rc=0
+  pulumi stack ls --json 2>/dev/null | grep -q "\"$1\"" || return 0
+  in_host pulumi destroy --stack "$1" --yes --skip-preview >"$log" 2>&1 || rc=$?
+  [ -z "${2:-}" ] || check "$2" test "$rc" -eq 0
+  if [ "$rc" -ne 0 ]; then
+    mkdir -p "$KEEP" && cp "$log" "$KEEP/"
+    echo "e2e: destroy of $1 failed, see $KEEP/$(basename "$log")"; tail -20 "$log"
+  fi
+  lab_stack_rm "$1"
+}
+
 PHASES=()
 _phase_name="" _phase_start=0
 # The phase checks are recorded under: the last one begun (checks between phases belong to it).

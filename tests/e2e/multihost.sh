@@ -18,39 +18,21 @@ set -uo pipefail
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 
-RUN_ID="$(date +%s)-$$"
-STACK="mh-$RUN_ID"
-E2E_RESULTS="${E2E_RESULTS:-/dev/null}"
-WORK="$(mktemp -d /tmp/clusteros-mh.XXXXXX)"
-KEEP="$LAB_STATE/e2e-failures/$RUN_ID"
-FAILED=0
-PREFIX="clusteros-lab-$STACK"
+e2e_run_start mh
 H2=h2
 
 cleanup() {
   local rc=$?
-  if [ "$FAILED" -ne 0 ] || [ $rc -ne 0 ]; then
-    mkdir -p "$KEEP"
-    cp /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log \
-      "$WORK"/*.log "$KEEP/" 2>/dev/null || true
-    echo "multi-host e2e: FAILED; serial and pulumi logs kept in $KEEP"
-  fi
+  keep_logs_on_failure "$rc" "multi-host e2e" /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log
   phase "multi-host destroy"
   # A daemon the test stopped is started again: destroy needs every host.
   [ -z "${H2_URI:-}" ] || virsh -c "$H2_URI" version >/dev/null 2>&1 || second_host_libvirtd_start >/dev/null
-  if pulumi stack ls --json 2>/dev/null | grep -q "\"$STACK\""; then
-    in_host pulumi destroy --stack "$STACK" --yes --skip-preview >"$WORK/destroy.log" 2>&1
-    check "pulumi destroy removes the stack from both hosts" test $? -eq 0 || tail -20 "$WORK/destroy.log"
-    lab_stack_rm "$STACK"
-  fi
+  destroy_stack "$STACK" "pulumi destroy removes the stack from both hosts"
   phase_end
   [ -z "${H2_URI:-}" ] || E2E_LEAK_STACKS="$STACK" e2e_run tests/e2e/leaks.test.ts
   second_host_stop
   rm -f "Pulumi.$STACK.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
-  if [ -n "${DAEMON_PID:-}" ]; then
-    daemon_release || record FAIL "namespace $HOSTNS still exists after the test stopped the daemon it started"
-    check "no network namespace was left or removed by the multi-host test" test "$(netns_names)" = "$NETNS_BEFORE"
-  fi
+  daemon_release_checks "the multi-host test"
   rm -rf "$WORK"
   print_phases
   [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
