@@ -40,10 +40,7 @@ cleanup() {
   rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
     test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
-  daemon_release_checks "the test"
-  rm -rf "$WORK"
-  print_phases
-  [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
+  e2e_run_end "$rc" "the test"
 }
 trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM

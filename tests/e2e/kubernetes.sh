@@ -30,10 +30,7 @@ cleanup() {
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK" e2e_run tests/e2e/leaks.test.ts
   rm -f "Pulumi.$STACK.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
-  daemon_release_checks "the Kubernetes test"
-  rm -rf "$WORK"
-  print_phases
-  [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
+  e2e_run_end "$rc" "the Kubernetes test"
 }
 trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM

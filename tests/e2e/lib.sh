@@ -24,6 +24,15 @@ keep_logs_on_failure() {
   echo "$what: FAILED; serial and pulumi logs kept in $KEEP"
 }
 
+# e2e_run_end RC WHAT: the daemon released (daemon_release_checks, WHAT as in "the test"), the
+# scratch directory removed, the phases' durations printed; succeeds when the run did.
+e2e_run_end() {
+  daemon_release_checks "$2"
+  rm -rf "$WORK"
+  print_phases
+  [ "$FAILED" -eq 0 ] && [ "$1" -eq 0 ]
+}
+
 # destroy_stack STACK [CHECK]: pulumi destroy where the daemon is, then the stack removed; with
 # CHECK, the destroy's success is a recorded check of that name. A failed destroy's log is kept.
 destroy_stack() {

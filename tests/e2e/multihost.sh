@@ -32,10 +32,7 @@ cleanup() {
   [ -z "${H2_URI:-}" ] || E2E_LEAK_STACKS="$STACK" e2e_run tests/e2e/leaks.test.ts
   second_host_stop
   rm -f "Pulumi.$STACK.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-*
-  daemon_release_checks "the multi-host test"
-  rm -rf "$WORK"
-  print_phases
-  [ "$FAILED" -eq 0 ] && [ $rc -eq 0 ]
+  e2e_run_end "$rc" "the multi-host test"
 }
 trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
