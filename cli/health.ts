@@ -11,6 +11,12 @@ export interface Probe {
     /** Seconds since the newest handshake with each peer (Infinity: never). */
     handshakeAges?: number[];
     slurm?: string;
+    /** slurmctld's Reason for this node (scontrol show node), "" when it gives none. */
+    slurmReason?: string;
+    /** slurmd's unit state (systemctl is-active). */
+    slurmd?: string;
+    /** slurmd's last log lines, " | " between them, when it is not active. */
+    slurmdLog?: string;
     /**
      * The node's Kubernetes state, either distribution: its Ready column, "" while it starts,
      * "absent" when the image has no Kubernetes, "off" when the node was given none.
@@ -59,7 +65,22 @@ export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable
         return [l.slice(0, i), l.slice(i + 1).trim()];
     }));
     const handshakeAges = kv.handshakes ? kv.handshakes.split(",").map((a: string) => (a === "inf" ? Infinity : Number(a))) : [];
-    return { cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes };
+    return {
+        cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes,
+        slurmReason: kv.slurm_reason, slurmd: kv.slurmd, slurmdLog: kv.slurmd_log,
+    };
+}
+
+/**
+ * Why SLURM does not count a node as up, as far as the node can tell: slurmctld's Reason,
+ * and slurmd's state with its last log lines when it is not active. Never empty.
+ */
+export function slurmWhy(probe: Pick<Probe, "slurmReason" | "slurmd" | "slurmdLog">): string {
+    const parts = [probe.slurmReason ? `reason: ${probe.slurmReason}` : "slurmctld gives no reason"];
+    if (probe.slurmd === undefined) parts.push("slurmd's state unknown");
+    else if (probe.slurmd === "active") parts.push("slurmd active");
+    else parts.push(`slurmd ${probe.slurmd || "not found"}${probe.slurmdLog ? `: ${probe.slurmdLog}` : ""}`);
+    return parts.join("; ");
 }
 
 /** A node runs Kubernetes when it has a Kubernetes role (kubernetes-server or kubernetes-agent), either distribution. */
@@ -79,7 +100,7 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         const stale = ages.filter((a) => a > HANDSHAKE_MAX_AGE).length;
         if (stale > 0) problems.push(`${stale} stale WireGuard handshake${stale > 1 ? "s" : ""}`);
         if (slurmOn && !SLURM_OK.has((probe.slurm ?? "").replace(/[*~#!%$@^-]+$/, ""))) {
-            problems.push(`SLURM ${probe.slurm || "not registered"}`);
+            problems.push(`SLURM ${probe.slurm || "not registered"} (${slurmWhy(probe)})`);
         }
         if (kubernetesOn && probe.kubernetes !== "Ready" && probe.kubernetes !== "absent") {
             problems.push(`Kubernetes ${probe.kubernetes === "" ? "starting" : probe.kubernetes ?? "not reported"}`);

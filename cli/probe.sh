@@ -11,6 +11,14 @@ fi
 now=$(date +%s)
 echo "handshakes=$(sudo wg show wg0 latest-handshakes 2>/dev/null | awk -v now="$now" '{ print ($2 == 0 ? "inf" : now - $2) }' | paste -sd, -)"
 echo "slurm=$(sinfo -h -N -n "$(hostname)" -o %t 2>/dev/null | head -1)"
+# What lab status says when SLURM does not count this node as up: slurmctld's Reason for it,
+# slurmd's state and, unless it is active, its last log lines (on one line, " | " between them).
+echo "slurm_reason=$(scontrol show node "$(hostname)" 2>/dev/null | sed -n 's/^ *Reason=//p' | head -1)"
+slurmd="$(systemctl is-active slurmd 2>/dev/null)"
+echo "slurmd=$slurmd"
+if [ "$slurmd" != active ]; then
+  echo "slurmd_log=$(sudo journalctl -u slurmd -n 3 --no-pager -o cat 2>/dev/null | awk 'NR > 1 { printf " | " } { printf "%s", $0 }')"
+fi
 # Kubernetes: this node's Ready state as the API server sees it; empty while it starts;
 # absent when the image has no Kubernetes; off when this node was given none.
 if [ -x /usr/local/bin/k3s ]; then

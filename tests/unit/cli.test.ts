@@ -67,7 +67,23 @@ describe("health", () => {
         expect(assess(info.nodes[1], { domainState: "shut off", reachable: false }, 2, true, false).problems)
             .toEqual(["domain is shut off"]);
         const r = assess(info.nodes[1], { ...healthy, handshakeAges: [301], slurm: "down*", cloudInit: "running" }, 2, true, false);
-        expect(r.problems).toEqual(["cloud-init running", "1 of 2 WireGuard peers", "1 stale WireGuard handshake", "SLURM down*"]);
+        expect(r.problems).toEqual(["cloud-init running", "1 of 2 WireGuard peers", "1 stale WireGuard handshake",
+            "SLURM down* (slurmctld gives no reason; slurmd's state unknown)"]);
+    });
+
+    it("never reports an unhealthy SLURM node without slurmctld's reason and slurmd's state", () => {
+        const failed = { ...healthy, slurm: "unk*", slurmReason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed",
+            slurmdLog: "slurmd: error: Long time waiting for scope | slurmd: fatal: scope and/or cgroup directory for slurmstepd could not be set." };
+        expect(assess(info.nodes[0], failed, 2, true, false).problems).toEqual([
+            "SLURM unk* (reason: Not responding [slurm@2026-12-02T10:00:00]; slurmd failed: slurmd: error: Long time waiting for scope"
+            + " | slurmd: fatal: scope and/or cgroup directory for slurmstepd could not be set.)"]);
+        const drained = { ...healthy, slurm: "drain", slurmReason: "disk full [root@2026-12-02T10:00:00]", slurmd: "active" };
+        expect(assess(info.nodes[0], drained, 2, true, false).problems).toEqual(["SLURM drain (reason: disk full [root@2026-12-02T10:00:00]; slurmd active)"]);
+        // Whatever the probe could not learn, the problem says so rather than stopping at the state.
+        for (const slurm of ["unk*", "down*", "drain", "fail", ""]) {
+            const [problem] = assess(info.nodes[0], { ...healthy, slurm }, 2, true, false).problems;
+            expect(problem).toMatch(/^SLURM .+ \(.*(reason|no reason).*slurmd.*\)$/);
+        }
     });
 
     it("takes an idle mesh's handshake, renewed only every two to three minutes, as fresh", () => {
@@ -117,6 +133,7 @@ describe("probe.sh", () => {
     interface Node {
         binaries?: ("k3s" | "kubelet" | "kubectl")[];
         files?: string[];
+        slurm?: { state: string; reason: string; slurmd: string };
     }
 
     /** Runs probe.sh as `lab status` does (bash -s), on a fake node: its binaries, files and a recording sudo. */
@@ -131,7 +148,10 @@ describe("probe.sh", () => {
             stub(stubs, "hostname", "echo cluster-node-2");
             stub(stubs, "sudo", `echo "sudo $*" >> "${log}"; exec "$@"`);
             stub(stubs, "wg", "exit 1");
-            stub(stubs, "sinfo", "exit 1");
+            stub(stubs, "sinfo", node.slurm ? `echo "${node.slurm.state}"` : "exit 1");
+            stub(stubs, "scontrol", node.slurm ? `[ "$*" = "show node cluster-node-2" ] && printf '%s\\n' "NodeName=cluster-node-2 Arch=x86_64" "   State=${node.slurm.state}" "   Reason=${node.slurm.reason}"` : "exit 1");
+            stub(stubs, "systemctl", `[ "$*" = "is-active slurmd" ] && echo "${node.slurm?.slurmd ?? "inactive"}"`);
+            stub(stubs, "journalctl", `[ "$*" = "-u slurmd -n 3 --no-pager -o cat" ] && printf '%s\\n' "slurmd: error: Long time waiting" "slurmd: fatal: scope could not be set."`);
             // The API server as curl reaches it with the node's client certificate: its Node, in the
             // indented JSON the API server gives curl's user agent.
             const nodeJson = JSON.stringify({ kind: "Node", status: { conditions: [
@@ -189,7 +209,16 @@ JSON
 
     it("prints what lab status parses, whatever the node lacks", () => {
         const parsed = parseProbe(probe({}).output);
-        expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent" });
+        expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent", slurmReason: "",
+            slurmd: "inactive", slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set." });
+    });
+
+    it("reports slurmctld's reason and slurmd's state and last log lines, which lab status shows beside the state", () => {
+        const failed = parseProbe(probe({ slurm: { state: "unk*", reason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed" } }).output);
+        expect(failed).toMatchObject({ slurm: "unk*", slurmReason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed",
+            slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set." });
+        const up = parseProbe(probe({ slurm: { state: "idle", reason: "", slurmd: "active" } }).output);
+        expect(up).toMatchObject({ slurm: "idle", slurmd: "active", slurmdLog: undefined });
     });
 });
 
