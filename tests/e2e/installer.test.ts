@@ -4,9 +4,12 @@
 //   1. a disk that holds partitions: the installer refuses, powers off, the disk is unchanged;
 //   2. an empty disk: the installer boots from the ISO as a CD, installs unattended, powers off;
 //   3. that disk alone boots through SeaBIOS and comes up with the seed's identity (hostname,
-//      SSH key) and the pre-seeded network, the root grown to the disk. (OVMF booting the same
-//      disk is the UEFI stack's node in the e2e: its fresh variable store has no boot entry
-//      either, so the firmware takes the removable-media path, as here.)
+//      SSH key) and the pre-seeded network, the root grown to the disk;
+//   4. the same ISO as a USB stick (xHCI, removable, the hybrid image as a whole disk), on
+//      SeaBIOS and then on OVMF (a fresh variable store: the firmware takes the removable-media
+//      path, on the stick and then on the installed disk): an unattended install onto an empty
+//      disk, and that disk alone boots through the same firmware with
+//      the seed's hostname and SSH key.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -17,6 +20,7 @@ import { sshArgv, SshTarget } from "../../components/exec/ssh";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
 import { e2e, eventually, expectOk, modeOf, pulumi, run, workFile } from "./context";
+import { OVMF } from "../../components/plan/firmware";
 import { freePort, PlainVm } from "./qemu";
 
 const FIXTURES = path.join(__dirname, "fixtures", "metal");
@@ -24,6 +28,17 @@ const INSTALL_TIMEOUT = Number(process.env.CLUSTEROS_LAB_INSTALL_TIMEOUT ?? 900)
 const dist = () => workFile("dist");
 const iso = () => path.join(dist(), "clusteros-installer.iso");
 const cdrom = () => ["-drive", `file=${iso()},media=cdrom,readonly=on`, "-boot", "once=d"];
+/** The ISO as a USB stick, as `dd` writes it: a removable USB disk on xHCI, first to boot. */
+const usbStick = () => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${iso()},format=raw,readonly=on`,
+    "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
+type Firmware = "bios" | "uefi";
+/** SeaBIOS (QEMU's default), or OVMF with a variable store of the machine's own, made fresh from the template. */
+function firmwareArgs(firmware: Firmware, machine: string): string[] {
+    if (firmware === "bios") return [];
+    const vars = workFile(`${machine}-vars.fd`);
+    if (!fs.existsSync(vars)) fs.copyFileSync(OVMF.varsTemplate, vars);
+    return ["-drive", `if=pflash,format=raw,readonly=on,file=${OVMF.code}`, "-drive", `if=pflash,format=raw,file=${vars}`];
+}
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 const vms: PlainVm[] = [];
 const vm = (name: string, args: string[]) => { const v = new PlainVm(name, workFile(`${name}.log`), args); vms.push(v); return v; };
@@ -31,7 +46,11 @@ const serial = (v: PlainVm) => fs.readFileSync(v.serialLog, "latin1");
 
 let metal: SshTarget;
 /** A command on the installed machine, as the seed's user with the seed's key. */
-const onMetal = (command: string) => spawnCollect(sshArgv(metal, "batch", [command]));
+const onMetal = (command: string, target = metal) => spawnCollect(sshArgv(target, "batch", [command]));
+/** An installed disk booted alone through its firmware, SSH forwarded to `target`'s port. */
+const bootInstalled = (name: string, disk: string, firmware: Firmware, target: SshTarget) => vm(name, [...firmwareArgs(firmware, name),
+    "-drive", `file=${disk},if=virtio,format=qcow2`,
+    "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${target.port}-:22`, "-device", "virtio-net-pci,netdev=n0"]);
 
 describe("installer: make usb, refusal, unattended install, boot from disk", () => {
     beforeAll(async () => {
@@ -94,8 +113,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
     describe("the installed disk alone, through SeaBIOS", () => {
         let v: PlainVm;
         beforeAll(() => {
-            v = vm("metal-bios", ["-drive", `file=${workFile("target.qcow2")},if=virtio,format=qcow2`,
-                "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${metal.port}-:22`, "-device", "virtio-net-pci,netdev=n0"]);
+            v = bootInstalled("metal-bios", workFile("target.qcow2"), "bios", metal);
         });
 
         it("installed disk, bios: boots through firmware alone and answers SSH with the seed's key", async () => {
@@ -130,4 +148,35 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expect(await v.powersOff(120)).toBe(true);
         }, 180_000);
     });
+
+    for (const firmware of ["bios", "uefi"] as const) {
+        describe(`from a USB stick, ${firmware}: install, then the disk alone through the same firmware`, () => {
+            const disk = () => workFile(`usb-${firmware}.qcow2`);
+            let target: SshTarget;
+            let v: PlainVm;
+            beforeAll(async () => { target = { ...metal, port: await freePort() }; });
+
+            it(`USB stick, ${firmware}: the installer finds its stick, installs unattended onto the empty disk (never the stick), and powers off`, async () => {
+                expectOk(await run(["qemu-img", "create", "-q", "-f", "qcow2", disk(), "6G"]), "qemu-img create");
+                const start = Date.now();
+                const installer = vm(`install-usb-${firmware}`, [...firmwareArgs(firmware, `install-usb-${firmware}`),
+                    "-drive", `file=${disk()},if=virtio,format=qcow2`, ...usbStick(), "-nic", "none"]);
+                expect(await installer.powersOff(INSTALL_TIMEOUT), `no power-off:\n${serial(installer).slice(-3000)}`).toBe(true);
+                console.log(`install from a USB stick (${firmware}) took ${Math.round((Date.now() - start) / 1000)} s`);
+                expect(serial(installer)).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
+                for (const line of ["target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(serial(installer)).toContain(line);
+            }, (INSTALL_TIMEOUT + 120) * 1000);
+
+            it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {
+                v = bootInstalled(`metal-usb-${firmware}`, disk(), firmware, target);
+                expect(await eventually(600, async () => (await onMetal("true", target)).code === 0), `no SSH:\n${serial(v).slice(-2000)}`).toBe(true);
+            }, 700_000);
+
+            it(`USB stick, ${firmware}: hostname from the seed, started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
+                expect(await eventually(300, async () => (await onMetal("cloud-init status | grep -q done && hostname", target)).stdout.trim() === "metal-1")).toBe(true);
+                expectOk(await onMetal(firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi", target), "the firmware");
+                await v.kill();
+            }, 400_000);
+        });
+    }
 });
