@@ -46,6 +46,15 @@ export interface Row {
 // session expired (REJECT_AFTER_TIME, 180 s) and no rekey followed for two more minutes.
 export const HANDSHAKE_MAX_AGE = 300;
 const SLURM_OK = new Set(["idle", "alloc", "mix", "allocated", "mixed", "comp"]);
+/**
+ * Up for SLURM: a working state, whatever flags follow it, but "*": slurmctld has not heard
+ * from the node's slurmd within SlurmdTimeout (sinfo: "not responding"), which is how a dead
+ * slurmd looks until slurmctld marks the node down.
+ */
+export function slurmUp(state: string | undefined): boolean {
+    const s = state ?? "";
+    return !s.includes("*") && SLURM_OK.has(s.replace(/[~#!%$@^-]+$/, ""));
+}
 
 function kubernetesCell(state: string | undefined): string {
     if (state === "absent") return "no binary";
@@ -99,7 +108,7 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         if (ages.length !== peers) problems.push(`${ages.length} of ${peers} WireGuard peers`);
         const stale = ages.filter((a) => a > HANDSHAKE_MAX_AGE).length;
         if (stale > 0) problems.push(`${stale} stale WireGuard handshake${stale > 1 ? "s" : ""}`);
-        if (slurmOn && !SLURM_OK.has((probe.slurm ?? "").replace(/[*~#!%$@^-]+$/, ""))) {
+        if (slurmOn && !slurmUp(probe.slurm)) {
             problems.push(`SLURM ${probe.slurm || "not registered"} (${slurmWhy(probe)})`);
         }
         if (kubernetesOn && probe.kubernetes !== "Ready" && probe.kubernetes !== "absent") {

@@ -79,6 +79,11 @@ describe("health", () => {
             + " | slurmd: fatal: scope and/or cgroup directory for slurmstepd could not be set.)"]);
         const drained = { ...healthy, slurm: "drain", slurmReason: "disk full [root@2026-12-02T10:00:00]", slurmd: "active" };
         expect(assess(info.nodes[0], drained, 2, true, false).problems).toEqual(["SLURM drain (reason: disk full [root@2026-12-02T10:00:00]; slurmd active)"]);
+        // "*" is slurmctld not hearing from slurmd, whatever the state before it.
+        const silent = { ...healthy, slurm: "idle*", slurmReason: "", slurmd: "inactive", slurmdLog: "Stopped slurmd.service - Slurm node daemon." };
+        expect(assess(info.nodes[0], silent, 2, true, false).problems).toEqual([
+            "SLURM idle* (slurmctld gives no reason; slurmd inactive: Stopped slurmd.service - Slurm node daemon.)"]);
+        for (const up of ["idle", "alloc", "mix", "idle~", "mixed-", "comp"]) expect(assess(info.nodes[0], { ...healthy, slurm: up }, 2, true, false).healthy, up).toBe(true);
         // Whatever the probe could not learn, the problem says so rather than stopping at the state.
         for (const slurm of ["unk*", "down*", "drain", "fail", ""]) {
             const [problem] = assess(info.nodes[0], { ...healthy, slurm }, 2, true, false).problems;
