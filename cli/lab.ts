@@ -4,7 +4,6 @@
 // in either mode: in namespace mode it enters the lab namespace to reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { newTable } from "./table";
 import { Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
@@ -13,7 +12,7 @@ import * as checkpoint from "./checkpoint";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
 import { loadRuleset } from "./nft";
 import { labNetns } from "./place";
-import { interactive, keyFile, runOn, sshConfig } from "./ssh";
+import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
 import { must, virshFor } from "./virsh";
@@ -161,11 +160,9 @@ function main(argv: string[]): Promise<number> {
     program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
         .action((file: string) => {
             const info = stack();
-            const key = `${file}.key`;
-            fs.writeFileSync(key, info.automationPrivateKey, { mode: 0o600 });
-            fs.chmodSync(key, 0o600);
-            fs.writeFileSync(file, sshConfig(info, path.resolve(key), file), { mode: 0o600 });
-            console.log(`wrote ${file} and ${key}`);
+            const key = writeSshKey(info);
+            fs.writeFileSync(file, sshConfig(info, key, file), { mode: 0o600 });
+            console.log(`wrote ${file} (its key: ${key})`);
         });
     program.parse(argv);
     return result;

@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Ran, spawnCollect } from "../components/exec/spawn";
 import { SSH_SETTINGS, sshArgv } from "../components/exec/ssh";
+import { stateDir } from "../components/plan/paths";
 import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
@@ -35,8 +36,26 @@ export function interactive(info: StackInfo, node: NodeInfo, key: string, comman
 }
 
 /**
- * ssh_config so that `ssh -F FILE cluster-node-N` works from this host; the key lives 0600
- * next to it. In namespace mode each connection is carried into the lab namespace by a
+ * Where `lab ssh-config` keeps a stack's automation key for people's ssh: the user's state
+ * directory (0700), never beside the config file, which may be in a checkout.
+ */
+export function sshKeyPath(stack: string, env: NodeJS.ProcessEnv = process.env): string {
+    return path.join(stateDir(env), "ssh", `${stack}.key`);
+}
+
+/** Writes the stack's automation key 0600 at sshKeyPath, its directory 0700; returns the path. */
+export function writeSshKey(info: StackInfo, env: NodeJS.ProcessEnv = process.env): string {
+    const key = sshKeyPath(info.stack, env);
+    fs.mkdirSync(path.dirname(key), { recursive: true, mode: 0o700 });
+    fs.chmodSync(path.dirname(key), 0o700);
+    fs.writeFileSync(key, info.automationPrivateKey, { mode: 0o600 });
+    fs.chmodSync(key, 0o600);
+    return key;
+}
+
+/**
+ * ssh_config so that `ssh -F FILE cluster-node-N` works from this host, with the key at
+ * `keyPath` (sshKeyPath). In namespace mode each connection is carried into the lab namespace by a
  * ProxyCommand, so plain ssh works without `ip netns exec`.
  */
 export function sshConfig(info: StackInfo, keyPath: string, file: string, netns = labNetns()): string {

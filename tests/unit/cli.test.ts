@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
-import { sshConfig } from "../../cli/ssh";
+import { sshConfig, writeSshKey } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
 import { assessAll, Probers, status } from "../../cli/status";
 import { newTable, tableOptions } from "../../cli/table";
@@ -122,6 +122,19 @@ describe("health", () => {
 });
 
 describe("ssh-config", () => {
+    it("keeps the key in the user's state directory, 0600 in a 0700 directory, never beside the config file", () => {
+        const state = fs.mkdtempSync(path.join(os.tmpdir(), "lab-state-"));
+        try {
+            const key = writeSshKey(info, { CLUSTEROS_LAB_STATE: state });
+            expect(key).toBe(path.join(state, "ssh", "ci.key"));
+            expect(fs.readFileSync(key, "utf8")).toBe(info.automationPrivateKey);
+            expect(fs.statSync(key).mode & 0o777).toBe(0o600);
+            expect(fs.statSync(path.dirname(key)).mode & 0o777).toBe(0o700);
+        } finally {
+            fs.rmSync(state, { recursive: true, force: true });
+        }
+    });
+
     it("has a Host entry per node with the key and no host-key prompts", () => {
         const text = sshConfig(info, "/home/me/lab.key", "lab.ssh");
         expect(text.match(/^Host cluster-node-\d$/gm)).toEqual(["Host cluster-node-1", "Host cluster-node-2", "Host cluster-node-3"]);
