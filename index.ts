@@ -1,8 +1,9 @@
 // ClusterOS Lab: a declarative N-node test cluster on libvirt. See README.md.
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { bareMetalOutput } from "./components/plan/bare-metal";
+import { bareMetalOutput } from "./components/bare-metal-output";
 import { Cluster } from "./components/cluster";
+import { HOST_KEY_OPTIONS } from "./components/exec/ssh";
 import { findKubernetesBundle } from "./components/kubernetes-bundle";
 import { cacheDir } from "./components/plan/paths";
 import { planCluster } from "./components/plan/cluster-plan";
@@ -14,7 +15,7 @@ const project = pulumi.getProject();
 const stack = pulumi.getStack();
 
 // In namespace mode the lab's scripts name the namespace: the printed commands enter it.
-const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined };
+const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined, hostKeyOptions: HOST_KEY_OPTIONS };
 // Validation has checked that the bundle exists when the stack runs upstream Kubernetes.
 const bundle = cfg.kubernetes === "upstream" ? findKubernetesBundle() : undefined;
 const kubernetes = typeof bundle === "object" ? bundle : undefined;

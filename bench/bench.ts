@@ -24,7 +24,7 @@ class Bench {
     private readonly prefix: string;
 
     constructor(private readonly stack: Stack, private readonly measures: Measures, private readonly work: string) {
-        this.prefix = libvirtName(projectName, stack.name, "").replace(/-$/, "");
+        this.prefix = libvirtName(projectName(), stack.name, "").replace(/-$/, "");
     }
 
     /** pulumi up; how long it took and how many distinct Packer builds it ran. */
@@ -51,7 +51,7 @@ class Bench {
     destroy(): Promise<unknown> { return this.stack.destroy(); }
 
     setConfig(key: string, value: string | number): Promise<void> {
-        return this.stack.setConfig(`${projectName}:${key}`, { value: String(value) });
+        return this.stack.setConfig(`${projectName()}:${key}`, { value: String(value) });
     }
 
     /** The newest update's "created updated replaced deleted" counts. */

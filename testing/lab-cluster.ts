@@ -46,7 +46,7 @@ export interface UpOptions {
 /** The plain (not secret) settings of a stack file, without the project's prefix. */
 export function stackFileConfig(stack: string, root = PROJECT_ROOT): Record<string, ConfigInput> {
     const file = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
-    const prefix = `${projectName}:`;
+    const prefix = `${projectName()}:`;
     return Object.fromEntries(Object.entries<ConfigInput>(file.config ?? {})
         .filter(([k, v]) => k.startsWith(prefix) && !(v !== null && typeof v === "object" && "secure" in v))
         .map(([k, v]) => [k.slice(prefix.length), v]));
@@ -80,7 +80,7 @@ export class LabCluster {
         const shared = process.env[SHARED_STACK_ENV];
         if (shared) return LabCluster.attach(shared);
         const stack = await projectStack(opts.stack, { create: true });
-        const config = configPaths(projectName, { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
+        const config = configPaths(projectName(), { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
         await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
         let cluster: LabCluster | undefined;
         try {

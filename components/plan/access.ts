@@ -1,18 +1,21 @@
 // How a person reaches a node from the machine that ran `pulumi up`, as the stack outputs
 // print it. Pure. In namespace mode (scripts/lib/mode.sh) the nodes live in a network
 // namespace, so the commands enter it; in host mode they run as printed.
-import { HOST_KEY_OPTIONS } from "../exec/ssh";
 
-/** Where the lab's nodes are reachable: `netns` names the lab namespace in namespace mode. */
+/** Where and how the lab's nodes are reachable. */
 export interface Access {
+    /** The lab namespace, in namespace mode. */
     netns?: string;
+    /**
+     * ssh's options for nodes, throw-away VMs whose host keys change with every rebuild:
+     * host keys neither asked nor kept (components/exec/ssh.ts HOST_KEY_OPTIONS, which the
+     * program passes in, so that planning reads no file).
+     */
+    hostKeyOptions?: readonly string[];
 }
 
-/** Nodes are throw-away VMs whose host keys change with every rebuild. */
-const THROWAWAY_HOST = HOST_KEY_OPTIONS.join(" ");
-
 export function sshCommand(access: Access, user: string, ip: string): string {
-    const ssh = `ssh ${THROWAWAY_HOST} ${user}@${ip}`;
+    const ssh = ["ssh", ...(access.hostKeyOptions ?? []), `${user}@${ip}`].join(" ");
     return access.netns ? `ip netns exec ${access.netns} ${ssh}` : ssh;
 }
 

@@ -2,9 +2,13 @@
 // place these facts are computed; everything else asks here.
 import { createHash } from "node:crypto";
 import { Cidr, fromNumber, hostAddress, NODE_OFFSET } from "./cidr";
-import { ClusterConfig } from "./config";
-import { POD_SUBNET_PREFIX } from "./config-schema";
+import type { ClusterConfig } from "./config";
+import { POD_SUBNET_PREFIX } from "./config-types";
+import { dnsDomain, hostname, libvirtName } from "./names";
 import { hostOf } from "./hosts";
+
+export { dnsDomain, hostname, libvirtName, planNetwork } from "./names";
+export type { NetworkMode, NetworkPlan } from "./names";
 
 export interface NodePlan {
     /** 1-based node number. */
@@ -28,31 +32,6 @@ export interface NodePlan {
     roles: string[];
 }
 
-export interface NetworkPlan {
-    name: string;
-    bridge: string;
-    domain: string;
-    cidr: string;
-    gateway: string;
-    prefix: number;
-    mode: NetworkMode;
-}
-
-export type NetworkMode = "nat" | "route";
-
-/** Every libvirt object of a stack is named <project>-<stack>-<thing>. */
-export function libvirtName(project: string, stack: string, thing: string): string {
-    return `${project}-${stack}-${thing}`;
-}
-
-export function hostname(index: number): string {
-    return `cluster-node-${index}`;
-}
-
-export function dnsDomain(stack: string): string {
-    return `${stack}.clusteros.internal`;
-}
-
 export function nodeIp(cidr: Cidr, index: number): string {
     return hostAddress(cidr, NODE_OFFSET + index);
 }
@@ -71,25 +50,6 @@ export function nodeMac(project: string, stack: string, index: number): string {
     const h = createHash("sha256").update(`${project}/${stack}`).digest();
     const bytes = [0x52, 0x54, 0x00, h[0], h[1], index];
     return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
-/**
- * A stack's network on one host. Alone, a host NATs its nodes' traffic; with other hosts,
- * every host routes its network (no NAT), so nodes reach each other across hosts at their
- * own addresses once the hosts route each other's ranges (docs/MULTI_HOST.md).
- */
-export function planNetwork(project: string, stack: string, cidr: Cidr, mode: NetworkMode = "nat"): NetworkPlan {
-    // Linux limits bridge names to 15 characters: derive a short, stable one.
-    const h = createHash("sha256").update(`${project}/${stack}`).digest("hex").slice(0, 8);
-    return {
-        name: libvirtName(project, stack, "net"),
-        bridge: `clab${h}`,
-        domain: dnsDomain(stack),
-        cidr: cidr.text,
-        gateway: hostAddress(cidr, 1),
-        prefix: cidr.prefix,
-        mode,
-    };
 }
 
 /** The services of a node, as its outputs and the node agent name them. */

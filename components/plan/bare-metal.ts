@@ -1,13 +1,12 @@
 // The network pre-seed of machines installed from the installer medium (config key
 // bareMetal): parsing and validation of the key, and the files the installer writes into
-// the installed root file system, the stack output bareMetal. Pure but for that output's
-// secret wrapper. Lab VMs never get any of it (their network comes from their cloud-init seed).
+// the installed root file system (components/bare-metal-output.ts makes it the secret stack
+// output bareMetal). Pure. Lab VMs never get any of it (their network comes from their cloud-init seed).
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import * as ipaddr from "ipaddr.js";
 import { stringify } from "yaml";
 import type { ConfigProblem } from "./config-reader";
-import type { ImageFlavor, ImageSource } from "./config-schema";
+import type { ImageFlavor, ImageSource } from "./config-types";
 import { closest } from "./did-you-mean";
 import { renderFile } from "./templates";
 
@@ -337,9 +336,4 @@ export function renderBareMetal(bm: BareMetal): Preseed {
     files.push({ path: "/etc/cloud/cloud.cfg.d/99-clusteros-bare-metal.cfg", mode: "0644", content: template("99-clusteros-bare-metal.cfg") });
     const enableUnits = ["systemd-networkd.service", ...(wifi ? ["iwd.service"] : [])];
     return { flavor: bm.flavor, files, enableUnits };
-}
-
-/** The stack output bareMetal: the pre-seed as a secret (it holds the WiFi PSK), or why there is none. */
-export function bareMetalOutput(bm: BareMetal | undefined): pulumi.Output<Preseed> | string {
-    return bm ? pulumi.secret(renderBareMetal(bm)) : NOT_SET;
 }

@@ -42,7 +42,7 @@ export class Reader {
     /** The raw value of a key, or its default from Pulumi.yaml. */
     value(key: string): unknown {
         const v = this.raw[key];
-        return v === undefined ? projectDefaults[key] : v;
+        return v === undefined ? projectDefaults()[key] : v;
     }
 
     report(key: string, value: unknown, problem: string, fix: string): void {

@@ -1,36 +1,19 @@
 // The schema of the stack's configuration: each key's parser, declared once, and the rules
 // that relate keys. Defaults and descriptions are Pulumi's, in Pulumi.yaml; the README's
 // table documents the same keys (tests/unit/config-schema.test.ts holds the three together).
-import { planNetwork } from "./addressing";
 import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
+import {
+    DEFAULT_FLAVOR, DomainType, Firmware, IMAGE_FLAVORS, ImageFlavor, ImageSource, KUBERNETES_SERVER_MIN_MIB, KubernetesDistribution,
+    MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, NodeAgentDelivery, POD_SUBNET_PREFIX,
+} from "./config-types";
 import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
 import { URI } from "./hosts";
+import { planNetwork } from "./names";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
-export type DomainType = "kvm" | "qemu";
-export type Firmware = "bios" | "uefi";
-export type ImageFlavor = "ubuntu-24.04" | "debian-12";
-export type NodeAgentDelivery = "image" | "live";
-/** Which Kubernetes the cluster runs: K3s (fetched when the image is built), upstream (built offline by `make kubernetes`), or none. */
-export type KubernetesDistribution = "k3s" | "upstream" | "off";
-export type ImageSource = { kind: "build"; flavor: ImageFlavor } | { kind: "prebuilt"; path: string };
-
-export const IMAGE_FLAVORS: readonly ImageFlavor[] = ["ubuntu-24.04", "debian-12"];
-export const DEFAULT_FLAVOR: ImageFlavor = "ubuntu-24.04";
-export const MAX_NODES = 64;
-/** Below this a Debian/Ubuntu guest with systemd, munge and slurmd does not boot reliably. */
-export const MIN_MEMORY_MIB = 512;
-/**
- * Memory the node running the Kubernetes server needs, per distribution, measured under TCG
- * (docs/VM_TESTING.md, "Testing Kubernetes"): upstream runs etcd, kube-apiserver, the
- * controller manager and the scheduler beside kubelet, containerd and SLURM.
- */
-export const KUBERNETES_SERVER_MIN_MIB: Record<Exclude<KubernetesDistribution, "off">, number> = { k3s: 1024, upstream: 2048 };
-/** Each node's pods get one /24 of podCidr: node N the N-th. */
-export const POD_SUBNET_PREFIX = 24;
-/** The node images are 3 GiB filesystems; a node disk must hold them. */
-export const MIN_DISK_GIB = 4;
+export { DEFAULT_FLAVOR, IMAGE_FLAVORS, KUBERNETES_SERVER_MIN_MIB, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, POD_SUBNET_PREFIX } from "./config-types";
+export type { DomainType, Firmware, ImageFlavor, ImageSource, KubernetesDistribution, NodeAgentDelivery } from "./config-types";
 
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;

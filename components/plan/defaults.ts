@@ -1,5 +1,6 @@
 // The defaults of every config key, read from Pulumi.yaml's project-level `config:`
-// block: Pulumi.yaml is the one place they are written down.
+// block: Pulumi.yaml is the one place they are written down. Read when first asked, not at
+// import, so that importing the plan reads no file.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -12,17 +13,25 @@ interface ConfigSpec {
     description?: string;
 }
 
-function loadProject(): { name: string; config: Record<string, ConfigSpec> } {
-    return parse(fs.readFileSync(PROJECT_FILE, "utf8"));
+let loaded: { name: string; config: Record<string, ConfigSpec> } | undefined;
+
+/** Pulumi.yaml, read once, when first asked (never at import). */
+function project(): { name: string; config: Record<string, ConfigSpec> } {
+    loaded ??= parse(fs.readFileSync(PROJECT_FILE, "utf8"));
+    return loaded!;
 }
 
-const project = loadProject();
+/** The project's name, as Pulumi.yaml gives it. */
+export function projectName(): string {
+    return project().name;
+}
 
-export const projectName: string = project.name;
-
-export const configSpecs: Record<string, ConfigSpec> = project.config;
+/** Pulumi.yaml's config block: each key's type, default and description. */
+export function configSpecs(): Record<string, ConfigSpec> {
+    return project().config;
+}
 
 /** Each key's default, as Pulumi.yaml declares it. */
-export const projectDefaults: Record<string, unknown> = Object.fromEntries(
-    Object.entries(configSpecs).map(([key, spec]) => [key, spec.default]),
-);
+export function projectDefaults(): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(configSpecs()).map(([key, spec]) => [key, spec.default]));
+}

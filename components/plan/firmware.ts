@@ -1,6 +1,6 @@
 // Where Debian's ovmf package puts the UEFI firmware: the code (read-only pflash) and the
 // template each node's own variable store is copied from. One place for both paths.
-import type { Firmware } from "./config-schema";
+import type { Firmware } from "./config-types";
 
 export const OVMF = {
     code: "/usr/share/OVMF/OVMF_CODE_4M.fd",

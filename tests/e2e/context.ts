@@ -30,7 +30,7 @@ export const e2e = {
 };
 
 /** libvirt's names of a stack's resources start with this (components/plan/addressing.ts libvirtName). */
-export const prefixOf = (stack: string) => `${projectName}-${stack}`;
+export const prefixOf = (stack: string) => `${projectName()}-${stack}`;
 export const script = (name: string) => path.join(PROJECT_ROOT, "scripts", name);
 export const workFile = (name: string) => path.join(e2e.work, name);
 
@@ -82,7 +82,7 @@ export async function configSet(stack: string, key: string, value: string): Prom
 /** A stack of this project with the ci stack's plain settings and `config` on top. */
 export async function ciStack(name: string, config: Record<string, ConfigInput>) {
     const stack = await projectStack(name, { create: true });
-    const paths = configPaths(projectName, { ...stackFileConfig("ci"), ...config });
+    const paths = configPaths(projectName(), { ...stackFileConfig("ci"), ...config });
     await stack.setAllConfig(Object.fromEntries(Object.entries(paths).map(([k, value]) => [k, { value }])), true);
     return stack;
 }

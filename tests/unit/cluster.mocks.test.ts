@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bareMetalOutput, NOT_SET } from "../../components/plan/bare-metal";
+import { bareMetalOutput } from "../../components/bare-metal-output";
+import { NOT_SET } from "../../components/plan/bare-metal";
 import { ClusterConfig } from "../../components/plan/config";
 import { config } from "./helpers";
 

@@ -16,9 +16,9 @@ function problemsOf(raw: RawConfig, checks: HostChecks = host) {
 describe("validateConfig", () => {
     it("accepts the project defaults and fills in every key", () => {
         const cfg = validateConfig({}, host);
-        expect(cfg.nodeCount).toBe(projectDefaults.nodeCount);
+        expect(cfg.nodeCount).toBe(projectDefaults().nodeCount);
         expect(cfg.image).toEqual({ kind: "build", flavor: "ubuntu-24.04" });
-        expect(cfg.nodeCidr.text).toBe(projectDefaults.nodeCidr);
+        expect(cfg.nodeCidr.text).toBe(projectDefaults().nodeCidr);
         expect(cfg.slurm).toBe(true);
     });
 

@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { HOST_KEY_OPTIONS } from "../../components/exec/ssh";
 import { sshCommand, vncCommand } from "../../components/plan/access";
 import { inPlace, labNetns } from "../../cli/place";
 import { sshArgvOf, sshConfig } from "../../cli/ssh";
@@ -68,9 +69,9 @@ const info = parseStackOutputs("ci", JSON.stringify({
 
 describe("reaching nodes in each mode", () => {
     it("prints an ssh command that runs as it is, entering the namespace in namespace mode", () => {
-        expect(sshCommand({}, "clusteros", "10.77.0.10"))
+        expect(sshCommand({ hostKeyOptions: HOST_KEY_OPTIONS }, "clusteros", "10.77.0.10"))
             .toBe("ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
-        expect(sshCommand({ netns: "clusteros-lab" }, "clusteros", "10.77.0.10"))
+        expect(sshCommand({ netns: "clusteros-lab", hostKeyOptions: HOST_KEY_OPTIONS }, "clusteros", "10.77.0.10"))
             .toBe("ip netns exec clusteros-lab ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
         expect(vncCommand("ci", 2)).toBe("scripts/lab.sh --stack ci vnc 2");
     });

@@ -1,5 +1,6 @@
 // planCluster: the whole stack as data, before any resource exists.
 import { describe, expect, it } from "vitest";
+import { HOST_KEY_OPTIONS } from "../../components/exec/ssh";
 import { planCluster, PlanFiles } from "../../components/plan/cluster-plan";
 import { parse } from "yaml";
 import { config } from "./helpers";
@@ -9,7 +10,7 @@ const files: PlanFiles = { read: (p) => Buffer.from(`content of ${p}`), cacheDir
 const SECRETS = { wireguardPrivateKey: "wg", mungeKey: "bXVuZ2U=", kubernetes: { token: "0123456789abcdef0123456789abcdef" }, clusterKey: "key" };
 
 describe("planCluster", () => {
-    const plan = planCluster("clusteros-lab", "ci", config({ nodeCount: 3, controllerNode: 2, kubernetes: "k3s", kubernetesServerNode: 3 }), files, { netns: "lab-ns" });
+    const plan = planCluster("clusteros-lab", "ci", config({ nodeCount: 3, controllerNode: 2, kubernetes: "k3s", kubernetesServerNode: 3 }), files, { netns: "lab-ns", hostKeyOptions: HOST_KEY_OPTIONS });
 
     it("names every libvirt object after project and stack", () => {
         expect(plan.pool).toEqual({ name: "clusteros-lab-ci-pool", dir: "/var/lib/libvirt/images/clusteros-lab-ci" });
