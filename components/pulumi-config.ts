@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { ClusterConfig, HostChecks, RawConfig, validateConfig } from "./plan/config";
+import { ClusterConfig, ConfigError, HostChecks, RawConfig, validateConfig } from "./plan/config";
 import { CONFIG_KEYS } from "./plan/config-schema";
 import { PROJECT_FILE } from "./plan/defaults";
 import { readNetworksInUse } from "./host-networks";
@@ -64,5 +64,12 @@ export function loadClusterConfig(): ClusterConfig {
         const key = full.slice(prefix.length);
         if (full.startsWith(prefix) && !(CONFIG_KEYS as string[]).includes(key)) raw[key] = v;
     }
-    return validateConfig(raw, hostChecks, pulumi.getProject(), pulumi.getStack());
+    try {
+        return validateConfig(raw, hostChecks, pulumi.getProject(), pulumi.getStack());
+    } catch (e) {
+        // Pulumi ends a program that throws a RunError with its message alone: no stack trace,
+        // no dump of the error object, in preview as in up.
+        if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
+        throw e;
+    }
 }
