@@ -1,5 +1,5 @@
 # ClusterOS Lab. Every target is a thin wrapper over a script or a Pulumi command.
-#   make setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | checkpoint NAME=ready |
+#   make help | setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | checkpoint NAME=ready |
 #   restore NAME=ready | checkpoints | down | test | unit | e2e
 SHELL := /bin/bash
 STACK ?= dev
@@ -18,7 +18,10 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: help usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+
+help:             ## every target and what it does
+	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 setup:            ## Node >= 22, Pulumi CLI and plugins, libvirt, qemu, packer, npm deps, state backend
 	@scripts/setup.sh
@@ -36,7 +39,7 @@ mode:             ## which mode this machine is in (host or namespace) and why
 up: setup         ## pulumi up on STACK (default dev): image, network, nodes, readiness
 	@scripts/up.sh $(STACK)
 
-preview: setup
+preview: setup    ## pulumi preview on STACK: what an up would change
 	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(STACK)
 
 down:             ## pulumi destroy on STACK: nothing of the stack is left on the host
@@ -75,7 +78,7 @@ logs:             ## serial log of node N
 test:             ## what CI runs: setup, unit tests, then the end-to-end test
 	@scripts/test.sh all
 
-unit:
+unit:             ## the unit tests alone
 	@scripts/test.sh unit
 
 e2e:              ## the end-to-end tests alone: one host, then several (e2e-multihost)
@@ -96,9 +99,9 @@ bench:            ## benchmark (not part of make test): prints a table, writes b
 
 libvirtd-start:   ## namespace mode: the lab's own libvirtd
 	@scripts/libvirtd.sh start $(NETNS)
-libvirtd-stop:
+libvirtd-stop:    ## namespace mode: stop the lab's own libvirtd and remove its namespace
 	@scripts/libvirtd.sh stop $(NETNS)
-libvirtd-status:
+libvirtd-status:  ## namespace mode: what runs where
 	@scripts/libvirtd.sh status $(NETNS)
 
 kubernetes:       ## the Kubernetes bundle for the node image (built from the Go module proxy, cached by content; prints its dir)
