@@ -2,7 +2,10 @@
 #   make help | setup | mode | up | status | ssh N=2 | exec N=2 CMD='sinfo' | logs N=1 | vnc N=1 | checkpoint NAME=ready |
 #   restore NAME=ready | checkpoints | down | test | unit | e2e
 SHELL := /bin/bash
-STACK ?= dev
+# The stack a target acts on: STACK=NAME, else the one `pulumi stack select` chose (asked of
+# Pulumi only by targets that act on a stack); with neither, they stop and say how to choose.
+STACK ?= $(shell bash -c '. scripts/lib/common.sh && lab_load_env >/dev/null 2>&1 && pulumi stack --show-name 2>/dev/null')
+stack = $(or $(STACK),$(error no stack given and none selected: choose one with pulumi stack select NAME (pulumi stack ls lists them) or give STACK=NAME))
 N ?= 1
 NAME ?= ready
 CMD ?= hostname
@@ -36,44 +39,44 @@ image-base:       ## what Packer starts from (FLAVOR=debian-12: mmdebstrap base;
 mode:             ## which mode this machine is in (host or namespace) and why
 	@scripts/libvirtd.sh mode
 
-up: setup         ## pulumi up on STACK (default dev): image, network, nodes, readiness
-	@scripts/up.sh $(STACK)
+up: setup         ## pulumi up on STACK (default: the selected stack): image, network, nodes, readiness
+	@scripts/up.sh $(stack)
 
 preview: setup    ## pulumi preview on STACK: what an up would change
-	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(STACK)
+	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(stack)
 
 down:             ## pulumi destroy on STACK: nothing of the stack is left on the host
-	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi destroy --stack $(STACK) --yes
+	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi destroy --stack $(stack) --yes
 
 status:           ## every node: state, IPs, WireGuard handshakes, SLURM, K3s, cloud-init
-	@scripts/lab.sh --stack $(STACK) status
+	@scripts/lab.sh --stack $(stack) status
 
 ssh:              ## a shell on node N
-	@scripts/lab.sh --stack $(STACK) ssh $(N)
+	@scripts/lab.sh --stack $(stack) ssh $(N)
 
 exec:             ## run CMD on node N (N=all for every node)
-	@scripts/lab.sh --stack $(STACK) exec $(N) "$$CMD"
+	@scripts/lab.sh --stack $(stack) exec $(N) "$$CMD"
 
 vnc:              ## node N's VNC display, reachable from this host (namespace mode: forwarded until Ctrl-C)
-	@scripts/lab.sh --stack $(STACK) vnc $(N)
+	@scripts/lab.sh --stack $(stack) vnc $(N)
 
 usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir INSTALL_CONF=file)
-	@scripts/usb.sh $(STACK)
+	@scripts/usb.sh $(stack)
 
 checkpoint:       ## save the whole cluster at this moment as NAME (every node paused, snapshotted, resumed)
-	@scripts/lab.sh --stack $(STACK) checkpoint save "$(NAME)"
+	@scripts/lab.sh --stack $(stack) checkpoint save "$(NAME)"
 
 restore:          ## every node back to checkpoint NAME, clocks set, then wait until healthy
-	@scripts/lab.sh --stack $(STACK) checkpoint restore "$(NAME)"
+	@scripts/lab.sh --stack $(stack) checkpoint restore "$(NAME)"
 
 checkpoints:      ## the stack's checkpoints and the disk they use
-	@scripts/lab.sh --stack $(STACK) checkpoint list
+	@scripts/lab.sh --stack $(stack) checkpoint list
 
 checkpoint-rm:    ## remove checkpoint NAME
-	@scripts/lab.sh --stack $(STACK) checkpoint rm "$(NAME)"
+	@scripts/lab.sh --stack $(stack) checkpoint rm "$(NAME)"
 
 logs:             ## serial log of node N
-	@$(LAB) scripts/lab.sh --stack $(STACK) logs $(N)
+	@$(LAB) scripts/lab.sh --stack $(stack) logs $(N)
 
 test:             ## what CI runs: setup, unit tests, then the end-to-end test
 	@scripts/test.sh all

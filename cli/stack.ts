@@ -1,4 +1,4 @@
-// The selected stack's outputs, read with `pulumi stack output --json`: the CLI never
+// A stack's outputs (the one given, else the selected one), read with `pulumi stack output --json`: the CLI never
 // recomputes what the program knows.
 import { execFileSync } from "node:child_process";
 import type { NodeOutput } from "../components/plan/cluster-plan";
@@ -68,10 +68,24 @@ export function parseStackOutputs(stack: string, json: string): StackInfo {
     };
 }
 
-export function loadStack(stack: string | undefined, runner: Runner = run): StackInfo {
-    if (!stack) {
-        throw new CliError("no stack selected: pass --stack NAME (make ... STACK=NAME) or run pulumi stack select");
+export const NO_STACK = "no stack given and none selected: choose one with pulumi stack select NAME "
+    + "(pulumi stack ls lists them), or give it: --stack NAME, make ... STACK=NAME";
+
+/** The stack to act on, as Pulumi's own commands pick it: the one given, else the selected one. */
+export function resolveStack(given: string | undefined, runner: Runner = run): string {
+    if (given) return given;
+    let selected = "";
+    try {
+        selected = runner("pulumi", ["stack", "--show-name"]).trim();
+    } catch {
+        // pulumi exits non-zero when no stack is selected
     }
+    if (!selected) throw new CliError(NO_STACK);
+    return selected;
+}
+
+export function loadStack(given: string | undefined, runner: Runner = run): StackInfo {
+    const stack = resolveStack(given, runner);
     let json: string;
     try {
         json = runner("pulumi", ["stack", "output", "--stack", stack, "--json", "--show-secrets"]);

@@ -177,4 +177,6 @@ tc_stacks() {
       (cd "$LAB_ROOT" && pulumi stack init "$s" --secrets-provider passphrase --no-select >&2)
     fi
   done
+  # make and lab act on the selected stack, as pulumi does; with none selected yet, dev.
+  (cd "$LAB_ROOT" && { pulumi stack --show-name >/dev/null 2>&1 || pulumi stack select dev >&2; })
 }

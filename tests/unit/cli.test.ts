@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
 import { sshConfig, writeSshKey } from "../../cli/ssh";
-import { CliError, hostOf, loadStack, nodeByNumber, parseStackOutputs } from "../../cli/stack";
+import { CliError, hostOf, loadStack, NO_STACK, nodeByNumber, parseStackOutputs, resolveStack } from "../../cli/stack";
 import { assessAll, Probers, status } from "../../cli/status";
 import { newTable, tableOptions } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
@@ -36,7 +36,22 @@ describe("stack outputs", () => {
     });
 
     it("asks for a stack when none is selected", () => {
-        expect(() => loadStack(undefined, () => "")).toThrow(/no stack selected/);
+        expect(() => loadStack(undefined, () => "")).toThrow(NO_STACK);
+    });
+
+    it("acts on the stack given, else on the one pulumi stack select chose, else says how to choose one", () => {
+        const asked: string[][] = [];
+        const selected = (name: string) => (cmd: string, args: string[]) => {
+            asked.push([cmd, ...args]);
+            if (!name) throw Object.assign(new Error("exit 255"), { stderr: "error: no stack selected" });
+            return `${name}\n`;
+        };
+        expect(resolveStack("ci", selected("mine"))).toBe("ci");
+        expect(asked).toEqual([]);
+        expect(resolveStack(undefined, selected("mine"))).toBe("mine");
+        expect(asked).toEqual([["pulumi", "stack", "--show-name"]]);
+        expect(() => resolveStack(undefined, selected(""))).toThrow(new CliError(NO_STACK));
+        expect(NO_STACK).toContain("pulumi stack select NAME");
     });
 
     it("names a missing stack", () => {
