@@ -55,7 +55,8 @@ function main(argv: string[]): Promise<number> {
     let result: Promise<number> = Promise.resolve(0);
     program.command("status").description("a row per node and its libvirt host; exit code 1 when any node is unhealthy or its host does not answer")
         .option("-w, --wait <seconds>", "probe again until every node is healthy or this time has passed", "0")
-        .action((o: { wait: string }) => { result = status(stack(), wholeSeconds(o.wait)); });
+        .option("--json", "the rows as JSON (stack, healthy, nodes) instead of a table")
+        .action((o: { wait: string; json?: boolean }) => { result = status(stack(), wholeSeconds(o.wait), undefined, Boolean(o.json)); });
     program.command("ssh <n>").description("a shell on node n")
         .action((n: string) => {
             const info = stack();

@@ -78,9 +78,17 @@ export function statusTable(rows: Row[]): string {
     return table.toString();
 }
 
-/** Prints the status table; with waitSeconds, probes again every 10 s until every node is healthy. Exit code 1 when one is not. */
+/** What `lab status --json` prints: the stack, whether every node is healthy, and a row per node. */
+export function statusJson(stack: string, rows: Row[]): string {
+    return JSON.stringify({ stack, healthy: rows.every((r) => r.healthy), nodes: rows }, null, 2);
+}
+
+/**
+ * Prints the status table (or, with json, statusJson); with waitSeconds, probes again every
+ * 10 s until every node is healthy. Exit code 1 when one is not.
+ */
 export async function status(info: StackInfo, waitSeconds = 0,
-    probersOf: (info: StackInfo, key: string) => Probers = realProbers): Promise<number> {
+    probersOf: (info: StackInfo, key: string) => Probers = realProbers, json = false): Promise<number> {
     const { file, cleanup } = keyFile(info);
     try {
         const probers = probersOf(info, file);
@@ -92,7 +100,7 @@ export async function status(info: StackInfo, waitSeconds = 0,
             await new Promise((r) => setTimeout(r, 10_000));
             ({ rows, downHosts } = await assessAll(info, probers));
         }
-        console.log(statusTable(rows));
+        console.log(json ? statusJson(info.stack, rows) : statusTable(rows));
         const bad = rows.filter((r) => !r.healthy);
         for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
         // What to do about a host, when there is more to say than that it does not answer.

@@ -8,7 +8,8 @@ import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health"
 import { sshConfig, writeSshKey } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, NO_STACK, nodeByNumber, parseStackOutputs, resolveStack } from "../../cli/stack";
 import { assessAll, Probers, status } from "../../cli/status";
-import { newTable, tableOptions } from "../../cli/table";
+import type { Row } from "../../cli/health";
+import { colour, newTable, tableOptions } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
 
 /** A node as the stack's `nodes` output gives it. */
@@ -365,6 +366,20 @@ echo running
         expect(code).toBe(0);
     });
 
+    it("prints the same rows as JSON with --json, with the stack and whether every node is healthy", async () => {
+        const printed: string[] = [];
+        vi.spyOn(console, "log").mockImplementation((text: string) => { printed.push(text); });
+        vi.spyOn(console, "error").mockImplementation(() => undefined);
+        const probers = fakeProbers();
+        const code = await status(parseStackOutputs("ci", JSON.stringify(twoHosts(LAB2_URI))), 0, () => probers, true);
+        const report = JSON.parse(printed.join("\n"));
+        expect(code).toBe(1);
+        expect(report).toMatchObject({ stack: "ci", healthy: false });
+        expect(report.nodes.map((r: Row) => [r.node, r.host, r.healthy])).toEqual([
+            ["cluster-node-1", "main", true], ["cluster-node-2", "main", true], ["cluster-node-3", "lab2", false], ["cluster-node-4", "lab2", false]]);
+        expect(report.nodes[2].problems).toEqual([LAB2_DOWN]);
+    });
+
     it("reports an unreachable host's nodes, naming the host and its URI, and still probes the other hosts' nodes", async () => {
         const { code, rows, errors, probed } = await runStatus(multi);
         expect(code).toBe(1);
@@ -387,6 +402,12 @@ echo running
 });
 
 describe("tables", () => {
+    it("are plain when NO_COLOR is set, whatever its value, even on a terminal", () => {
+        expect(colour({}, true)).toBe(true);
+        expect(colour({ NO_COLOR: "1" }, true)).toBe(false);
+        expect(colour({}, false)).toBe(false);
+    });
+
     it("are plain text when the output is not a terminal, so logs and grep see the cells", () => {
         const plain = newTable(["node", "host"], false);
         plain.push(["cluster-node-3", "h2"]);
