@@ -8,8 +8,8 @@
 //   4. the same ISO as a USB stick (xHCI, removable, the hybrid image as a whole disk), on
 //      SeaBIOS and then on OVMF (a fresh variable store: the firmware takes the removable-media
 //      path, on the stick and then on the installed disk): an unattended install onto an empty
-//      disk, and that disk alone boots through the same firmware with
-//      the seed's hostname and SSH key.
+//      disk, and that disk alone boots through the same firmware with the seed's hostname and
+//      SSH key.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -20,6 +20,7 @@ import { sshArgv, SshTarget } from "../../components/exec/ssh";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
 import { e2e, eventually, expectOk, modeOf, pulumi, run, workFile } from "./context";
+import type { Firmware } from "../../components/plan/config-types";
 import { OVMF } from "../../components/plan/firmware";
 import { freePort, PlainVm } from "./qemu";
 
@@ -31,7 +32,6 @@ const cdrom = () => ["-drive", `file=${iso()},media=cdrom,readonly=on`, "-boot",
 /** The ISO as a USB stick, as `dd` writes it: a removable USB disk on xHCI, first to boot. */
 const usbStick = () => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${iso()},format=raw,readonly=on`,
     "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
-type Firmware = "bios" | "uefi";
 /** SeaBIOS (QEMU's default), or OVMF with a variable store of the machine's own, made fresh from the template. */
 function firmwareArgs(firmware: Firmware, machine: string): string[] {
     if (firmware === "bios") return [];
