@@ -159,7 +159,7 @@ main() {
   # --- the same image on "bare metal": the installer in plain VMs ----------------------
   phase "installer: make usb, refusal, unattended install, boot from disk"
   # The plain VMs need no cluster: the test stack's nodes are paused meanwhile, so the
-  # installs and boots (TCG, one after another) get both cores. Other stacks' are left alone.
+  # installer's machines (TCG, side by side: tests/e2e/metal.ts) get both cores. Other stacks' are left alone.
   own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null; done
   E2E_PSK="$E2E_PSK" e2e_run tests/e2e/installer.test.ts
   own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null; done

@@ -1,67 +1,56 @@
 // The installer, tested the way CoreOS's testiso does it: release artifacts made with `make
 // usb` from the e2e stack's image (with a NoCloud seed, an install.conf and the stack's
-// network pre-seed), then plain QEMU VMs, firmware boot only (qemu.ts):
+// network pre-seed), then plain QEMU VMs, firmware boot only (metal.ts, qemu.ts):
 //   1. a disk that holds partitions: the installer refuses, powers off, the disk is unchanged;
 //   2. an empty disk: the installer boots from the ISO as a CD, installs unattended, powers off;
 //   3. that disk alone boots through SeaBIOS and comes up with the seed's identity (hostname,
 //      SSH key) and the pre-seeded network, the root grown to the disk;
 //   4. the same ISO as a USB stick (xHCI, removable, the hybrid image as a whole disk), on
-//      SeaBIOS and then on OVMF (a fresh variable store: the firmware takes the removable-media
+//      SeaBIOS and on OVMF (a fresh variable store: the firmware takes the removable-media
 //      path, on the stick and then on the installed disk): an unattended install onto an empty
 //      disk, and that disk alone boots through the same firmware with the seed's hostname and
 //      SSH key.
+// The four machines run side by side from the moment the artifacts are checked; each test
+// awaits its machine's course (metal.ts) and asserts on it.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnCollect } from "../../components/exec/spawn";
-import { sshArgv, SshTarget } from "../../components/exec/ssh";
+import { SshTarget } from "../../components/exec/ssh";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
-import { e2e, eventually, expectOk, modeOf, pulumi, run, workFile } from "./context";
-import type { Firmware } from "../../components/plan/config-types";
-import { OVMF } from "../../components/plan/firmware";
+import { e2e, expectOk, modeOf, pulumi, run, workFile } from "./context";
+import { Booted, course, Installed, iso, killAll, Machine, machineVm, mediumArgs, onMachine, serialOf } from "./metal";
 import { freePort, PlainVm } from "./qemu";
 
 const FIXTURES = path.join(__dirname, "fixtures", "metal");
 const INSTALL_TIMEOUT = Number(process.env.CLUSTEROS_LAB_INSTALL_TIMEOUT ?? 900);
+/** How long a test may wait for its machine: the install, the boot to SSH and cloud-init, side by side with the others. */
+const COURSE_MS = (INSTALL_TIMEOUT + 600 + 300 + 120) * 1000;
 const dist = () => workFile("dist");
-const iso = () => path.join(dist(), "clusteros-installer.iso");
-const cdrom = () => ["-drive", `file=${iso()},media=cdrom,readonly=on`, "-boot", "once=d"];
-/** The ISO as a USB stick, as `dd` writes it: a removable USB disk on xHCI, first to boot. */
-const usbStick = () => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${iso()},format=raw,readonly=on`,
-    "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
-/** SeaBIOS (QEMU's default), or OVMF with a variable store of the machine's own, made fresh from the template. */
-function firmwareArgs(firmware: Firmware, machine: string): string[] {
-    if (firmware === "bios") return [];
-    const vars = workFile(`${machine}-vars.fd`);
-    if (!fs.existsSync(vars)) fs.copyFileSync(OVMF.varsTemplate, vars);
-    return ["-drive", `if=pflash,format=raw,readonly=on,file=${OVMF.code}`, "-drive", `if=pflash,format=raw,file=${vars}`];
-}
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
-const vms: PlainVm[] = [];
-const vm = (name: string, args: string[]) => { const v = new PlainVm(name, workFile(`${name}.log`), args); vms.push(v); return v; };
-const serial = (v: PlainVm) => fs.readFileSync(v.serialLog, "latin1");
+const tailOf = (text: string, chars = 3000) => text.slice(-chars);
 
-let metal: SshTarget;
-/** A command on the installed machine, as the seed's user with the seed's key. */
-const onMetal = (command: string, target = metal) => spawnCollect(sshArgv(target, "batch", [command]));
-/** An installed disk booted alone through its firmware, SSH forwarded to `target`'s port. */
-const bootInstalled = (name: string, disk: string, firmware: Firmware, target: SshTarget) => vm(name, [...firmwareArgs(firmware, name),
-    "-drive", `file=${disk},if=virtio,format=qcow2`,
-    "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${target.port}-:22`, "-device", "virtio-net-pci,netdev=n0"]);
+let key = "";
+/** The three machines that install: from a CD on BIOS, from a USB stick on BIOS and on UEFI. */
+const machines = {} as Record<"cd" | "bios" | "uefi", Machine>;
+const courses: Record<string, { installed: Promise<Installed>; booted: Promise<Booted> }> = {};
+let refusal: { vm: PlainVm; disk: string; before: string; off: Promise<boolean> };
 
 describe("installer: make usb, refusal, unattended install, boot from disk", () => {
     beforeAll(async () => {
-        const key = workFile("metal");
+        key = workFile("metal");
         expectOk(await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e-metal", "-f", key]), "ssh-keygen");
         fs.mkdirSync(workFile("seed"), { recursive: true });
         fs.writeFileSync(workFile("seed/user-data"), renderFile(path.join(FIXTURES, "user-data.mustache"), { publicKey: fs.readFileSync(`${key}.pub`, "utf8").trim() }));
         fs.copyFileSync(path.join(FIXTURES, "meta-data"), workFile("seed/meta-data"));
-        metal = { user: "clusteros", host: "127.0.0.1", key, port: await freePort() };
+        const target = async (): Promise<SshTarget> => ({ user: "clusteros", host: "127.0.0.1", key, port: await freePort() });
+        machines.cd = { name: "cd-bios", firmware: "bios", medium: "cd", target: await target() };
+        machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target() };
+        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target() };
     });
-    afterAll(async () => { await Promise.all(vms.map((v) => v.kill())); });
+    afterAll(async () => { await killAll(); });
 
     it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed and the network pre-seed", async () => {
         const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`],
@@ -86,97 +75,95 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         expect([state.stdout, outputs.stdout, file].filter((t) => t.includes(psk))).toEqual([]);
     });
 
-    it("installer on a disk with partitions: refuses, names the partitions and the overwrite setting, powers off, and the disk is unchanged", async () => {
-        const used = workFile("used.raw");
-        expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", used, "1G"]), "qemu-img create");
-        expectOk(await run(["sgdisk", "-n", "1:0:+100M", "-t", "1:8300", used]), "sgdisk");
-        const fd = fs.openSync(used, "r+");
-        fs.writeSync(fd, "precious data", 2 * 1024 * 1024);
-        fs.closeSync(fd);
-        const before = sha256(used);
-        const v = vm("install-refuse", ["-drive", `file=${used},if=virtio,format=raw`, ...cdrom()]);
-        expect(await v.powersOff(300), `no power-off:\n${serial(v).slice(-2000)}`).toBe(true);
-        expect(serial(v)).toContain("REFUSED: /dev/vda is not empty (partitions: vda1); to install over it, set clusteros.overwrite=yes");
-        expect(sha256(used), "the refused disk's checksum").toBe(before);
-    }, 600_000);
+    describe("the machines, side by side: the refusal, then three installs, each disk then booted alone", () => {
+        beforeAll(async () => {
+            const disk = workFile("used.raw");
+            expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", disk, "1G"]), "qemu-img create");
+            expectOk(await run(["sgdisk", "-n", "1:0:+100M", "-t", "1:8300", disk]), "sgdisk");
+            const fd = fs.openSync(disk, "r+");
+            fs.writeSync(fd, "precious data", 2 * 1024 * 1024);
+            fs.closeSync(fd);
+            const before = sha256(disk);
+            const vm = machineVm({ name: "refuse", firmware: "bios", medium: "cd", target: machines.cd.target }, "install",
+                ["-drive", `file=${disk},if=virtio,format=raw`, ...mediumArgs(machines.cd)]);
+            refusal = { vm, disk, before, off: vm.powersOff(300) };
+            for (const [k, m] of Object.entries(machines)) courses[k] = course(m, INSTALL_TIMEOUT);
+        }, 300_000);
 
-    it("installer on an empty disk (BIOS, CD): installs unattended, having verified the image, written it, added the seed and the pre-seed, and powers off", async () => {
-        const target = workFile("target.qcow2");
-        expectOk(await run(["qemu-img", "create", "-q", "-f", "qcow2", target, "6G"]), "qemu-img create");
-        const start = Date.now();
-        const v = vm("install", ["-drive", `file=${target},if=virtio,format=qcow2`, ...cdrom()]);
-        expect(await v.powersOff(INSTALL_TIMEOUT), `no power-off:\n${serial(v).slice(-3000)}`).toBe(true);
-        console.log(`install took ${Math.round((Date.now() - start) / 1000)} s`);
-        for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added", "network pre-seed added"]) expect(serial(v)).toContain(line);
-    }, (INSTALL_TIMEOUT + 120) * 1000);
+        it("installer on a disk with partitions: refuses, names the partitions and the overwrite setting, powers off, and the disk is unchanged", async () => {
+            expect(await refusal.off, `no power-off:\n${tailOf(serialOf(refusal.vm), 2000)}`).toBe(true);
+            expect(serialOf(refusal.vm)).toContain("REFUSED: /dev/vda is not empty (partitions: vda1); to install over it, set clusteros.overwrite=yes");
+            expect(sha256(refusal.disk), "the refused disk's checksum").toBe(refusal.before);
+        }, 600_000);
 
-    describe("the installed disk alone, through SeaBIOS", () => {
-        let v: PlainVm;
-        beforeAll(() => {
-            v = bootInstalled("metal-bios", workFile("target.qcow2"), "bios", metal);
+        it("installer on an empty disk (BIOS, CD): installs unattended, having verified the image, written it, added the seed and the pre-seed, and powers off", async () => {
+            const r = await courses.cd.installed;
+            expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
+            console.log(`install from a CD (bios) took ${r.seconds} s, side by side with the other machines`);
+            for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added", "network pre-seed added"]) expect(r.serial).toContain(line);
+        }, COURSE_MS);
+
+        describe("the installed disk alone, through SeaBIOS", () => {
+            const onMetal = (command: string) => onMachine(machines.cd.target, command);
+
+            it("installed disk, bios: boots through firmware alone and answers SSH with the seed's key", async () => {
+                const b = await courses.cd.booted;
+                expect(b.ssh, `no SSH:\n${tailOf(b.serial, 2000)}`).toBe(true);
+            }, COURSE_MS);
+
+            it("installed disk, bios: cloud-init done, hostname from the seed", async () => {
+                expect((await courses.cd.booted).hostname).toBe("metal-1");
+            });
+
+            it("installed disk, bios: the kernel was started by BIOS firmware", async () => {
+                expectOk(await onMetal("test ! -d /sys/firmware/efi"), "no /sys/firmware/efi");
+            });
+
+            it("installed disk, bios: the root file system was grown to the 6 GiB disk", async () => {
+                const r = await onMetal("df -BG --output=size / | tail -n1");
+                expect(Number(r.stdout.replace(/\D/g, "")), r.output).toBeGreaterThanOrEqual(5);
+            });
+
+            it("installed disk: the wired network is the pre-seed's (systemd-networkd), cloud-init's is off", async () => {
+                expectOk(await onMetal('networkctl status --no-pager "$(ls /sys/class/net | grep -E "^(en|eth)" | head -n1)" | grep -q "Network File: /etc/systemd/network/60-clusteros-wired.network"'
+                    + " && test -f /etc/cloud/cloud.cfg.d/99-clusteros-bare-metal.cfg"), "the pre-seed's network");
+            });
+
+            it("installed disk: iwd is enabled and its WiFi secret file is mode 600, root's", async () => {
+                const r = await onMetal('systemctl is-enabled iwd.service >/dev/null && sudo sh -c "stat -c \\"%a %U\\" /var/lib/iwd/*.psk"');
+                expect(r.stdout.trim(), r.output).toBe("600 root");
+            });
+
+            it("installed disk: powers off when asked", async () => {
+                const vm = (await courses.cd.booted).vm;
+                expect(vm, "the installed disk was not booted").toBeDefined();
+                await onMetal("sudo poweroff");
+                expect(await vm!.powersOff(120)).toBe(true);
+            }, 180_000);
         });
 
-        it("installed disk, bios: boots through firmware alone and answers SSH with the seed's key", async () => {
-            expect(await eventually(600, async () => (await onMetal("true")).code === 0), `no SSH:\n${serial(v).slice(-2000)}`).toBe(true);
-        }, 700_000);
+        for (const firmware of ["bios", "uefi"] as const) {
+            describe(`from a USB stick, ${firmware}: install, then the disk alone through the same firmware`, () => {
+                it(`USB stick, ${firmware}: the installer finds its stick, installs unattended onto the empty disk (never the stick), and powers off`, async () => {
+                    const r = await courses[firmware].installed;
+                    expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
+                    console.log(`install from a USB stick (${firmware}) took ${r.seconds} s, side by side with the other machines`);
+                    expect(r.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
+                    for (const line of ["target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(r.serial).toContain(line);
+                }, COURSE_MS);
 
-        it("installed disk, bios: cloud-init done, hostname from the seed", async () => {
-            expect(await eventually(300, async () => (await onMetal("cloud-init status | grep -q done && hostname")).stdout.trim() === "metal-1")).toBe(true);
-        }, 400_000);
+                it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {
+                    const b = await courses[firmware].booted;
+                    expect(b.ssh, `no SSH:\n${tailOf(b.serial, 2000)}`).toBe(true);
+                }, COURSE_MS);
 
-        it("installed disk, bios: the kernel was started by BIOS firmware", async () => {
-            expectOk(await onMetal("test ! -d /sys/firmware/efi"), "no /sys/firmware/efi");
-        });
-
-        it("installed disk, bios: the root file system was grown to the 6 GiB disk", async () => {
-            const r = await onMetal("df -BG --output=size / | tail -n1");
-            expect(Number(r.stdout.replace(/\D/g, "")), r.output).toBeGreaterThanOrEqual(5);
-        });
-
-        it("installed disk: the wired network is the pre-seed's (systemd-networkd), cloud-init's is off", async () => {
-            expectOk(await onMetal('networkctl status --no-pager "$(ls /sys/class/net | grep -E "^(en|eth)" | head -n1)" | grep -q "Network File: /etc/systemd/network/60-clusteros-wired.network"'
-                + " && test -f /etc/cloud/cloud.cfg.d/99-clusteros-bare-metal.cfg"), "the pre-seed's network");
-        });
-
-        it("installed disk: iwd is enabled and its WiFi secret file is mode 600, root's", async () => {
-            const r = await onMetal('systemctl is-enabled iwd.service >/dev/null && sudo sh -c "stat -c \\"%a %U\\" /var/lib/iwd/*.psk"');
-            expect(r.stdout.trim(), r.output).toBe("600 root");
-        });
-
-        it("installed disk: powers off when asked", async () => {
-            await onMetal("sudo poweroff");
-            expect(await v.powersOff(120)).toBe(true);
-        }, 180_000);
+                it(`USB stick, ${firmware}: hostname from the seed, started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
+                    const b = await courses[firmware].booted;
+                    expect(b.hostname).toBe("metal-1");
+                    expectOk(await onMachine(machines[firmware].target, firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi"), "the firmware");
+                    await b.vm?.kill();
+                }, 400_000);
+            });
+        }
     });
-
-    for (const firmware of ["bios", "uefi"] as const) {
-        describe(`from a USB stick, ${firmware}: install, then the disk alone through the same firmware`, () => {
-            const disk = () => workFile(`usb-${firmware}.qcow2`);
-            let target: SshTarget;
-            let v: PlainVm;
-            beforeAll(async () => { target = { ...metal, port: await freePort() }; });
-
-            it(`USB stick, ${firmware}: the installer finds its stick, installs unattended onto the empty disk (never the stick), and powers off`, async () => {
-                expectOk(await run(["qemu-img", "create", "-q", "-f", "qcow2", disk(), "6G"]), "qemu-img create");
-                const start = Date.now();
-                const installer = vm(`install-usb-${firmware}`, [...firmwareArgs(firmware, `install-usb-${firmware}`),
-                    "-drive", `file=${disk()},if=virtio,format=qcow2`, ...usbStick(), "-nic", "none"]);
-                expect(await installer.powersOff(INSTALL_TIMEOUT), `no power-off:\n${serial(installer).slice(-3000)}`).toBe(true);
-                console.log(`install from a USB stick (${firmware}) took ${Math.round((Date.now() - start) / 1000)} s`);
-                expect(serial(installer)).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
-                for (const line of ["target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(serial(installer)).toContain(line);
-            }, (INSTALL_TIMEOUT + 120) * 1000);
-
-            it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {
-                v = bootInstalled(`metal-usb-${firmware}`, disk(), firmware, target);
-                expect(await eventually(600, async () => (await onMetal("true", target)).code === 0), `no SSH:\n${serial(v).slice(-2000)}`).toBe(true);
-            }, 700_000);
-
-            it(`USB stick, ${firmware}: hostname from the seed, started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
-                expect(await eventually(300, async () => (await onMetal("cloud-init status | grep -q done && hostname", target)).stdout.trim() === "metal-1")).toBe(true);
-                expectOk(await onMetal(firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi", target), "the firmware");
-                await v.kill();
-            }, 400_000);
-        });
-    }
 });

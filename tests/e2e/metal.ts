@@ -1,0 +1,113 @@
+// The installer test's "bare metal": plain QEMU VMs (qemu.ts), each one machine that installs
+// from the installer ISO onto an empty disk, then boots that disk alone through the same
+// firmware. The machines run side by side: each is one vCPU under TCG, and the test stack's
+// nodes are paused meanwhile (e2e.sh), so two cores serve them all. A machine's whole course
+// is one promise that never rejects; the tests await it and assert on what it saw.
+import * as fs from "node:fs";
+import { spawnCollect } from "../../components/exec/spawn";
+import { sshArgv, SshTarget } from "../../components/exec/ssh";
+import type { Firmware } from "../../components/plan/config-types";
+import { OVMF } from "../../components/plan/firmware";
+import { eventually, run, workFile } from "./context";
+import { PlainVm } from "./qemu";
+
+export type Medium = "cd" | "usb";
+
+export interface Machine {
+    /** Names its VMs, disk, variable store and serial logs in the scratch directory. */
+    name: string;
+    firmware: Firmware;
+    medium: Medium;
+    /** Where the installed machine's SSH is forwarded, with the seed's user and key. */
+    target: SshTarget;
+}
+
+export interface Installed {
+    /** The installer powered the machine off by itself within the timeout. */
+    off: boolean;
+    seconds: number;
+    serial: string;
+}
+
+export interface Booted {
+    /** SSH answered with the seed's key. */
+    ssh: boolean;
+    /** cloud-init reported done, and this hostname then (empty if it never did). */
+    hostname: string;
+    serial: string;
+    vm?: PlainVm;
+}
+
+const vms: PlainVm[] = [];
+export const killAll = () => Promise.all(vms.map((v) => v.kill()));
+const vm = (name: string, args: string[]) => { const v = new PlainVm(name, workFile(`${name}.log`), args); vms.push(v); return v; };
+export const serialOf = (v: PlainVm) => (fs.existsSync(v.serialLog) ? fs.readFileSync(v.serialLog, "latin1") : "");
+
+export const iso = () => workFile("dist/clusteros-installer.iso");
+export const diskOf = (m: Machine) => workFile(`${m.name}.qcow2`);
+const cdrom = () => ["-drive", `file=${iso()},media=cdrom,readonly=on`, "-boot", "once=d"];
+/** The ISO as a USB stick, as `dd` writes it: a removable USB disk on xHCI, first to boot. */
+const usbStick = () => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${iso()},format=raw,readonly=on`,
+    "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
+
+/** The installer medium as the machine has it, and no network (an install needs none). */
+export const mediumArgs = (m: Machine) => [...(m.medium === "cd" ? cdrom() : usbStick()), "-nic", "none"];
+
+/** SeaBIOS (QEMU's default), or OVMF with a variable store of the VM's own, made fresh from the template. */
+function firmwareArgs(firmware: Firmware, vmName: string): string[] {
+    if (firmware === "bios") return [];
+    const vars = workFile(`${vmName}-vars.fd`);
+    if (!fs.existsSync(vars)) fs.copyFileSync(OVMF.varsTemplate, vars);
+    return ["-drive", `if=pflash,format=raw,readonly=on,file=${OVMF.code}`, "-drive", `if=pflash,format=raw,file=${vars}`];
+}
+
+/**
+ * A VM that boots `args`' media through the machine's firmware. Each VM has a fresh UEFI
+ * variable store, so OVMF takes the removable-media path, on the stick and then on the
+ * installed disk: the installer writes no boot entry, and OVMF, its NVRAM kept from the
+ * install, would boot its built-in shell before the disk it did not know (seen 2026-12-03).
+ */
+export const machineVm = (m: Machine, role: string, args: string[]) => {
+    const name = `${role}-${m.name}`;
+    return vm(name, [...firmwareArgs(m.firmware, name), ...args]);
+};
+
+/** A command on the installed machine, as the seed's user with the seed's key. */
+export const onMachine = (target: SshTarget, command: string) => spawnCollect(sshArgv(target, "batch", [command]));
+
+/** The unattended install onto a new empty 6 GiB disk, the medium attached as `m.medium`, no network. */
+export async function install(m: Machine, timeoutSeconds: number): Promise<Installed> {
+    const made = await run(["qemu-img", "create", "-q", "-f", "qcow2", diskOf(m), "6G"]);
+    if (made.code !== 0) return { off: false, seconds: 0, serial: `qemu-img create: ${made.output}` };
+    const start = Date.now();
+    const installer = machineVm(m, "install", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...mediumArgs(m)]);
+    const off = await installer.powersOff(timeoutSeconds);
+    return { off, seconds: Math.round((Date.now() - start) / 1000), serial: serialOf(installer) };
+}
+
+/**
+ * The installed disk booted alone through the machine's firmware, SSH forwarded to its target's
+ * port on QEMU's user network, until SSH answers and then cloud-init is done. The VM is left
+ * running for the tests' own commands.
+ */
+export async function bootInstalled(m: Machine, sshSeconds: number, cloudInitSeconds: number): Promise<Booted> {
+    const v = machineVm(m, "metal", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`,
+        "-netdev", `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${m.target.port}-:22`, "-device", "virtio-net-pci,netdev=n0"]);
+    const ssh = await eventually(sshSeconds, async () => (await onMachine(m.target, "true")).code === 0);
+    let hostname = "";
+    if (ssh) {
+        await eventually(cloudInitSeconds, async () => {
+            hostname = (await onMachine(m.target, "cloud-init status | grep -q done && hostname")).stdout.trim();
+            return hostname !== "";
+        });
+    }
+    return { ssh, hostname, serial: serialOf(v), vm: v };
+}
+
+/** A machine's whole course, install then boot; the boot only when the install powered off. */
+export function course(m: Machine, installSeconds: number): { installed: Promise<Installed>; booted: Promise<Booted> } {
+    const installed = install(m, installSeconds).catch((e): Installed => ({ off: false, seconds: 0, serial: String(e) }));
+    const booted = installed.then((i) => (i.off ? bootInstalled(m, 600, 300) : { ssh: false, hostname: "", serial: "(not booted: the install did not power off)" }))
+        .catch((e): Booted => ({ ssh: false, hostname: "", serial: String(e) }));
+    return { installed, booted };
+}
