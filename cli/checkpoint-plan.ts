@@ -119,3 +119,12 @@ export function formatBytes(n: number): string {
     while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
     return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
+
+/** What `lab checkpoint list --json` prints: each checkpoint, and the node disks that hold them all. */
+export function checkpointsJson(stack: string, rows: CheckpointRow[], nodeCount: number, diskBytes: number): string {
+    return JSON.stringify({
+        stack,
+        checkpoints: rows.map((r) => ({ name: r.name, takenAt: r.createdAt, nodes: r.nodes, of: nodeCount, memoryStateBytes: r.memoryStateBytes })),
+        nodeDiskBytes: diskBytes,
+    }, null, 2);
+}

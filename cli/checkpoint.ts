@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
 import {
-    checkNames, checkpointRows, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
+    checkNames, checkpointRows, checkpointsJson, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
     parseManifest, restoreProblems,
 } from "./checkpoint-plan";
 import { CliError, NodeInfo, StackInfo } from "./stack";
@@ -185,7 +185,7 @@ function diskBytes(virsh: Virsh, disk: string | undefined): number {
     return allocated ? Number(allocated[1]) : 0;
 }
 
-export function list(info: StackInfo): number {
+export function list(info: StackInfo, json = false): number {
     const virshes = info.nodes.map((n) => virshFor(info, n));
     const disks = info.nodes.map((n, i) => bootDisk(virshes[i], n.domain));
     const perNode = info.nodes.map((n, i) => {
@@ -195,6 +195,11 @@ export function list(info: StackInfo): number {
         }));
     });
     const rows = checkpointRows(perNode);
+    const used = disks.reduce((sum, d, i) => sum + diskBytes(virshes[i], d), 0);
+    if (json) {
+        console.log(checkpointsJson(info.stack, rows, info.nodes.length, used));
+        return 0;
+    }
     if (rows.length === 0) {
         console.log(`stack '${info.stack}' has no checkpoints (lab checkpoint save NAME takes one)`);
         return 0;
@@ -204,7 +209,6 @@ export function list(info: StackInfo): number {
         table.push([r.name, r.createdAt, `${r.nodes}/${info.nodes.length}`, r.memoryStateBytes ? formatBytes(r.memoryStateBytes) : "-"]);
     }
     console.log(table.toString());
-    const used = disks.reduce((sum, d, i) => sum + diskBytes(virshes[i], d), 0);
     const where = info.hosts.length > 1 ? `across ${info.hosts.length} hosts` : "on the host";
     console.log(`node disks, holding every checkpoint's disk and memory state: ${formatBytes(used)} ${where}`);
     return 0;

@@ -5,10 +5,12 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { newTable } from "./table";
-import { Command } from "commander";
+import { Argument, Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
+import { networksJson } from "./networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
+import { completionScript, Shell, SHELLS } from "./completion";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
 import { loadRuleset } from "./nft";
 import { labNetns } from "./place";
@@ -48,7 +50,8 @@ function wholeSeconds(value: string): number {
     return n;
 }
 
-function main(argv: string[]): Promise<number> {
+/** The lab command tree; `result` is the exit code's promise of the action that ran. */
+export function labProgram(): { program: Command; result: () => Promise<number> } {
     const program = new Command("lab").option("-s, --stack <name>", "Pulumi stack", process.env.STACK)
         .description("control a ClusterOS Lab cluster");
     const stack = () => loadStack(program.opts().stack);
@@ -116,17 +119,23 @@ function main(argv: string[]): Promise<number> {
             });
         });
     checkpoints.command("list").description("the stack's checkpoints and the disk they use")
-        .action(() => { result = Promise.resolve(checkpoint.list(stack())); });
+        .option("--json", "the checkpoints and the disk they use as JSON instead of a table")
+        .action((o: { json?: boolean }) => { result = Promise.resolve(checkpoint.list(stack(), !!o.json)); });
     checkpoints.command("rm <name>").description("remove a checkpoint from every node")
         .action((name: string) => { result = Promise.resolve(checkpoint.remove(stack(), name)); });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
         .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")
-        .action((o: { uri: string; free?: string }) => {
+        .option("--json", "the ranges in use as JSON ({ range, heldBy } each) instead of a table")
+        .action((o: { uri: string; free?: string; json?: boolean }) => {
             const inUse = readNetworksInUse(o.uri, labNetns());
             if (typeof inUse === "string") throw new CliError(`libvirt does not answer at ${o.uri}: ${inUse}`);
             if (o.free !== undefined) {
                 for (const c of freeRanges(inUse.map((n) => n.cidr), Number(o.free))) console.log(c);
+                return;
+            }
+            if (o.json) {
+                console.log(networksJson(inUse));
                 return;
             }
             const table = newTable(["range", "held by"]);
@@ -165,14 +174,24 @@ function main(argv: string[]): Promise<number> {
             fs.writeFileSync(file, sshConfig(info, key, file), { mode: 0o600 });
             console.log(`wrote ${file} (its key: ${key})`);
         });
-    program.parse(argv);
-    return result;
+    program.command("completion").description(`a completion script for ${SHELLS.join(" or ")}, to source or to install`)
+        .addArgument(new Argument("<shell>").choices(SHELLS))
+        .action((shell: Shell) => { process.stdout.write(completionScript(program, shell)); });
+    return { program, result: () => result };
 }
 
-Promise.resolve()
-    .then(() => main(process.argv))
-    .then((code) => process.exit(code))
-    .catch((e) => {
-        console.error(`lab: ${e instanceof CliError ? e.message : e instanceof Error ? e.stack : e}`);
-        process.exit(2);
-    });
+function main(argv: string[]): Promise<number> {
+    const { program, result } = labProgram();
+    program.parse(argv);
+    return result();
+}
+
+if (require.main === module) {
+    Promise.resolve()
+        .then(() => main(process.argv))
+        .then((code) => process.exit(code))
+        .catch((e) => {
+            console.error(`lab: ${e instanceof CliError ? e.message : e instanceof Error ? e.stack : e}`);
+            process.exit(2);
+        });
+}

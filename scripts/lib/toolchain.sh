@@ -8,7 +8,8 @@ APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   openssh-client e2fsprogs socat curl ca-certificates xsltproc nftables
   iputils-ping jq
   gdisk dosfstools mtools cpio grub-common grub-pc-bin grub-efi-amd64-bin ovmf
-  gcc libc6-dev libseccomp-dev)
+  gcc libc6-dev libseccomp-dev
+  zsh)
 
 # shellcheck source=passphrase.sh
 . "$LAB_ROOT/scripts/lib/passphrase.sh"

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-    checkNames, checkpointRows, ClusterShape, formatBytes, manifestOf, parseDominfo, parseManifest, restoreProblems,
+    checkNames, checkpointRows, checkpointsJson, ClusterShape, formatBytes, manifestOf, parseDominfo, parseManifest, restoreProblems,
 } from "../../cli/checkpoint-plan";
 
 const node = (i: number, memoryKiB = 1048576) => ({ domain: `clusteros-lab-ci-node-${i}`, memoryKiB, vcpus: 1 });
@@ -79,6 +79,16 @@ describe("checkpoint list", () => {
         ]);
         expect(formatBytes(600 * 1024 * 1024)).toBe("600.0 MiB");
         expect(formatBytes(512)).toBe("512 B");
+    });
+
+    it("lab checkpoint list --json: each checkpoint with its time, nodes out of the stack's, saved memory in bytes, and the disks' total", () => {
+        const rows = [{ name: "ready", createdAt: saved.createdAt, nodes: 2, memoryStateBytes: 1024 }];
+        expect(JSON.parse(checkpointsJson("ci", rows, 3, 5_000_000))).toEqual({
+            stack: "ci",
+            checkpoints: [{ name: "ready", takenAt: saved.createdAt, nodes: 2, of: 3, memoryStateBytes: 1024 }],
+            nodeDiskBytes: 5_000_000,
+        });
+        expect(JSON.parse(checkpointsJson("ci", [], 3, 0)).checkpoints).toEqual([]);
     });
 });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseCidr, Cidr, cidrsOverlap } from "../../components/plan/cidr";
 import { ConfigError, validateConfig } from "../../components/plan/config";
 import { conflictsWith, freeRanges, NetworkInUse, parseNetworkXml, toCidr } from "../../components/plan/network-conflicts";
+import { networksJson } from "../../cli/networks";
 import { host } from "./helpers";
 
 const ciNet = `<network>
@@ -82,5 +83,18 @@ describe("nodeCidr conflicts", () => {
                 expect(free.filter((g) => cidrsOverlap(f, g))).toHaveLength(1);
             }
         }));
+    });
+});
+
+describe("lab networks --json", () => {
+    it("gives each range in use with what holds it, as the table's two columns", () => {
+        const inUse: NetworkInUse[] = [
+            { owner: "libvirt network clusteros-lab-ci", name: "clusteros-lab-ci", cidr: "10.79.0.0/24" },
+            { owner: "interface eth0", name: "eth0", cidr: "192.168.1.0/24" },
+        ];
+        expect(JSON.parse(networksJson(inUse))).toEqual([
+            { range: "10.79.0.0/24", heldBy: "libvirt network clusteros-lab-ci" },
+            { range: "192.168.1.0/24", heldBy: "interface eth0" },
+        ]);
     });
 });
