@@ -21,7 +21,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: help usb setup env mode up preview down image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: help usb setup env mode up preview down image image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 help:             ## every target and what it does
 	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -41,6 +41,9 @@ mode:             ## which mode this machine is in (host or namespace) and why
 
 up: setup         ## pulumi up on STACK (default: the selected stack): image, network, nodes, readiness
 	@scripts/up.sh $(stack)
+
+image: setup      ## build or find STACK's node image (Packer), print its path and hash; creates no node
+	@scripts/image.sh $(stack)
 
 preview: setup    ## pulumi preview on STACK: what an up would change
 	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(stack)

@@ -10,19 +10,12 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/recover.sh"
+. "$(dirname "$0")/lib/inputs.sh"
 lab_load_env
 stack="${1:?stack}"
 READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-600}"
 cd "$LAB_ROOT"
-flavor="$(pulumi config get imageFlavor --stack "$stack" 2>/dev/null || true)"
-image_path="$(pulumi config get imagePath --stack "$stack" 2>/dev/null || true)"
-case "$flavor" in
-  debian-12) images/debian/build-base.sh >/dev/null ;;
-  ubuntu-24.04|"") [ -n "$image_path" ] || images/ubuntu/fetch.sh >/dev/null ;;
-esac
-if [ "$(pulumi config get kubernetes --stack "$stack" 2>/dev/null || true)" = upstream ]; then
-  scripts/kubernetes.sh build >/dev/null
-fi
+lab_image_inputs "$stack"
 scripts/libvirtd.sh ensure
 lab_recover "$stack"
 lab_in_place pulumi up --stack "$stack" --yes --skip-preview --refresh
