@@ -21,7 +21,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: help usb setup env mode up preview down image image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: help usb setup env mode up preview down image stop start image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 help:             ## every target and what it does
 	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -44,6 +44,12 @@ up: setup         ## pulumi up on STACK (default: the selected stack): image, ne
 
 image: setup      ## build or find STACK's node image (Packer), print its path and hash; creates no node
 	@scripts/image.sh $(stack)
+
+stop:             ## halt every node of STACK cleanly, keeping its disk (make start or make up starts them)
+	@scripts/lab.sh --stack $(stack) stop
+
+start:            ## start every stopped node of STACK, then wait until the cluster is healthy
+	@scripts/lab.sh --stack $(stack) start
 
 preview: setup    ## pulumi preview on STACK: what an up would change
 	@scripts/libvirtd.sh ensure && scripts/in-lab.sh pulumi preview --stack $(stack)

@@ -14,6 +14,7 @@ import { completionScript, Shell, SHELLS } from "./completion";
 import { healRuleset, parseGroup, partitionRuleset } from "./faults";
 import { loadRuleset } from "./nft";
 import { labNetns } from "./place";
+import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
@@ -167,6 +168,16 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             result = Promise.resolve(0);
         });
     }
+    program.command("stop").description("halt every node cleanly (ACPI), keeping its disk; start (or make up) starts them again")
+        .option("-w, --wait <seconds>", "how long to wait for every node to halt", "180")
+        .action((o: { wait: string }) => { result = stopAll(stack(), wholeSeconds(o.wait)); });
+    program.command("start").description("start every stopped node, then wait until the cluster is healthy")
+        .option("-w, --wait <seconds>", "how long to wait for a healthy cluster afterwards", "600")
+        .action((o: { wait: string }) => {
+            const [info, wait] = [stack(), wholeSeconds(o.wait)];
+            startAll(info);
+            result = status(info, wait);
+        });
     program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
         .action((file: string) => {
             const info = stack();

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { newTable } from "./table";
 import { Ran } from "../components/exec/spawn";
 import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
+import { isStopped, stoppedLine } from "./power-plan";
 import { keyFile, runOn } from "./ssh";
 import { HostInfo, hostOf, NodeInfo, StackInfo } from "./stack";
 import { HostUnreachable, Virsh, virshAt } from "./virsh";
@@ -78,9 +79,9 @@ export function statusTable(rows: Row[]): string {
     return table.toString();
 }
 
-/** What `lab status --json` prints: the stack, whether every node is healthy, and a row per node. */
+/** What `lab status --json` prints: the stack, whether every node is healthy, whether the whole stack is stopped, and a row per node. */
 export function statusJson(stack: string, rows: Row[]): string {
-    return JSON.stringify({ stack, healthy: rows.every((r) => r.healthy), nodes: rows }, null, 2);
+    return JSON.stringify({ stack, healthy: rows.every((r) => r.healthy), stopped: isStopped(rows.map((r) => r.domain)), nodes: rows }, null, 2);
 }
 
 /**
@@ -102,7 +103,8 @@ export async function status(info: StackInfo, waitSeconds = 0,
         }
         console.log(json ? statusJson(info.stack, rows) : statusTable(rows));
         const bad = rows.filter((r) => !r.healthy);
-        for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
+        if (isStopped(rows.map((r) => r.domain))) console.error(stoppedLine(info.stack));
+        else for (const r of bad) console.error(`${r.node} is not healthy: ${r.problems.join("; ")}`);
         // What to do about a host, when there is more to say than that it does not answer.
         for (const h of downHosts) if (h.message !== h.problem) console.error(h.message);
         return bad.length === 0 ? 0 : 1;

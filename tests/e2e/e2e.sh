@@ -100,12 +100,13 @@ main() {
 
   # --- a second stack on the same daemon, up for the rest of the test ------------------
   if [ -z "$OTHERS_BEFORE" ]; then
-    phase "second stack (1 node, UEFI) beside it: make image, then make up"
+    phase "second stack (1 node, UEFI) beside it: make image, make up, make stop, make start"
     new_stack "$BYSTANDER" 1
     pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
     E2E_IMAGE_STACK="$BYSTANDER" e2e_run tests/e2e/image.test.ts
     E2E_UP_STACK="$BYSTANDER" e2e_run tests/e2e/up.test.ts \
-      && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts
+      && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
+      && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   fi

@@ -374,7 +374,7 @@ echo running
         const code = await status(parseStackOutputs("ci", JSON.stringify(twoHosts(LAB2_URI))), 0, () => probers, true);
         const report = JSON.parse(printed.join("\n"));
         expect(code).toBe(1);
-        expect(report).toMatchObject({ stack: "ci", healthy: false });
+        expect(report).toMatchObject({ stack: "ci", healthy: false, stopped: false });
         expect(report.nodes.map((r: Row) => [r.node, r.host, r.healthy])).toEqual([
             ["cluster-node-1", "main", true], ["cluster-node-2", "main", true], ["cluster-node-3", "lab2", false], ["cluster-node-4", "lab2", false]]);
         expect(report.nodes[2].problems).toEqual([LAB2_DOWN]);

@@ -36,7 +36,7 @@ describe("lab completion", () => {
     });
 
     it("bash: completes a command from its start, past --stack and its value", () => {
-        expect(complete("bash", ["lab", "st"])).toEqual(["status"]);
+        expect(complete("bash", ["lab", "st"]).sort()).toEqual(["start", "status", "stop"]);
         expect(complete("bash", ["lab", "-s", "dev", "checkpoint", "r"]).sort()).toEqual(["restore", "rm"]);
         expect(complete("bash", ["lab", "--stack", "ci", "status", "--"]).sort()).toEqual(["--help", "--json", "--wait"]);
         expect(complete("bash", ["lab", "networks", "--j"])).toEqual(["--json"]);
