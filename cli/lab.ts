@@ -18,6 +18,7 @@ import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
+import { topologyDot, topologySvg } from "./topology";
 import { must, virshFor } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
 
@@ -177,6 +178,12 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             const [info, wait] = [stack(), wholeSeconds(o.wait)];
             startAll(info);
             result = status(info, wait);
+        });
+    program.command("topology").description("the stack drawn as SVG: hosts, networks, nodes with roles and addresses, the WireGuard mesh")
+        .option("--dot", "the Graphviz source instead of the SVG")
+        .action((o: { dot?: boolean }) => {
+            const info = stack();
+            process.stdout.write(o.dot ? topologyDot(info) : topologySvg(info));
         });
     program.command("ssh-config <file>").description("write an ssh_config for plain `ssh -F <file> cluster-node-N`")
         .action((file: string) => {
