@@ -13,6 +13,7 @@ import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
 import { LabCluster, lastUpdateChanges, projectStack } from "../testing/lab-cluster";
 import { bareBoot, firstBootProfile } from "./first-boot";
+import { writeChart } from "./chart";
 import { Measures, MEASURES, Results, writeReport } from "./report";
 
 const PROBE_FILE = path.join(PROJECT_ROOT, "images", "common", "provision", "90-cleanup.sh");
@@ -201,8 +202,12 @@ class Bench {
     }
 
     report(): void {
-        const file = writeReport(this.r, this.measures, path.join(PROJECT_ROOT, "bench", "results"), "qemu (TCG)");
+        const dir = path.join(PROJECT_ROOT, "bench", "results");
+        const file = writeReport(this.r, this.measures, dir, "qemu (TCG)");
         console.log(`written to ${file}`);
+        const chart = path.join(dir, "chart.svg");
+        const why = writeChart(dir, chart);
+        console.log(why ? `no chart: ${why}` : `chart of every run in ${dir}: ${chart}`);
     }
 }
 

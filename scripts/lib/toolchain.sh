@@ -9,7 +9,7 @@ APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   iputils-ping jq
   gdisk dosfstools mtools cpio grub-common grub-pc-bin grub-efi-amd64-bin ovmf
   gcc libc6-dev libseccomp-dev
-  zsh graphviz)
+  zsh graphviz gnuplot-nox)
 
 # shellcheck source=passphrase.sh
 . "$LAB_ROOT/scripts/lib/passphrase.sh"
