@@ -5,6 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$LAB_ROOT/scripts/lib/toolchain.sh"
+. "$LAB_ROOT/scripts/lib/progress.sh"
 
 STARTED=$(date +%s)
 CURRENT_STEP=""
@@ -37,16 +38,23 @@ step() {
   CURRENT_STEP=""
 }
 
+# A step that builds for minutes when its result is not cached: its time counted on a
+# terminal, its output kept for a failure (scripts/lib/progress.sh).
+long_step() {
+  local name="$1"; shift
+  step "$name" lab_progress "setup: $name" "setup-$name" "$@"
+}
+
 mkdir -p "$LAB_CACHE" "$LAB_STATE" "$LAB_TOOLS"
 step apt tc_apt_packages
 step node tc_node
 lab_load_env
-step pulumi-cli tc_pulumi_cli
-step language-host tc_language_host
-step libvirt-provider tc_libvirt_provider
-step libvirt-sdk tc_libvirt_sdk
-step npm tc_npm_install
-step actionlint tc_actionlint
+long_step pulumi-cli tc_pulumi_cli
+long_step language-host tc_language_host
+long_step libvirt-provider tc_libvirt_provider
+long_step libvirt-sdk tc_libvirt_sdk
+long_step npm tc_npm_install
+long_step actionlint tc_actionlint
 step passphrase tc_passphrase
 step git-filter tc_git_salt_filter
 step stacks tc_stacks

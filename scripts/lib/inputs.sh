@@ -2,15 +2,17 @@
 # What a stack's image is built from, built or found in the cache first, outside any
 # namespace: the Debian base (it needs apt) and, with kubernetes=upstream, the Kubernetes
 # bundle (it needs the Go module proxy). Sourced by scripts/up.sh and scripts/image.sh.
+# shellcheck source=progress.sh
+. "$LAB_ROOT/scripts/lib/progress.sh"
 lab_image_inputs() {
   local stack="$1" flavor image_path
   flavor="$(pulumi config get imageFlavor --stack "$stack" 2>/dev/null || true)"
   image_path="$(pulumi config get imagePath --stack "$stack" 2>/dev/null || true)"
   case "$flavor" in
-    debian-12) "$LAB_ROOT"/images/debian/build-base.sh >/dev/null ;;
+    debian-12) lab_progress "the Debian base (mmdebstrap)" debian-base "$LAB_ROOT"/images/debian/build-base.sh >/dev/null ;;
     ubuntu-24.04|"") [ -n "$image_path" ] || "$LAB_ROOT"/images/ubuntu/fetch.sh >/dev/null ;;
   esac
   if [ "$(pulumi config get kubernetes --stack "$stack" 2>/dev/null || true)" = upstream ]; then
-    "$LAB_ROOT"/scripts/kubernetes.sh build >/dev/null
+    lab_progress "the Kubernetes bundle (Go builds)" kubernetes-bundle "$LAB_ROOT"/scripts/kubernetes.sh build >/dev/null
   fi
 }
