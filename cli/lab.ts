@@ -1,7 +1,8 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
-// console, vnc, ssh-config, networks, checkpoints, and faults for tests: partition, heal,
-// crash, power-off, power-on). Reads the stack's outputs. Runs from the host shell
-// in either mode: in namespace mode it enters the lab namespace to reach nodes (cli/place.ts).
+// console, vnc, ssh-config, networks, checkpoints, stop and start, topology, completion, and
+// faults for tests: partition, heal, crash, power-off, power-on). Reads the stack's outputs.
+// Runs from the host shell in either mode: in namespace mode it enters the lab namespace to
+// reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { newTable } from "./table";
