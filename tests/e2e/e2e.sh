@@ -89,6 +89,10 @@ main() {
   api_checks tests/cluster/partition.test.ts
   phase_end
 
+  phase "slurmd over a failed scope, then killed: it recovers by itself"
+  api_checks tests/cluster/slurmd-recovery.test.ts
+  phase_end
+
   phase "checkpoint: save, break, restore"
   api_checks tests/cluster/checkpoint.test.ts
   phase_end
