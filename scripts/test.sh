@@ -43,12 +43,19 @@ if ! "$LAB_ROOT/scripts/setup.sh"; then
 fi
 lab_load_env
 
+# What a killed earlier run left (tests/e2e/sweep.sh), before any e2e script runs.
+sweep() {
+  # shellcheck source=../tests/e2e/sweep.sh
+  . "$LAB_ROOT/tests/e2e/sweep.sh"
+  sweep_leftovers
+}
+
 case "$what" in
   unit) run_unit ;;
-  e2e) run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
-  multihost) run_e2e tests/e2e/multihost.sh ;;
-  kubernetes) run_e2e tests/e2e/kubernetes.sh ;;
-  all) run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
+  e2e) sweep; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
+  multihost) sweep; run_e2e tests/e2e/multihost.sh ;;
+  kubernetes) sweep; run_e2e tests/e2e/kubernetes.sh ;;
+  all) sweep; run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
   *) echo "usage: $0 all|unit|e2e|multihost|kubernetes" >&2; exit 2 ;;
 esac
 if [ -n "${JUNIT_XML:-}" ]; then

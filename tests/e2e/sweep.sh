@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# What an earlier test run left when it was killed (SIGKILL runs no trap, and the libvirt
+# daemons it started live on in their namespaces): its stacks with their domains, networks,
+# pools, disks and seeds, the daemons and namespaces it started, its second host, its
+# scratch directory. scripts/test.sh removes them before it runs the e2e scripts.
+# Only what a test run made and named after itself is touched: stacks
+# e2e|mh|k8s-<time>-<pid>[-b|-own], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
+# directories holding a pid file, each only once the run's process <pid> is gone. The
+# user's stacks and domains, and a run still going, are never touched.
+
+# sweep_owner NAME: "KIND PID" when NAME is a test run's stack or namespace, else nothing.
+sweep_owner() {
+  if [[ "$1" =~ ^(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own)?$ ]] || [[ "$1" =~ ^clab-(e2e|mh|k8s|fail|h2)-([0-9]+)$ ]]; then
+    echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
+  fi
+}
+
+sweep_gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# sweep_stack STACK KIND PID: destroyed where its run's daemon still answers, then its state,
+# settings file, disks and seeds removed.
+sweep_stack() {
+  local s="$1" ns="clab-$2-$3"
+  rm -f "$LAB_STATE/backend/.pulumi/locks/organization/$LAB_PROJECT/$s/"*.json
+  if ip netns list | grep -qw "^$ns"; then
+    CLUSTEROS_LAB_NETNS="$ns" ip netns exec "$ns" pulumi destroy --stack "$s" --yes --skip-preview >/dev/null 2>&1
+  else
+    lab_in_place pulumi destroy --stack "$s" --yes --skip-preview >/dev/null 2>&1
+  fi || echo "sweep: pulumi destroy of $s failed; its state is removed all the same"
+  lab_stack_rm "$s"
+  rm -rf "$LAB_ROOT/Pulumi.$s.yaml" "/var/lib/libvirt/images/$LAB_PROJECT-$s" "$LAB_STATE/seeds/$LAB_PROJECT-$s"
+  echo "sweep: removed stack $s, left by test run $3"
+}
+
+# sweep_namespace NS: every process in it stopped (its libvirt daemons and their guests), then it goes.
+sweep_namespace() {
+  local p
+  for p in $(ip netns pids "$1"); do kill "$p" 2>/dev/null || true; done
+  sleep 1
+  for p in $(ip netns pids "$1"); do kill -9 "$p" 2>/dev/null || true; done
+  ip netns delete "$1"
+  echo "sweep: removed namespace $1 and what ran in it"
+}
+
+# sweep_leftovers [SCRATCH_ROOT]: all of the above; the runs' scratch directories are in
+# SCRATCH_ROOT (/tmp, as e2e_run_start makes them).
+sweep_leftovers() {
+  local name owner root="${1:-/tmp}"
+  for name in $(pulumi stack ls --json 2>/dev/null | jq -r '.[].name'); do
+    owner="$(sweep_owner "$name")"
+    # shellcheck disable=SC2086 # owner is "KIND PID"
+    [ -n "$owner" ] && sweep_gone "${owner#* }" && sweep_stack "$name" $owner
+  done
+  for name in $(ip netns list | awk '{print $1}'); do
+    owner="$(sweep_owner "$name")"
+    [ -n "$owner" ] && sweep_gone "${owner#* }" && sweep_namespace "$name"
+  done
+  for name in "$root"/clusteros-e2e.* "$root"/clusteros-mh.* "$root"/clusteros-k8s.*; do
+    [ -f "$name/pid" ] && sweep_gone "$(cat "$name/pid")" && rm -rf "$name" && echo "sweep: removed $name"
+  done
+  return 0
+}

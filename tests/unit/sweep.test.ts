@@ -1,0 +1,63 @@
+// The sweep before make test's e2e (tests/e2e/sweep.sh): what a killed run left is removed,
+// only when it is a test run's and that run is gone; the user's stacks and a live run's are not.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = path.join(__dirname, "..", "..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const bash = (script: string, env: Record<string, string> = {}) =>
+    execFileSync("bash", ["-c", `set -uo pipefail; . "${ROOT}/scripts/lib/common.sh"; . "${ROOT}/tests/e2e/sweep.sh"; ${script}`],
+        { encoding: "utf8", env: { ...process.env, ...env } });
+
+/** A pid no process has any more: a process that ran and ended. */
+const deadPid = () => spawnSync("true").pid!;
+
+describe("sweep", () => {
+    it("knows a test run's stacks and namespaces, and the run's pid, by their names alone", () => {
+        const owners = (names: string[]) => names.map((n) => bash(`sweep_owner '${n}'`).trim());
+        expect(owners(["e2e-1796272642-21279", "e2e-1796272642-21279-b", "e2e-1796272642-21279-own", "mh-1796-77", "k8s-1796-78",
+            "clab-e2e-21279", "clab-h2-77", "clab-fail-5", "clab-k8s-78"]))
+            .toEqual(["e2e 21279", "e2e 21279", "e2e 21279", "mh 77", "k8s 78", "e2e 21279", "h2 77", "fail 5", "k8s 78"]);
+        // Anything else is the user's: never swept.
+        expect(owners(["ci", "dev", "e2e", "e2e-prod", "my-e2e-1-2", "e2e-1-2-x", "bench-1796", "clusteros-lab", "clab-mine", "clab-e2e"]))
+            .toEqual(Array(10).fill(""));
+    });
+
+    it("removes a gone run's stack (destroyed in its namespace), namespaces and scratch; leaves the user's and a live run's", () => {
+        const dead = deadPid();
+        const live = process.pid;
+        // Fakes of pulumi and ip that log their calls; the namespaces of both runs exist.
+        const bin = path.join(dir, "bin");
+        const log = path.join(dir, "calls.log");
+        fs.mkdirSync(bin, { recursive: true });
+        const stacks = ["ci", `e2e-100-${dead}`, `e2e-100-${dead}-b`, `e2e-100-${live}`].map((name) => ({ name }));
+        fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\n`
+            + `[ "$1 $2" = "stack ls" ] && echo '${JSON.stringify(stacks)}'\nexit 0\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n`
+            + `case "$1 $2 $3" in "netns list"*) printf 'clab-e2e-${dead} (id: 1)\\nclab-h2-${dead}\\nclab-e2e-${live}\\nclusteros-lab\\n' ;;\n`
+            + `"netns exec"*) shift 3; "$@" ;;\n*) echo "ip $*" >> ${log} ;; esac\n`, { mode: 0o755 });
+        const scratch = (pid: number) => { const d = fs.mkdtempSync(path.join(dir, "clusteros-e2e.")); fs.writeFileSync(path.join(d, "pid"), `${pid}\n`); return d; };
+        const [gone, going] = [scratch(dead), scratch(live)];
+        try {
+            const out = bash(`sweep_leftovers '${dir}'`, { PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state") });
+            const calls = fs.readFileSync(log, "utf8");
+            for (const s of [`e2e-100-${dead}`, `e2e-100-${dead}-b`]) {
+                expect(calls).toContain(`pulumi destroy --stack ${s} --yes --skip-preview`);
+                expect(calls).toContain(`pulumi stack rm ${s} --yes --force`);
+                expect(out).toContain(`sweep: removed stack ${s}, left by test run ${dead}`);
+            }
+            expect(calls).toContain(`ip netns delete clab-e2e-${dead}`);
+            expect(calls).toContain(`ip netns delete clab-h2-${dead}`);
+            expect(calls).not.toMatch(new RegExp(`--stack (ci|e2e-100-${live})\\b|stack rm (ci|e2e-100-${live})\\b|delete (clab-e2e-${live}|clusteros-lab)`));
+            expect([fs.existsSync(gone), fs.existsSync(going)]).toEqual([false, true]);
+        } finally {
+            fs.rmSync(gone, { recursive: true, force: true });
+            fs.rmSync(going, { recursive: true, force: true });
+        }
+    });
+});
