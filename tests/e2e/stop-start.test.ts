@@ -7,7 +7,8 @@ import { expectOk, prefixOf, run, virsh } from "./context";
 
 const stack = process.env.E2E_POWER_STACK ?? "";
 const MARK = "/var/tmp/clusteros-e2e-stop-start";
-const onNode = (command: string) => run(["make", "exec", `STACK=${stack}`, "N=1", `CMD=${command}`]);
+/** The command's output alone: make says nothing of its own (under make test it would print "Entering directory"). */
+const onNode = (command: string) => run(["make", "-s", "--no-print-directory", "exec", `STACK=${stack}`, "N=1", `CMD=${command}`]);
 let bootBefore = "";
 
 describe("make stop, then make start", () => {
