@@ -24,6 +24,8 @@ const cluster = new Cluster(`${project}-${stack}`, { plan });
 
 export const nodes = cluster.nodeOutputs;
 export const controller = plan.outputs.controller;
+// Who forms the cluster: lab (the stack's membership step) or agent (each node's agent).
+export const membership = plan.membership;
 export const adminUser = plan.outputs.adminUser;
 export const libvirtUri = plan.outputs.libvirtUri;
 export const network = plan.outputs.network;

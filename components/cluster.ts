@@ -1,7 +1,8 @@
 // Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). On each
 // libvirt host a dir pool, a network of its own and the base volume; the node image, the
 // secrets, the WireGuard mesh and the nodes. Nodes are created in parallel; `pulumi up`
-// ends when every node's membership step has finished.
+// ends when every node's membership step has finished. With membership=agent there is no
+// mesh and no membership step: `pulumi up` ends when every node's agent reports it ready.
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeImage } from "./image";
@@ -19,7 +20,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly nodeOutputs: NodeOutput<pulumi.Output<string>>[];
     readonly automationPrivateKey: pulumi.Output<string>;
     readonly secrets: ClusterSecrets;
-    readonly mesh: WireGuardMesh;
+    /** membership=lab only: with "agent" the node agents make their own keys. */
+    readonly mesh?: WireGuardMesh;
     readonly imagePath: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -35,17 +37,18 @@ export class Cluster extends pulumi.ComponentResource {
         const secrets = new ClusterSecrets(`${name}-secrets`, plan.automationKeyComment, plan.kubernetesCa, o);
         this.secrets = secrets;
         this.automationPrivateKey = secrets.automationPrivateKey;
-        const mesh = new WireGuardMesh(`${name}-wireguard`, plan.nodes.length, o);
+        const mesh = plan.membership === "lab" ? new WireGuardMesh(`${name}-wireguard`, plan.nodes.length, o) : undefined;
         this.mesh = mesh;
-        const publicKeys = pulumi.all(mesh.keys.map((k) => k.publicKey));
+        const publicKeys = pulumi.all((mesh?.keys ?? []).map((k) => k.publicKey));
+        const noKey = pulumi.output("");
 
         // A node whose membership waits for another's is declared after it.
         const created = new Map<number, ClusterNode>();
         const firsts = plan.nodes.filter((s) => s.membershipAfter === undefined);
         for (const spec of [...firsts, ...plan.nodes.filter((s) => !firsts.includes(s))]) {
-            const key = mesh.keys[spec.node.index - 1];
+            const key = mesh?.keys[spec.node.index - 1];
             const cloudInit = pulumi
-                .all([key.privateKey, secrets.mungeKey, secrets.kubernetesToken, secrets.kubernetesCa, secrets.clusterKey, secrets.automationPublicKey])
+                .all([key?.privateKey ?? noKey, secrets.mungeKey, secrets.kubernetesToken, secrets.kubernetesCa, secrets.clusterKey, secrets.automationPublicKey])
                 .apply(([wg, munge, token, ca, clusterKey, automationPublicKey]) => spec.cloudInit(
                     { wireguardPrivateKey: wg, mungeKey: munge, kubernetes: { token, ca }, clusterKey }, automationPublicKey));
             const after = spec.membershipAfter === undefined ? undefined : created.get(spec.membershipAfter);
@@ -61,9 +64,10 @@ export class Cluster extends pulumi.ComponentResource {
                 networkId: host.network.id,
                 baseVolumeId: host.baseVolume.id,
                 cloudInit: pulumi.secret(cloudInit),
-                membership: publicKeys.apply((keys) => spec.membership(keys)),
+                membership: spec.membership ? publicKeys.apply((keys) => spec.membership!(keys)) : undefined,
+                readiness: spec.readiness,
                 automationPrivateKey: secrets.automationPrivateKey,
-                membershipAfter: after ? [after.membership] : [],
+                membershipAfter: after?.membership ? [after.membership] : [],
                 liveAgent: spec.liveAgent,
             }, { parent: this, providers: { libvirt: host.provider } });
             created.set(spec.node.index, node);
@@ -71,7 +75,8 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.nodeOutputs = plan.nodes.map((spec) => ({
             ...spec.output,
-            wireguardPublicKey: mesh.keys[spec.node.index - 1].publicKey,
+            // With membership=agent the key is the agent's: `lab status` asks the node.
+            wireguardPublicKey: mesh?.keys[spec.node.index - 1].publicKey ?? noKey,
         }));
         this.registerOutputs({});
     }

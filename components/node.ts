@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CloudInitDocs } from "./plan/cloud-init";
 import { firmwareOf } from "./plan/firmware";
 import { LiveAgentPlan } from "./plan/node-agent";
+import { ReadinessPlan } from "./plan/agent-readiness";
 import { DomainPlan } from "./plan/cluster-plan";
 import { RemoteCommand } from "./providers/remote-command";
 import { SeedIso } from "./providers/seed-iso";
@@ -30,7 +31,10 @@ export interface ClusterNodeArgs {
     networkId: pulumi.Input<string>;
     baseVolumeId: pulumi.Input<string>;
     cloudInit: pulumi.Output<CloudInitDocs>;
-    membership: pulumi.Output<{ hash: string; script: string; environment: Record<string, string> }>;
+    /** membership=lab: the step that applies the cluster's membership on the node. */
+    membership?: pulumi.Output<{ hash: string; script: string; environment: Record<string, string> }>;
+    /** membership=agent: the step that waits until the node agent reports the node ready. */
+    readiness?: ReadinessPlan;
     automationPrivateKey: pulumi.Output<string>;
     /** Resources whose membership step must finish first (the SLURM controller's). */
     membershipAfter?: pulumi.Resource[];
@@ -40,7 +44,8 @@ export interface ClusterNodeArgs {
 
 export class ClusterNode extends pulumi.ComponentResource {
     readonly domain: libvirt.Domain;
-    readonly membership: RemoteCommand;
+    readonly membership?: RemoteCommand;
+    readonly agentReady?: RemoteCommand;
     readonly nodeAgent?: RemoteCommand;
     readonly serialLog: string;
 
@@ -107,25 +112,25 @@ export class ClusterNode extends pulumi.ComponentResource {
             running: true,
         }, o);
 
-        this.membership = new RemoteCommand(`${name}-membership`, {
-            host: args.ip,
-            user: args.sshUser,
-            privateKey: args.automationPrivateKey,
-            script: args.membership.apply((m) => m.script),
-            environment: args.membership.apply((m) => m.environment),
-            // A new domain (a new image, a replaced node) boots a fresh disk: it needs its
-            // membership again even when the membership itself did not change.
-            triggers: pulumi.interpolate`${args.membership.apply((m) => m.hash)}@${this.domain.id}`,
-            timeoutSeconds: 900,
-            logPrefix: `${args.hostname}: `,
-        }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
+        const ssh = { host: args.ip, user: args.sshUser, privateKey: args.automationPrivateKey };
+        if (args.membership) {
+            const membership = args.membership;
+            this.membership = new RemoteCommand(`${name}-membership`, {
+                ...ssh,
+                script: membership.apply((m) => m.script),
+                environment: membership.apply((m) => m.environment),
+                // A new domain (a new image, a replaced node) boots a fresh disk: it needs its
+                // membership again even when the membership itself did not change.
+                triggers: pulumi.interpolate`${membership.apply((m) => m.hash)}@${this.domain.id}`,
+                timeoutSeconds: 900,
+                logPrefix: `${args.hostname}: `,
+            }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
+        }
 
         if (args.liveAgent) {
             const agent = args.liveAgent;
             this.nodeAgent = new RemoteCommand(`${name}-node-agent`, {
-                host: args.ip,
-                user: args.sshUser,
-                privateKey: args.automationPrivateKey,
+                ...ssh,
                 uploadSource: agent.source,
                 uploadDestination: agent.destination,
                 script: agent.script,
@@ -133,7 +138,20 @@ export class ClusterNode extends pulumi.ComponentResource {
                 triggers: pulumi.interpolate`${agent.sha256}@${this.domain.id}`,
                 timeoutSeconds: 900,
                 logPrefix: `${args.hostname}: `,
-            }, { parent: this, dependsOn: [this.membership] });
+            }, { parent: this, dependsOn: [this.membership ?? this.domain] });
+        }
+
+        if (args.readiness) {
+            const ready = args.readiness;
+            this.agentReady = new RemoteCommand(`${name}-agent-ready`, {
+                ...ssh,
+                script: ready.script,
+                environment: ready.environment,
+                // Each boot of a fresh disk, and each new agent delivered live, is waited for.
+                triggers: pulumi.interpolate`${args.liveAgent?.sha256 ?? "image"}@${this.domain.id}`,
+                timeoutSeconds: Number(ready.environment.READY_TIMEOUT) + 60,
+                logPrefix: `${args.hostname}: `,
+            }, { parent: this, dependsOn: [this.nodeAgent ?? this.domain] });
         }
 
         this.registerOutputs({ domain: this.domain.name });

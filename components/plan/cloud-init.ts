@@ -17,7 +17,7 @@ export interface NodeSecrets {
 export interface CloudInitInput {
     node: NodePlan;
     network: NetworkPlan;
-    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "adminUser" | "sshPublicKeys"> & KubernetesConfig;
+    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "adminUser" | "sshPublicKeys" | "membership"> & KubernetesConfig;
     /** The Kubernetes server node (agents join it). */
     kubernetesServer: NodePlan;
     /** Version of the upstream Kubernetes bundle baked into the image. */
@@ -44,8 +44,22 @@ function file(path: string, permissions: string, owner: string, text: string): W
     return { path, permissions, owner, encoding: "b64", content: b64(text) };
 }
 
-export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
+/**
+ * membership=agent: the node's identity and nothing more (docs/NODE_AGENT.md). No WireGuard
+ * key, munge key, role or Kubernetes file: the node agent makes or chooses them.
+ */
+function identityFiles(input: CloudInitInput): WrittenFile[] {
     const { node, network, cfg, secrets } = input;
+    return [file("/etc/clusteros/node-agent.env", "0600", "root:root", render("files/node-agent-identity.env.mustache", {
+        nodeId: node.domainName, hostname: node.hostname, index: node.index, clusterKey: secrets.clusterKey,
+        ip: node.ip, nodeCidr: network.cidr, wireguardIp: node.wireguardIp, wireguardCidr: cfg.wireguardCidr.text,
+        wireguardPort: cfg.wireguardPort, slurm: cfg.slurm,
+    }))];
+}
+
+/** membership=lab: the node's WireGuard identity, its agent's environment, munge's key, its roles' files. */
+function labFiles(input: CloudInitInput): { files: WrittenFile[]; runcmd: string[] } {
+    const { node, cfg, secrets } = input;
     const files: WrittenFile[] = [
         file("/etc/wireguard/wg0.conf", "0600", "root:root", render("files/wg0.conf.mustache", {
             hostname: node.hostname, privateKey: secrets.wireguardPrivateKey, address: node.wireguardIp,
@@ -70,7 +84,12 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
         files.push(...kubernetes.files.map((f) => file(f.path, f.permissions, "root:root", f.text)));
         runcmd.push(kubernetes.start);
     }
+    return { files, runcmd };
+}
 
+export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
+    const { node, network, cfg } = input;
+    const { files, runcmd } = cfg.membership === "agent" ? { files: identityFiles(input), runcmd: [] } : labFiles(input);
     return {
         userData: fillYaml("user-data.yaml", [
             [["hostname"], node.hostname],

@@ -12,6 +12,7 @@ import { fileSha256, IMAGES_DIR, imageRecipe, KubernetesBundle, recipeHash } fro
 import { kubeconfigCommand } from "./kubernetes";
 import { Membership, planMembership } from "./membership";
 import { LiveAgentPlan, planLiveAgent } from "./node-agent";
+import { planReadiness, ReadinessPlan } from "./agent-readiness";
 import { poolDir, seedDir, serialLogPath } from "./paths";
 
 /** The host facts planning needs: file contents (hashed), where the cache is, the upstream Kubernetes bundle. */
@@ -66,10 +67,15 @@ export interface NodeSpec {
     sshUser: string;
     /** The node's cloud-init documents, given the cluster's secrets. */
     cloudInit(secrets: NodeSecrets, automationPublicKey: string): CloudInitDocs;
-    /** What the node must know about the others, given every node's WireGuard public key. */
-    membership(publicKeys: string[]): Membership;
+    /**
+     * membership=lab: what the node must know about the others, given every node's WireGuard
+     * public key. Absent with membership=agent, where the node agent forms the cluster.
+     */
+    membership?(publicKeys: string[]): Membership;
     /** The node whose membership step must finish first (slurmd registers with slurmctld). */
     membershipAfter?: number;
+    /** membership=agent: the wait for the node agent's "ready". */
+    readiness?: ReadinessPlan;
     liveAgent?: LiveAgentPlan;
     output: Omit<NodeOutput, "wireguardPublicKey">;
 }
@@ -104,6 +110,8 @@ export interface ClusterPlan {
     automationKeyComment: string;
     /** Whether the cluster has a Kubernetes CA of its own (upstream Kubernetes; K3s makes its own). */
     kubernetesCa: boolean;
+    /** Who forms the cluster (config key membership): with "agent" the stack makes no WireGuard keys. */
+    membership: ClusterConfig["membership"];
     /** Nodes by number. */
     nodes: NodeSpec[];
     /** The stack outputs that are not per node. */
@@ -143,8 +151,15 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     const controller = nodes.find((n) => n.slurmController);
     const agentSha = cfg.nodeAgentDelivery === "live" && cfg.nodeAgentPath ? fileSha256(cfg.nodeAgentPath, files.read) : undefined;
 
+    const byAgent = cfg.membership === "agent";
     const specs = nodes.map((node): NodeSpec => {
         const serialLog = serialLogPath(node.domainName);
+        const formation = byAgent
+            ? { readiness: planReadiness(node) }
+            : {
+                membership: (publicKeys: string[]) => planMembership(node, nodes, publicKeys, cfg),
+                membershipAfter: cfg.slurm && controller && !node.slurmController ? controller.index : undefined,
+            };
         return {
             node,
             domain: {
@@ -155,8 +170,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             cloudInit: (secrets, automationPublicKey) => renderCloudInit({
                 node, network: networkOf(node), cfg, kubernetesServer, upstreamKubernetesVersion: files.kubernetes?.version ?? "", automationPublicKey, secrets,
             }),
-            membership: (publicKeys) => planMembership(node, nodes, publicKeys, cfg),
-            membershipAfter: cfg.slurm && controller && !node.slurmController ? controller.index : undefined,
+            ...formation,
             liveAgent: agentSha && cfg.nodeAgentPath ? planLiveAgent(node, cfg.nodeAgentPath, agentSha) : undefined,
             output: {
                 name: node.hostname,
@@ -167,7 +181,8 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
                 ssh: sshCommand(access, cfg.adminUser, node.ip),
                 vncDisplay: vncCommand(stack, node.index),
                 serialLog,
-                roles: node.roles,
+                // With membership=agent the roles are the agent's choice (lab status shows them).
+                roles: byAgent ? [] : node.roles,
             },
         };
     });
@@ -181,9 +196,10 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         baseVolumeName: nameOf(`base-${image.hash || "prebuilt"}.qcow2`),
         automationKeyComment: nameOf("automation"),
         kubernetesCa: cfg.kubernetes === "upstream",
+        membership: cfg.membership,
         nodes: specs,
         outputs: {
-            controller: controller?.hostname,
+            controller: byAgent ? undefined : controller?.hostname,
             adminUser: cfg.adminUser,
             libvirtUri: main.libvirtUri,
             network: main.network.name,

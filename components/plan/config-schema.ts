@@ -4,7 +4,7 @@
 import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
 import {
     DEFAULT_FLAVOR, DomainType, Firmware, IMAGE_FLAVORS, ImageFlavor, ImageSource, KUBERNETES_SERVER_MIN_MIB, KubernetesDistribution,
-    MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, NodeAgentDelivery, POD_SUBNET_PREFIX,
+    MAX_NODES, MembershipMode, MIN_DISK_GIB, MIN_MEMORY_MIB, NodeAgentDelivery, POD_SUBNET_PREFIX,
 } from "./config-types";
 import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
@@ -13,7 +13,7 @@ import { planNetwork } from "./names";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, KUBERNETES_SERVER_MIN_MIB, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, POD_SUBNET_PREFIX } from "./config-types";
-export type { DomainType, Firmware, ImageFlavor, ImageSource, KubernetesDistribution, NodeAgentDelivery } from "./config-types";
+export type { DomainType, Firmware, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-types";
 
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -137,6 +137,11 @@ export const SCHEMA = {
         type: "string", default: "image",
         description: "How node-agent reaches nodes, image (baked in, rebuilds the image) or live (copied to running nodes).",
         parse: oneOf<NodeAgentDelivery>("image", "live"),
+    },
+    membership: {
+        type: "string", default: "lab",
+        description: "Who forms the cluster - lab (the stack makes the WireGuard keys, roles, peers and SLURM node list, and applies them over SSH) or agent (each node gets its identity and the cluster key only; the node agent does the rest). See docs/NODE_AGENT.md.",
+        parse: oneOf<MembershipMode>("lab", "agent"),
     },
     sshPublicKeys: {
         type: "array", default: [],
@@ -311,6 +316,23 @@ const nodeAgentIsDeliverable: Rule = (v, { host }) => [
         "needs the unit of a built image; a prebuilt image may not have it", "pulumi config set nodeAgentDelivery image")] : []),
 ];
 
+/**
+ * With membership=agent the node agent forms the cluster: there must be one, and the settings
+ * only the lab's own membership acts on are refused rather than silently ignored.
+ */
+const agentFormsTheCluster: Rule = (v) => {
+    if (v.membership !== "agent") return [];
+    const off = "pulumi config set membership lab";
+    return [
+        ...(v.nodeAgentPath === "" ? [problem("membership", "agent", "needs a node agent to form the cluster, and nodeAgentPath is not set",
+            `pulumi config set nodeAgentPath examples/serf-agent/clusteros-serf-agent (the reference agent; docs/NODE_AGENT.md), or ${off}`)] : []),
+        ...(v.kubernetes !== "off" ? [problem("kubernetes", v.kubernetes, "is lab-driven (the stack makes its tokens and picks its server); with membership=agent the agent starts Kubernetes",
+            `pulumi config set kubernetes off, or ${off}`)] : []),
+        ...(["controllerNode", "kubernetesServerNode"] as const).filter((k) => v[k] !== SCHEMA[k].default).map((k) =>
+            problem(k, v[k], "assigns a role, which with membership=agent is the node agent's choice", `pulumi config rm ${k}, or ${off}`)),
+    ];
+};
+
 const rolesAreOnNodes: Rule = (v) => (["controllerNode", "kubernetesServerNode"] as const)
     .filter((k) => v[k] > v.nodeCount)
     .map((k) => problem(k, v[k], `is beyond nodeCount (${v.nodeCount})`, `pulumi config set ${k} 1`));
@@ -356,6 +378,6 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
 
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
 export const RULES: Rule[] = [
-    firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, rolesAreOnNodes,
+    firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, agentFormsTheCluster, rolesAreOnNodes,
     kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt,
 ];

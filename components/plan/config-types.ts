@@ -4,6 +4,8 @@ export type DomainType = "kvm" | "qemu";
 export type Firmware = "bios" | "uefi";
 export type ImageFlavor = "ubuntu-24.04" | "debian-12";
 export type NodeAgentDelivery = "image" | "live";
+/** Who forms the cluster: the stack itself (keys, roles, peers over SSH), or the node agent from its identity. */
+export type MembershipMode = "lab" | "agent";
 /** Which Kubernetes the cluster runs: K3s (fetched when the image is built), upstream (built offline by `make kubernetes`), or none. */
 export type KubernetesDistribution = "k3s" | "upstream" | "off";
 export type ImageSource = { kind: "build"; flavor: ImageFlavor } | { kind: "prebuilt"; path: string };

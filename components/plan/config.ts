@@ -12,7 +12,7 @@ import { HostPlacement, placeNodes } from "./hosts";
 export { ConfigError, formatProblems } from "./config-reader";
 export type { ConfigProblem, RawConfig } from "./config-reader";
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB } from "./config-schema";
-export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, NodeAgentDelivery } from "./config-schema";
+export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
 export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "hosts"> & {

@@ -154,8 +154,8 @@ describe.each([1, 3, 5])("a %i-node cluster", (n) => {
         for (const o of [s.automationPrivateKey, s.mungeKey, s.kubernetesToken, s.clusterKey, cluster.automationPrivateKey]) {
             expect((await resolve(o)).secret).toBe(true);
         }
-        expect(cluster.mesh.keys).toHaveLength(n);
-        for (const key of cluster.mesh.keys) {
+        expect(cluster.mesh!.keys).toHaveLength(n);
+        for (const key of cluster.mesh!.keys) {
             const priv = await resolve(key.privateKey);
             expect(priv.secret).toBe(true);
             expect(Buffer.from(priv.value, "base64")).toHaveLength(32);

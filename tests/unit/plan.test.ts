@@ -39,7 +39,7 @@ describe("planCluster", () => {
     it("renders each node's documents from the secrets it is given", () => {
         const docs = plan.nodes[2].cloudInit(SECRETS, "ssh-ed25519 AAAA auto");
         expect(docs.userData).toContain("hostname: cluster-node-3");
-        expect(plan.nodes[0].membership(["k1", "k2", "k3"]).data.peersConf).toContain("PublicKey = k2");
+        expect(plan.nodes[0].membership!(["k1", "k2", "k3"]).data.peersConf).toContain("PublicKey = k2");
     });
 
     it("tells how to fetch upstream's admin kubeconfig from the server, and says when Kubernetes is off", () => {
