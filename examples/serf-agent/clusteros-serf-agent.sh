@@ -160,9 +160,11 @@ reconcile() {
   fi
 }
 
+# shellcheck disable=SC1091 # written by cloud-init on the node
+identity() { . /etc/clusteros/node-agent.env; }
+
 run() {
-  # shellcheck disable=SC1091
-  . /etc/clusteros/node-agent.env
+  identity
   if [ "${CLUSTEROS_MEMBERSHIP:-lab}" != agent ]; then
     log "membership is the lab's on this stack: nothing to do"; exec sleep infinity
   fi
@@ -194,10 +196,8 @@ run() {
 case "${1:-run}" in
   run) run ;;
   # serf runs the handler with the event on stdin: the whole view is read again instead.
-  # shellcheck disable=SC1091
-  handle) cat >/dev/null; . /etc/clusteros/node-agent.env; reconcile ;;
-  # shellcheck disable=SC1091
-  reconcile) . /etc/clusteros/node-agent.env; reconcile ;;
+  handle) cat >/dev/null; identity; reconcile ;;
+  reconcile) identity; reconcile ;;
   *) echo "usage: $0 [run | reconcile | handle]" >&2; exit 2 ;;
 esac
 exit 0
