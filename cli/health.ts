@@ -22,6 +22,12 @@ export interface Probe {
      * "absent" when the image has no Kubernetes, "off" when the node was given none.
      */
     kubernetes?: string;
+    /** membership=agent: the first line of the agent's state ("ready…", "forming: …"). */
+    agentState?: string;
+    /** The members in the agent's view, where it reports them. */
+    agentMembers?: { name: string; status: string }[];
+    /** The roles the agent chose for this node. */
+    agentRoles?: string[];
     error?: string;
 }
 
@@ -36,6 +42,8 @@ export interface Row {
     slurm: string;
     kubernetes: string;
     cloudInit: string;
+    /** membership=agent: the agent's state and its view of the members; "-" where the lab forms the cluster. */
+    agent: string;
     healthy: boolean;
     problems: string[];
 }
@@ -77,7 +85,26 @@ export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable
     return {
         cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes,
         slurmReason: kv.slurm_reason, slurmd: kv.slurmd, slurmdLog: kv.slurmd_log,
+        ...("agent_state" in kv ? {
+            agentState: kv.agent_state,
+            agentMembers: (kv.agent_members ?? "").split(",").filter(Boolean).map((m) => {
+                const i = m.lastIndexOf(":");
+                return { name: m.slice(0, i), status: m.slice(i + 1) };
+            }),
+            agentRoles: (kv.agent_roles ?? "").split(",").filter(Boolean),
+        } : {}),
     };
+}
+
+/** The agent's view in one cell: its state's first word, then its members by status. */
+export function agentCell(probe: Pick<Probe, "agentState" | "agentMembers">): string {
+    if (probe.agentState === undefined) return "-";
+    const state = probe.agentState.split(":")[0];
+    const byStatus = new Map<string, string[]>();
+    for (const m of probe.agentMembers ?? []) byStatus.set(m.status, [...(byStatus.get(m.status) ?? []), m.name]);
+    const alive = byStatus.get("alive")?.length ?? 0;
+    const others = [...byStatus].filter(([s]) => s !== "alive").map(([s, names]) => `${names.length} ${s} (${names.join(", ")})`);
+    return [state, `${alive} alive`, ...others].join(", ");
 }
 
 /**
@@ -114,6 +141,9 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         if (kubernetesOn && probe.kubernetes !== "Ready" && probe.kubernetes !== "absent") {
             problems.push(`Kubernetes ${probe.kubernetes === "" ? "starting" : probe.kubernetes ?? "not reported"}`);
         }
+        if (probe.agentState !== undefined && !/^ready\b/.test(probe.agentState)) problems.push(`agent ${probe.agentState}`);
+        const lost = (probe.agentMembers ?? []).filter((m) => m.status !== "alive");
+        if (lost.length) problems.push(`agent sees ${lost.map((m) => `${m.name} ${m.status}`).join(", ")}`);
     }
     const worst = ages.length ? Math.max(...ages) : undefined;
     return {
@@ -126,6 +156,7 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
         slurm: slurmOn ? probe.slurm || "-" : "off",
         kubernetes: kubernetesOn ? kubernetesCell(probe.kubernetes) : "off",
         cloudInit: probe.cloudInit ?? "-",
+        agent: agentCell(probe),
         healthy: problems.length === 0,
         problems,
     };

@@ -40,3 +40,10 @@ elif [ -e /etc/clusteros/kubernetes.env ]; then
 else
   echo "kubernetes=off"
 fi
+# membership=agent: what the node agent reports (its contract: docs/NODE_AGENT.md). Absent
+# where the lab forms the cluster.
+if [ -e /run/clusteros/agent/state ]; then
+  echo "agent_state=$(head -1 /run/clusteros/agent/state)"
+  echo "agent_members=$(awk '{ print $1 ":" $3 }' /run/clusteros/agent/members 2>/dev/null | paste -sd, -)"
+  echo "agent_roles=$(head -1 /run/clusteros/agent/roles 2>/dev/null)"
+fi

@@ -63,18 +63,25 @@ export interface Assessment {
 export async function assessAll(info: StackInfo, probers: Probers): Promise<Assessment> {
     const domains = domainStates(info, probers);
     const probes = await Promise.all(info.nodes.map((n, i) => probeNode(n, domains[i], probers)));
-    const rows = info.nodes.map((n, i) => assess(n, probes[i], info.nodes.length - 1,
-        n.roles.some((r) => r.startsWith("slurm")), runsKubernetes(n.roles)));
+    // With membership=agent the stack assigns no roles: the agent reports the ones it chose.
+    const rolesOf = (n: NodeInfo, p: Probe) => (n.roles.length ? n.roles : p.agentRoles ?? []);
+    const rows = info.nodes.map((n, i) => {
+        const roles = rolesOf(n, probes[i]);
+        return assess(n, probes[i], info.nodes.length - 1, roles.some((r) => r.startsWith("slurm")), runsKubernetes(roles));
+    });
     const downHosts = [...new Set(domains.flatMap((d) => ("down" in d ? [d.down] : [])))];
     return { rows, downHosts };
 }
 
 /** The status table, a row per node. */
 export function statusTable(rows: Row[]): string {
-    const table = newTable(["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init", "health"]);
+    // The agent's column only where an agent forms the cluster (membership=agent).
+    const agent = rows.some((r) => r.agent !== "-");
+    const table = newTable(["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init",
+        ...(agent ? ["agent"] : []), "health"]);
     for (const r of rows) {
         table.push([r.node, r.host, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
-            r.healthy ? "ok" : r.problems.join("; ")]);
+            ...(agent ? [r.agent] : []), r.healthy ? "ok" : r.problems.join("; ")]);
     }
     return table.toString();
 }

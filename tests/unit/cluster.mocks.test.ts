@@ -324,3 +324,24 @@ describe("nodes on two hosts", () => {
         expect(byType("libvirt:index/pool:Pool").map((n) => n.name)).toEqual(["clusteros-lab-unit-pool"]);
     });
 });
+
+describe("membership=agent: the node agent forms the cluster", () => {
+    const of = (type: string) => registered.filter((r) => r.type.endsWith(type));
+
+    it("makes no WireGuard key and no membership step; each node waits for its agent's ready", async () => {
+        await deploy({ ...config({ nodeCount: 3 }), membership: "agent", nodeAgentPath: __filename, nodeAgentDelivery: "image" });
+        expect(of(":WireGuardMesh")).toHaveLength(0);
+        expect(of(":RandomBytes").map((r) => r.name).filter((n) => n.includes("wireguard"))).toEqual([]);
+        expect(of(":RemoteCommand").map((r) => r.name).sort()).toEqual([1, 2, 3].map((i) => `clusteros-lab-unit-node-${i}-agent-ready`));
+        const ready = registered.find((r) => r.name === "clusteros-lab-unit-node-2-agent-ready")!;
+        expect(String(ready.inputs.script)).toContain("/run/clusteros/agent/state");
+        expect(ready.inputs.environment).toMatchObject({ READY_HOSTNAME: "cluster-node-2" });
+    });
+
+    it("waits for the agent only after a live delivery has put it on the node", async () => {
+        await deploy({ ...config({ nodeCount: 1 }), membership: "agent", nodeAgentPath: __filename, nodeAgentDelivery: "live" });
+        expect(of(":RemoteCommand").map((r) => r.name).sort())
+            .toEqual(["clusteros-lab-unit-node-1-agent-ready", "clusteros-lab-unit-node-1-node-agent"]);
+        expect(String(registered.find((r) => r.name.endsWith("agent-ready"))!.inputs.triggers)).toMatch(/^[0-9a-f]{64}@/);
+    });
+});
