@@ -22,6 +22,7 @@ export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 e2e_run_start e2e
 BYSTANDER="$STACK-b"
 OWN="$STACK-own" # the test API's own stack (own_stack_checks)
+AGENT="$STACK-agent" # membership=agent, the reference agent (tests/e2e/agent.test.ts)
 # Domains of other stacks running on the daemon before the test, "name id" per line: they
 # must run untouched, with the same domain id (no restart), when the test ends.
 OTHERS_BEFORE=""
@@ -35,8 +36,9 @@ cleanup() {
   [ -z "$OTHERS_BEFORE" ] || E2E_OTHERS_BEFORE="$OTHERS_BEFORE" e2e_run tests/e2e/leaks.test.ts
   destroy_stack "$BYSTANDER"
   destroy_stack "$OWN" # only when its own test could not
+  destroy_stack "$AGENT" # likewise
   phase_end
-  [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER" e2e_run tests/e2e/leaks.test.ts
+  [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER $AGENT" e2e_run tests/e2e/leaks.test.ts
   rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
     test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
@@ -57,6 +59,7 @@ main() {
   # --- setup -------------------------------------------------------------------------
   phase "setup"
   images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
+  AGENT_BINARY="$(examples/serf-agent/build.sh)" || die "the reference node agent could not be built (apt: serf)"
   if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
@@ -162,11 +165,23 @@ main() {
   e2e_run tests/e2e/secrets.test.ts
   phase_end
 
+  # The main cluster is not used again: its nodes are paused from here on, so the agent's
+  # cluster and the installer's machines (TCG) get both cores. Other stacks' are left alone.
+  own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null; done
+
+  # --- the node agent forms a cluster of its own (membership=agent) --------------------
+  phase "agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash"
+  new_stack "$AGENT" 3
+  pulumi config set --stack "$AGENT" membership agent >/dev/null
+  pulumi config set --stack "$AGENT" kubernetes off >/dev/null
+  pulumi config set --stack "$AGENT" nodeAgentPath "$AGENT_BINARY" >/dev/null
+  E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts
+  destroy_stack "$AGENT"
+  phase_end
+
   # --- the same image on "bare metal": the installer in plain VMs ----------------------
   phase "installer: make usb, refusal, unattended install, boot from disk"
-  # The plain VMs need no cluster: the test stack's nodes are paused meanwhile, so the
-  # installer's machines (TCG, side by side: tests/e2e/metal.ts) get both cores. Other stacks' are left alone.
-  own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null; done
+  # The installer's machines run side by side (tests/e2e/metal.ts).
   E2E_PSK="$E2E_PSK" e2e_run tests/e2e/installer.test.ts
   own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null; done
   phase_end

@@ -4,13 +4,13 @@
 # pools, disks and seeds, the daemons and namespaces it started, its second host, its
 # scratch directory. scripts/test.sh removes them before it runs the e2e scripts.
 # Only what a test run made and named after itself is touched: stacks
-# e2e|mh|k8s-<time>-<pid>[-b|-own], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
+# e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
 # directories holding a pid file, each only once the run's process <pid> is gone. The
 # user's stacks and domains, and a run still going, are never touched.
 
 # sweep_owner NAME: "KIND PID" when NAME is a test run's stack or namespace, else nothing.
 sweep_owner() {
-  if [[ "$1" =~ ^(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own)?$ ]] || [[ "$1" =~ ^clab-(e2e|mh|k8s|fail|h2)-([0-9]+)$ ]]; then
+  if [[ "$1" =~ ^(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?$ ]] || [[ "$1" =~ ^clab-(e2e|mh|k8s|fail|h2)-([0-9]+)$ ]]; then
     echo "${BASH_REMATCH[1]} ${BASH_REMATCH[2]}"
   fi
 }

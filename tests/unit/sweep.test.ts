@@ -20,9 +20,9 @@ const deadPid = () => spawnSync("true").pid!;
 describe("sweep", () => {
     it("knows a test run's stacks and namespaces, and the run's pid, by their names alone", () => {
         const owners = (names: string[]) => names.map((n) => bash(`sweep_owner '${n}'`).trim());
-        expect(owners(["e2e-1796272642-21279", "e2e-1796272642-21279-b", "e2e-1796272642-21279-own", "mh-1796-77", "k8s-1796-78",
+        expect(owners(["e2e-1796272642-21279", "e2e-1796272642-21279-b", "e2e-1796272642-21279-own", "e2e-1796272642-21279-agent", "mh-1796-77", "k8s-1796-78",
             "clab-e2e-21279", "clab-h2-77", "clab-fail-5", "clab-k8s-78"]))
-            .toEqual(["e2e 21279", "e2e 21279", "e2e 21279", "mh 77", "k8s 78", "e2e 21279", "h2 77", "fail 5", "k8s 78"]);
+            .toEqual(["e2e 21279", "e2e 21279", "e2e 21279", "e2e 21279", "mh 77", "k8s 78", "e2e 21279", "h2 77", "fail 5", "k8s 78"]);
         // Anything else is the user's: never swept.
         expect(owners(["ci", "dev", "e2e", "e2e-prod", "my-e2e-1-2", "e2e-1-2-x", "bench-1796", "clusteros-lab", "clab-mine", "clab-e2e"]))
             .toEqual(Array(10).fill(""));
