@@ -34,14 +34,14 @@ describe("membership=agent", () => {
         expect([...written.keys()]).toEqual(["/etc/clusteros/node-agent.env"]);
         const env = written.get("/etc/clusteros/node-agent.env")!;
         for (const line of ["CLUSTEROS_MEMBERSHIP=agent", "CLUSTEROS_NODE_NAME=cluster-node-2", "CLUSTEROS_NODE_INDEX=2",
-            "CLUSTEROS_CLUSTER_KEY=CLUSTER-KEY", "CLUSTEROS_NODE_IP=10.79.0.11", "CLUSTEROS_NODE_CIDR=10.79.0.0/24", "CLUSTEROS_SLURM=true"]) {
+            "CLUSTEROS_CLUSTER_KEY=CLUSTER-KEY", "CLUSTEROS_NODE_IP=10.77.0.11", "CLUSTEROS_NODE_CIDR=10.77.0.0/24", "CLUSTEROS_SLURM=true"]) {
             expect(env).toContain(`${line}\n`);
         }
         expect(env).not.toContain("CLUSTEROS_ROLES");
         expect(docs.userData).not.toContain("WG-PRIVATE");
         expect(docs.userData).not.toContain("runcmd");
         expect(docs.userData).toContain("ssh-ed25519 AAAA automation");
-        expect(docs.networkConfig).toContain("10.79.0.11/24");
+        expect(docs.networkConfig).toContain("10.77.0.11/24");
     });
 
     it("has no membership step and no roles: each node waits for its agent's ready instead", () => {
