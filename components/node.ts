@@ -147,6 +147,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 ...ssh,
                 script: ready.script,
                 environment: ready.environment,
+                deleteScript: ready.leaveScript,
                 // Each boot of a fresh disk, and each new agent delivered live, is waited for.
                 triggers: pulumi.interpolate`${args.liveAgent?.sha256 ?? "image"}@${this.domain.id}`,
                 timeoutSeconds: Number(ready.environment.READY_TIMEOUT) + 60,

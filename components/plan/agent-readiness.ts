@@ -13,11 +13,14 @@ export const READY_TIMEOUT_SECONDS = 900;
 export interface ReadinessPlan {
     script: string;
     environment: Record<string, string>;
+    /** Run when the node is removed, before its machine: the agent is stopped (and may leave). */
+    leaveScript: string;
 }
 
 export function planReadiness(node: NodePlan, timeoutSeconds = READY_TIMEOUT_SECONDS): ReadinessPlan {
     return {
         script: template("agent/wait-ready.sh"),
         environment: { READY_HOSTNAME: node.hostname, READY_TIMEOUT: String(timeoutSeconds) },
+        leaveScript: template("agent/leave.sh"),
     };
 }

@@ -1,6 +1,8 @@
 // RemoteCommand: runs a script as root on a node over SSH (with the stack's automation
 // key) once the node accepts SSH, and again whenever `triggers` change (an update, not a
-// replacement: the node stays). The private key is a secret input and output.
+// replacement: the node stays); `deleteScript`, when given, runs once when the resource is
+// deleted, before its node is (best effort: a node that does not answer is not waited for).
+// The private key is a secret input and output.
 import * as pulumi from "@pulumi/pulumi";
 import { ArgsOf } from "./args";
 import { shellQuote, spawnCollect, untilDeadline } from "../exec/spawn";
@@ -22,9 +24,33 @@ export interface RemoteCommandInputs {
     /** A local file copied (scp) to `uploadDestination` on the node before the script runs. */
     uploadSource?: string;
     uploadDestination?: string;
+    /** Bash script run with sudo when the resource is deleted (the node still runs then). */
+    deleteScript?: string;
 }
 
+/** How long a delete script may take: a node being removed is not waited for long. */
+const DELETE_TIMEOUT_SECONDS = 60;
+
 export type RemoteCommandArgs = ArgsOf<RemoteCommandInputs>;
+
+/** The delete script, once; a node that does not answer SSH is left as it is (it is going away). */
+async function runDelete(inputs: RemoteCommandInputs): Promise<void> {
+    if (!inputs.deleteScript) return;
+    const fs = require("node:fs");
+    const os = require("node:os");
+    const path = require("node:path");
+    const log = engineLogger(inputs.logPrefix);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
+    const target = { user: inputs.user, host: inputs.host, key: path.join(dir, "key") };
+    fs.writeFileSync(target.key, inputs.privateKey, { mode: 0o600 });
+    try {
+        const r = await spawnCollect(["timeout", String(DELETE_TIMEOUT_SECONDS), ...sshArgv(target, "batch", ["sudo", "bash", "-s"])],
+            { input: inputs.deleteScript, onLine: log });
+        if (r.code !== 0) log(`the delete script did not finish (exit ${r.code}); the node is removed anyway`);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
 
 async function run(inputs: RemoteCommandInputs): Promise<string> {
     const fs = require("node:fs");
@@ -97,6 +123,9 @@ const provider: pulumi.dynamic.ResourceProvider = {
         const rerun = rerunNeeded(olds, news);
         const stdoutTail = rerun ? await run(news) : (olds as RemoteCommandInputs & { stdoutTail: string }).stdoutTail;
         return { outs: { ...news, stdoutTail } };
+    },
+    async delete(_id: string, props: RemoteCommandInputs) {
+        await runDelete(props);
     },
 };
 

@@ -96,6 +96,18 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(await srun(4)).toEqual(names(4));
     }, 900_000);
 
+    it("nodeCount back to 3 removes the fourth, which leaves the cluster (serf: left), and srun -N3 runs", async () => {
+        await configSet(stack, "nodeCount", "3");
+        const r = await up("agent-scale-in.log");
+        expectOk(r, "make up (3 nodes)");
+        expect(r.output).toContain("[cluster-node-4] stopping the node agent");
+        expectChanges(await lastUpdateChanges(stack), "delete");
+        expect(await eventually(60, async () => (await members(1)).get("cluster-node-4") === "left"), "serf on node 1: cluster-node-4 left").toBe(true);
+        expect(await eventually(240, async () => (await statusRows()).every((row) => row.healthy && row.agent === "ready, 3 alive"), 10_000),
+            "3 healthy nodes, every agent seeing 3 alive").toBe(true);
+        expect(await srun(3)).toEqual(names(3));
+    }, 1_200_000);
+
     it("pulumi destroy leaves nothing of the stack on the daemon", async () => {
         expectOk(await run(inHost(["pulumi", "destroy", "--stack", stack, "--yes", "--skip-preview"]), { log: "agent-destroy.log" }), "pulumi destroy");
         const left = (await Promise.all([["list", "--all", "--name"], ["net-list", "--all", "--name"], ["pool-list", "--all", "--name"]]

@@ -218,6 +218,8 @@ describe("node-agent delivery", () => {
     it("configures each node once (membership) when the agent is baked into the image", async () => {
         await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "image" });
         expect(remoteCommands()).toEqual(["clusteros-lab-unit-node-1-membership", "clusteros-lab-unit-node-2-membership"]);
+        // membership=lab: nothing runs when a node is removed, as before membership=agent existed.
+        expect(registered.filter((r) => r.type.endsWith(":RemoteCommand")).map((r) => r.inputs.deleteScript)).toEqual([undefined, undefined]);
     });
 
     it("adds a node-agent step per node, copying the binary, when delivery is live", async () => {
@@ -336,6 +338,8 @@ describe("membership=agent: the node agent forms the cluster", () => {
         const ready = registered.find((r) => r.name === "clusteros-lab-unit-node-2-agent-ready")!;
         expect(String(ready.inputs.script)).toContain("/run/clusteros/agent/state");
         expect(ready.inputs.environment).toMatchObject({ READY_HOSTNAME: "cluster-node-2" });
+        // Removing the node stops its agent first, so it can leave the cluster.
+        expect(String(ready.inputs.deleteScript)).toContain("systemctl stop clusteros-node-agent.service");
     });
 
     it("waits for the agent only after a live delivery has put it on the node", async () => {
