@@ -176,7 +176,9 @@ run() {
   local iface cluster
   iface="$(ip -o -4 addr show | awk -v ip="$CLUSTEROS_NODE_IP" 'index($4, ip "/") == 1 { print $2; exit }')"
   cluster="clusteros-$(derive discovery | cut -c1-12)"
-  "$SERF" agent -node="$CLUSTEROS_NODE_NAME" -iface="$iface" -bind="$CLUSTEROS_NODE_IP:7946" -rpc-addr="$RPC" \
+  # systemd's stop sends SIGTERM to serf too: it leaves the cluster then, rather than failing.
+  echo '{ "leave_on_terminate": true }' > "$LIB/serf.json"
+  "$SERF" agent -config-file="$LIB/serf.json" -node="$CLUSTEROS_NODE_NAME" -iface="$iface" -bind="$CLUSTEROS_NODE_IP:7946" -rpc-addr="$RPC" \
     -encrypt="$(hex_to_bytes "$(derive serf)" | base64 -w0)" -discover="$cluster" \
     -snapshot="$LIB/serf.snapshot" -rejoin -log-level=warn \
     -tag index="$CLUSTEROS_NODE_INDEX" -tag wgpub="$WG_PUBLIC" -tag wgip="$CLUSTEROS_WIREGUARD_IP" \
