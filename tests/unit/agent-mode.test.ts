@@ -49,7 +49,7 @@ describe("membership=agent", () => {
             expect(n.membership).toBeUndefined();
             expect(n.membershipAfter).toBeUndefined();
             expect(n.readiness?.environment).toEqual({ READY_HOSTNAME: n.node.hostname, READY_TIMEOUT: "900" });
-            expect(n.readiness?.leaveScript).toContain("systemctl stop clusteros-node-agent.service");
+            expect(n.readiness?.leaveScript).toMatch(/systemctl kill --kill-who=main --signal=SIGTERM "\$unit"[\s\S]*systemctl stop "\$unit"/);
             expect(n.output.roles).toEqual([]);
         }
         expect(plan.outputs.controller).toBeUndefined();

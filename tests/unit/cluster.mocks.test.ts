@@ -339,7 +339,7 @@ describe("membership=agent: the node agent forms the cluster", () => {
         expect(String(ready.inputs.script)).toContain("/run/clusteros/agent/state");
         expect(ready.inputs.environment).toMatchObject({ READY_HOSTNAME: "cluster-node-2" });
         // Removing the node stops its agent first, so it can leave the cluster.
-        expect(String(ready.inputs.deleteScript)).toContain("systemctl stop clusteros-node-agent.service");
+        expect(String(ready.inputs.deleteScript)).toMatch(/systemctl kill --kill-who=main --signal=SIGTERM "\$unit"[\s\S]*systemctl stop "\$unit"/);
     });
 
     it("waits for the agent only after a live delivery has put it on the node", async () => {
