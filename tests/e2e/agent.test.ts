@@ -1,7 +1,6 @@
 // membership=agent with the reference agent (examples/serf-agent): the stack gives each node
 // its identity, the agents form the cluster by gossip. Three nodes up, a fourth added by
-// nodeCount alone, one crashed and powered on again, then destroyed. Removing a node is not
-// checked here yet: see docs/NODE_AGENT.md, "What the test proves". The stack
+// nodeCount alone, one crashed and powered on again, then destroyed. The stack
 // (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's settings.
 import { describe, expect, it } from "vitest";
 import type { Row } from "../../cli/health";
@@ -96,6 +95,18 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
             "all 4 healthy, every agent seeing 4 alive").toBe(true);
         expect(await srun(4)).toEqual(names(4));
     }, 900_000);
+
+    it("nodeCount back to 3 removes the fourth, which leaves the cluster (serf: left), and srun -N3 runs", async () => {
+        await configSet(stack, "nodeCount", "3");
+        const r = await up("agent-scale-in.log");
+        expectOk(r, "make up (3 nodes)");
+        expect(r.output).toContain("[cluster-node-4] stopping the node agent");
+        expectChanges(await lastUpdateChanges(stack), "delete");
+        expect(await eventually(60, async () => (await members(1)).get("cluster-node-4") === "left"), "serf on node 1: cluster-node-4 left").toBe(true);
+        expect(await eventually(240, async () => (await statusRows()).every((row) => row.healthy && row.agent === "ready, 3 alive"), 10_000),
+            "3 healthy nodes, every agent seeing 3 alive").toBe(true);
+        expect(await srun(3)).toEqual(names(3));
+    }, 1_200_000);
 
     it("pulumi destroy leaves nothing of the stack on the daemon", async () => {
         expectOk(await run(inHost(["pulumi", "destroy", "--stack", stack, "--yes", "--skip-preview"]), { log: "agent-destroy.log" }), "pulumi destroy");
