@@ -33,35 +33,36 @@ const DELETE_TIMEOUT_SECONDS = 60;
 
 export type RemoteCommandArgs = ArgsOf<RemoteCommandInputs>;
 
-/** The delete script, once; a node that does not answer SSH is left as it is (it is going away). */
-async function runDelete(inputs: RemoteCommandInputs): Promise<void> {
-    if (!inputs.deleteScript) return;
+type Target = { user: string; host: string; key: string };
+
+/** fn with the node's SSH target, its private key in a private temporary file removed afterwards. */
+async function withTarget<T>(inputs: RemoteCommandInputs, fn: (target: Target, log: (line: string) => void) => Promise<T>): Promise<T> {
     const fs = require("node:fs");
     const os = require("node:os");
     const path = require("node:path");
-    const log = engineLogger(inputs.logPrefix);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
     const target = { user: inputs.user, host: inputs.host, key: path.join(dir, "key") };
     fs.writeFileSync(target.key, inputs.privateKey, { mode: 0o600 });
     try {
-        const r = await spawnCollect(["timeout", String(DELETE_TIMEOUT_SECONDS), ...sshArgv(target, "batch", ["sudo", "bash", "-s"])],
-            { input: inputs.deleteScript, onLine: log });
-        if (r.code !== 0) log(`the delete script did not finish (exit ${r.code}); the node is removed anyway`);
+        return await fn(target, engineLogger(inputs.logPrefix));
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }
 
-async function run(inputs: RemoteCommandInputs): Promise<string> {
-    const fs = require("node:fs");
-    const os = require("node:os");
-    const path = require("node:path");
-    const log = engineLogger(inputs.logPrefix);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
-    const target = { user: inputs.user, host: inputs.host, key: path.join(dir, "key") };
-    fs.writeFileSync(target.key, inputs.privateKey, { mode: 0o600 });
-    const deadline = Date.now() + inputs.timeoutSeconds * 1000;
-    try {
+/** The delete script, once; a node that does not answer SSH is left as it is (it is going away). */
+async function runDelete(inputs: RemoteCommandInputs): Promise<void> {
+    if (!inputs.deleteScript) return;
+    await withTarget(inputs, async (target, log) => {
+        const r = await spawnCollect(["timeout", String(DELETE_TIMEOUT_SECONDS), ...sshArgv(target, "batch", ["sudo", "bash", "-s"])],
+            { input: inputs.deleteScript, onLine: log });
+        if (r.code !== 0) log(`the delete script did not finish (exit ${r.code}); the node is removed anyway`);
+    });
+}
+
+function run(inputs: RemoteCommandInputs): Promise<string> {
+    return withTarget(inputs, async (target, log) => {
+        const deadline = Date.now() + inputs.timeoutSeconds * 1000;
         let last = "";
         const up = await untilDeadline(deadline, 5000, async () => {
             const probe = await spawnCollect(sshArgv(target, "batch", ["true"]));
@@ -97,9 +98,7 @@ async function run(inputs: RemoteCommandInputs): Promise<string> {
             throw new Error(`script on ${inputs.host} failed with exit code ${result.code}:\n${tail}`);
         }
         return result.output.trim().split("\n").slice(-10).join("\n");
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
 }
 
 /** What the script does changed: its trigger, its text or its environment. */
