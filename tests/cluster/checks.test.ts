@@ -10,7 +10,9 @@ const lab = e2eCluster();
 const count = nodeCount();
 const all = numbers(count);
 
-describe.each(all)("node %i", (n) => {
+// The nodes are checked side by side (each node's own checks in order): a check mostly waits
+// on a guest, and the guests are separate VMs.
+describe.concurrent("every node", () => all.forEach((n) => describe(`node ${n}`, { sequential: true }, () => {
     it(`node ${n}: hostname is cluster-node-${n}`, async () => {
         expect((await lab().node(n).succeed("hostname")).trim()).toBe(`cluster-node-${n}`);
     });
@@ -33,7 +35,7 @@ describe.each(all)("node %i", (n) => {
     it(`node ${n} pings every other node's WireGuard address`, async () => {
         await lab().node(n).waitUntilSucceeds(pingsAll(meshNamesBut(n, all)), 60);
     });
-});
+})));
 
 describe("the cluster", () => {
     it(`lab status: each node has ${count - 1} WireGuard peers, each with a recent handshake`, async () => {
