@@ -32,6 +32,11 @@ export const network = plan.outputs.network;
 export const hosts = plan.outputs.hosts;
 export const image = { path: cluster.imagePath, hash: plan.image.hash };
 export const kubeconfig = plan.outputs.kubeconfig;
+// The node agent the stack gives its nodes and how: built from source (nodeAgentSource: its
+// source hash and the binary's sha256, which lab status compares with each node's), or a binary.
+export const nodeAgent = cfg.nodeAgentBuild
+    ? { ...cfg.nodeAgentBuild, delivery: cfg.nodeAgentDelivery }
+    : cfg.nodeAgentPath ? { path: cfg.nodeAgentPath, delivery: cfg.nodeAgentDelivery } : undefined;
 export const automationPrivateKey = cluster.automationPrivateKey;
 // The network pre-seed for machines installed from the installer medium (make usb); never
 // given to the lab's VMs. Secret: it holds the WiFi PSK.

@@ -28,6 +28,8 @@ export interface Probe {
     agentMembers?: { name: string; status: string }[];
     /** The roles the agent chose for this node. */
     agentRoles?: string[];
+    /** sha256 of the node's agent binary; "" when it has none. */
+    agentSha?: string;
     error?: string;
 }
 
@@ -44,6 +46,8 @@ export interface Row {
     cloudInit: string;
     /** membership=agent: the agent's state and its view of the members; "-" where the lab forms the cluster. */
     agent: string;
+    /** With nodeAgentSource: the source hash of the build the node runs (agentBuildCell). */
+    agentBuild?: string;
     healthy: boolean;
     problems: string[];
 }
@@ -85,6 +89,7 @@ export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable
     return {
         cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes,
         slurmReason: kv.slurm_reason, slurmd: kv.slurmd, slurmdLog: kv.slurmd_log,
+        ...("agent_sha" in kv ? { agentSha: kv.agent_sha } : {}),
         ...("agent_state" in kv ? {
             agentState: kv.agent_state,
             agentMembers: (kv.agent_members ?? "").split(",").filter(Boolean).map((m) => {
@@ -94,6 +99,18 @@ export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable
             agentRoles: (kv.agent_roles ?? "").split(",").filter(Boolean),
         } : {}),
     };
+}
+
+/**
+ * Which build of the agent a node runs, with the stack's agent built from source: "src <hash>"
+ * when the node's binary is the stack's build, "other build (sha256 <prefix>)" when it is not
+ * (a node made from an older image, a binary copied by hand), "none" without one, "?" when the
+ * node did not answer.
+ */
+export function agentBuildCell(built: { sourceHash: string; sha256: string }, probe: Pick<Probe, "agentSha">): string {
+    if (probe.agentSha === undefined) return "?";
+    if (probe.agentSha === "") return "none";
+    return probe.agentSha === built.sha256 ? `src ${built.sourceHash}` : `other build (sha256 ${probe.agentSha.slice(0, 12)})`;
 }
 
 /** The agent's view in one cell: its state's first word, then its members by status. */

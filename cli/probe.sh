@@ -40,6 +40,12 @@ elif [ -e /etc/clusteros/kubernetes.env ]; then
 else
   echo "kubernetes=off"
 fi
+# Which build of the node agent the node runs (lab status compares it with the stack's).
+if [ -e /usr/local/bin/clusteros-node-agent ]; then
+  echo "agent_sha=$(sha256sum /usr/local/bin/clusteros-node-agent | cut -c1-64)"
+else
+  echo "agent_sha="
+fi
 # membership=agent: what the node agent reports (its contract: docs/NODE_AGENT.md). Absent
 # where the lab forms the cluster.
 if [ -e /run/clusteros/agent/state ]; then

@@ -31,6 +31,8 @@ export interface StackInfo {
     /** The node image's content hash ("" for a prebuilt image). */
     imageHash: string;
     automationPrivateKey: string;
+    /** With nodeAgentSource: the build the stack gives its nodes (stack output nodeAgent). */
+    nodeAgentBuild?: { sourceHash: string; sha256: string };
 }
 
 export class CliError extends Error {}
@@ -65,6 +67,7 @@ export function parseStackOutputs(stack: string, json: string): StackInfo {
         libvirtUri: o.libvirtUri,
         imageHash: o.image?.hash ?? "",
         automationPrivateKey: o.automationPrivateKey,
+        ...(o.nodeAgent?.sourceHash ? { nodeAgentBuild: { sourceHash: o.nodeAgent.sourceHash, sha256: o.nodeAgent.sha256 } } : {}),
     };
 }
 

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
 import { Ran } from "../components/exec/spawn";
-import { assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
+import { agentBuildCell, assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
 import { isStopped, stoppedLine } from "./power-plan";
 import { keyFile, runOn } from "./ssh";
 import { HostInfo, hostOf, NodeInfo, StackInfo } from "./stack";
@@ -67,7 +67,8 @@ export async function assessAll(info: StackInfo, probers: Probers): Promise<Asse
     const rolesOf = (n: NodeInfo, p: Probe) => (n.roles.length ? n.roles : p.agentRoles ?? []);
     const rows = info.nodes.map((n, i) => {
         const roles = rolesOf(n, probes[i]);
-        return assess(n, probes[i], info.nodes.length - 1, roles.some((r) => r.startsWith("slurm")), runsKubernetes(roles));
+        const row = assess(n, probes[i], info.nodes.length - 1, roles.some((r) => r.startsWith("slurm")), runsKubernetes(roles));
+        return info.nodeAgentBuild ? { ...row, agentBuild: agentBuildCell(info.nodeAgentBuild, probes[i]) } : row;
     });
     const downHosts = [...new Set(domains.flatMap((d) => ("down" in d ? [d.down] : [])))];
     return { rows, downHosts };
@@ -77,11 +78,13 @@ export async function assessAll(info: StackInfo, probers: Probers): Promise<Asse
 export function statusTable(rows: Row[]): string {
     // The agent's column only where an agent forms the cluster (membership=agent).
     const agent = rows.some((r) => r.agent !== "-");
+    // The build's column only where the stack builds its agent from source (nodeAgentSource).
+    const build = rows.some((r) => r.agentBuild !== undefined);
     const table = newTable(["node", "host", "domain", "ip", "wireguard", "handshakes", "slurm", "kubernetes", "cloud-init",
-        ...(agent ? ["agent"] : []), "health"]);
+        ...(agent ? ["agent"] : []), ...(build ? ["agent build"] : []), "health"]);
     for (const r of rows) {
         table.push([r.node, r.host, r.domain, r.ip, r.wireguardIp, r.handshakes, r.slurm, r.kubernetes, r.cloudInit,
-            ...(agent ? [r.agent] : []), r.healthy ? "ok" : r.problems.join("; ")]);
+            ...(agent ? [r.agent] : []), ...(build ? [r.agentBuild ?? "-"] : []), r.healthy ? "ok" : r.problems.join("; ")]);
     }
     return table.toString();
 }

@@ -3,9 +3,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import { AgentBuildError, agentBuildProblem, buildNodeAgent } from "./node-agent-build";
 import { ClusterConfig, ConfigError, HostChecks, RawConfig, validateConfig } from "./plan/config";
 import { CONFIG_KEYS } from "./plan/config-schema";
 import { PROJECT_FILE } from "./plan/defaults";
+import { cacheDir } from "./plan/paths";
 import { readNetworksInUse } from "./host-networks";
 import { findKubernetesBundle } from "./kubernetes-bundle";
 
@@ -13,6 +15,13 @@ export const hostChecks: HostChecks = {
     isFile: (p) => {
         try {
             return fs.statSync(p).isFile();
+        } catch {
+            return false;
+        }
+    },
+    isDirectory: (p) => {
+        try {
+            return fs.statSync(p).isDirectory();
         } catch {
             return false;
         }
@@ -65,11 +74,27 @@ export function loadClusterConfig(): ClusterConfig {
         if (full.startsWith(prefix) && !(CONFIG_KEYS as string[]).includes(key)) raw[key] = v;
     }
     try {
-        return validateConfig(raw, hostChecks, pulumi.getProject(), pulumi.getStack());
+        return withBuiltAgent(validateConfig(raw, hostChecks, pulumi.getProject(), pulumi.getStack()));
     } catch (e) {
         // Pulumi ends a program that throws a RunError with its message alone: no stack trace,
         // no dump of the error object, in preview as in up.
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
+    }
+}
+
+/**
+ * With nodeAgentSource, the agent is built (or found built) before anything is declared, and
+ * the stack goes on as if nodeAgentPath named the binary. A source that does not build is a
+ * configuration problem: nothing is created, and the compiler's message is shown.
+ */
+export function withBuiltAgent(cfg: ClusterConfig, project = pulumi.getProject()): ClusterConfig {
+    if (!cfg.nodeAgentSource) return cfg;
+    try {
+        const b = buildNodeAgent(cfg.nodeAgentSource, cacheDir());
+        return { ...cfg, nodeAgentPath: b.path, nodeAgentBuild: { source: b.source, sourceHash: b.sourceHash, sha256: b.sha256 } };
+    } catch (e) {
+        if (!(e instanceof AgentBuildError)) throw e;
+        throw new ConfigError(project, [agentBuildProblem(cfg.nodeAgentSource, e)]);
     }
 }

@@ -133,6 +133,11 @@ export const SCHEMA = {
         description: "Optional ClusterOS node-agent binary, baked into the image and run as a systemd service.",
         parse: str,
     },
+    nodeAgentSource: {
+        type: "string", default: "",
+        description: "Optional Go main package (a directory anywhere on the host) that make up builds into the node-agent binary, offline through the Go module cache and proxy, cached by a hash of the module's source and go.sum; instead of nodeAgentPath, and delivered the same way.",
+        parse: str,
+    },
     nodeAgentDelivery: {
         type: "string", default: "image",
         description: "How node-agent reaches nodes, image (baked in, rebuilds the image) or live (copied to running nodes).",
@@ -216,6 +221,8 @@ export function pulumiConfigBlock(): Record<string, object> {
 
 export interface HostChecks {
     isFile(path: string): boolean;
+    /** Whether path is an existing directory. Absent: not checked. */
+    isDirectory?(path: string): boolean;
     /**
      * The networks in use on the libvirt daemon at uri and on this host, or why libvirt
      * could not be asked. Absent: not checked (unit tests without a daemon).
@@ -307,11 +314,20 @@ const imageIsDefined: Rule = ({ imagePath, imageFlavor }, { host }) => {
     return [];
 };
 
+/** Whether the stack has a node agent: a binary, or a source to build it from. */
+const hasAgent = (v: ConfigValues) => v.nodeAgentPath !== "" || v.nodeAgentSource !== "";
+
 const nodeAgentIsDeliverable: Rule = (v, { host }) => [
     ...(v.nodeAgentPath !== "" && !host.isFile(v.nodeAgentPath) ? [problem("nodeAgentPath", v.nodeAgentPath,
         "is not an existing file", "build the node-agent first, or pulumi config rm nodeAgentPath")] : []),
-    ...(v.nodeAgentDelivery === "live" && v.nodeAgentPath === "" ? [problem("nodeAgentDelivery", "live",
-        "needs a node-agent binary to deliver", "pulumi config set nodeAgentPath /path/to/node-agent")] : []),
+    ...(v.nodeAgentPath !== "" && v.nodeAgentSource !== "" ? [problem("nodeAgentSource", v.nodeAgentSource,
+        `is set together with nodeAgentPath (${v.nodeAgentPath}); the agent would be ambiguous`,
+        "pulumi config rm nodeAgentPath (to build from source) or pulumi config rm nodeAgentSource (to use the binary)")] : []),
+    ...(v.nodeAgentSource !== "" && host.isDirectory && !host.isDirectory(v.nodeAgentSource) ? [problem("nodeAgentSource", v.nodeAgentSource,
+        "is not an existing directory (a Go main package, such as node/cmd/node-agent in ClusterOS's repository)",
+        "pulumi config set nodeAgentSource /path/to/clusteros/node/cmd/node-agent, or pulumi config rm nodeAgentSource")] : []),
+    ...(v.nodeAgentDelivery === "live" && !hasAgent(v) ? [problem("nodeAgentDelivery", "live",
+        "needs a node-agent binary to deliver", "pulumi config set nodeAgentPath /path/to/node-agent (or nodeAgentSource /path/to/its/main/package)")] : []),
     ...(v.nodeAgentDelivery === "live" && v.imagePath !== "" && v.imageFlavor === "" ? [problem("nodeAgentDelivery", "live",
         "needs the unit of a built image; a prebuilt image may not have it", "pulumi config set nodeAgentDelivery image")] : []),
 ];
@@ -324,7 +340,7 @@ const agentFormsTheCluster: Rule = (v) => {
     if (v.membership !== "agent") return [];
     const off = "pulumi config set membership lab";
     return [
-        ...(v.nodeAgentPath === "" ? [problem("membership", "agent", "needs a node agent to form the cluster, and nodeAgentPath is not set",
+        ...(!hasAgent(v) ? [problem("membership", "agent", "needs a node agent to form the cluster, and neither nodeAgentPath nor nodeAgentSource is set",
             `pulumi config set nodeAgentPath examples/serf-agent/clusteros-serf-agent (the reference agent; docs/NODE_AGENT.md), or ${off}`)] : []),
         ...(v.kubernetes !== "off" ? [problem("kubernetes", v.kubernetes, "is lab-driven (the stack makes its tokens and picks its server); with membership=agent the agent starts Kubernetes",
             `pulumi config set kubernetes off, or ${off}`)] : []),

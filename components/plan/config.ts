@@ -22,6 +22,8 @@ export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "p
     serviceCidr: Cidr;
     image: ImageSource;
     nodeAgentPath?: string;
+    /** With nodeAgentSource: the build nodeAgentPath points at (components/node-agent-build.ts). */
+    nodeAgentBuild?: { source: string; sourceHash: string; sha256: string };
     /** Network pre-seed for machines installed from the installer medium; undefined when not configured. */
     bareMetal?: BareMetal;
     /** Where the nodes live: the main host (libvirtUri, nodeCidr) first, then the others by name. */

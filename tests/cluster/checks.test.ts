@@ -10,9 +10,9 @@ const lab = e2eCluster();
 const count = nodeCount();
 const all = numbers(count);
 
-// The nodes are checked side by side (each node's own checks in order): a check mostly waits
-// on a guest, and the guests are separate VMs.
-describe.concurrent("every node", () => all.forEach((n) => describe(`node ${n}`, { sequential: true }, () => {
+// The nodes are checked side by side, and their checks too (vitest's maxConcurrency, 5, at
+// once): a check mostly waits on a guest, and the guests are separate VMs.
+describe.concurrent("every node", () => all.forEach((n) => describe(`node ${n}`, () => {
     it(`node ${n}: hostname is cluster-node-${n}`, async () => {
         expect((await lab().node(n).succeed("hostname")).trim()).toBe(`cluster-node-${n}`);
     });

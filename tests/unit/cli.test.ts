@@ -1,5 +1,6 @@
 // The cluster control CLI against a fake stack output.
 import { execFileSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -7,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
 import { sshConfig, writeSshKey } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, NO_STACK, nodeByNumber, parseStackOutputs, resolveStack } from "../../cli/stack";
-import { assessAll, Probers, status } from "../../cli/status";
+import { assessAll, Probers, status, statusTable } from "../../cli/status";
 import type { Row } from "../../cli/health";
 import { colour, newTable, tableOptions } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
@@ -168,6 +169,8 @@ describe("probe.sh", () => {
         binaries?: ("k3s" | "kubelet" | "kubectl")[];
         files?: string[];
         slurm?: { state: string; reason: string; slurmd: string };
+        /** The node agent binary's content. */
+        agent?: string;
     }
 
     /** Runs probe.sh as `lab status` does (bash -s), on a fake node: its binaries, files and a recording sudo. */
@@ -201,6 +204,7 @@ JSON
                 kubelet: "exit 0",
             };
             for (const b of node.binaries ?? []) stub(bin, b, answers[b]);
+            if (node.agent !== undefined) fs.writeFileSync(path.join(bin, "clusteros-node-agent"), node.agent, { mode: 0o755 });
             for (const f of node.files ?? []) fs.writeFileSync(path.join(root, f), f.endsWith("kubernetes.env") ? "SERVER_IP=10.80.0.1\n" : "x\n");
             let script = PROBE;
             for (const p of MOVED) script = script.split(p).join(`${root}${p}`);
@@ -244,7 +248,12 @@ JSON
     it("prints what lab status parses, whatever the node lacks", () => {
         const parsed = parseProbe(probe({}).output);
         expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent", slurmReason: "",
-            slurmd: "inactive", slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set." });
+            slurmd: "inactive", slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set.", agentSha: "" });
+    });
+
+    it("reports the sha256 of the node's agent binary, which lab status compares with the stack's build", () => {
+        const content = "#!/bin/sh\necho agent\n";
+        expect(parseProbe(probe({ agent: content }).output).agentSha).toBe(crypto.createHash("sha256").update(content).digest("hex"));
     });
 
     it("reports slurmctld's reason and slurmd's state and last log lines, which lab status shows beside the state", () => {
@@ -392,6 +401,24 @@ echo running
         expect(probed).toEqual(["cluster-node-1", "cluster-node-2"]);
         // The host that did not answer is asked once, not once per node.
         expect(virshCalls().filter((c) => c.includes(LAB2_URI))).toHaveLength(1);
+    });
+
+    it("with an agent built from source, shows which build each node runs (nodeAgentSource)", async () => {
+        const built = { source: "/src/node/cmd/node-agent", sourceHash: "0123456789abcdef", sha256: "a".repeat(64), delivery: "image" };
+        const withBuild = parseStackOutputs("ci", JSON.stringify({ ...outputs, nodeAgent: built }));
+        const shas = ["a".repeat(64), "b".repeat(64), ""];
+        const probers: Probers = {
+            virsh: (host) => virshAt(host, fakeVirsh),
+            probe: async (node) => {
+                const stdout = `cloudinit=done\nhandshakes=10,20\nslurm=idle\nkubernetes=absent\nagent_sha=${shas[Number(node.name.slice(-1)) - 1]}\n`;
+                return { code: 0, stdout, stderr: "", output: stdout };
+            },
+        };
+        const { rows } = await assessAll(withBuild, probers);
+        expect(rows.map((r) => r.agentBuild)).toEqual(["src 0123456789abcdef", "other build (sha256 bbbbbbbbbbbb)", "none"]);
+        expect(statusTable(rows)).toContain("agent build");
+        // Without nodeAgentSource, no such column.
+        expect(statusTable((await assessAll(info, probers)).rows)).not.toContain("agent build");
     });
 
     it("gives each node's problems and the hosts that did not answer, once each", async () => {
