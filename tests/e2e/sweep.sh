@@ -2,7 +2,8 @@
 # What an earlier test run left when it was killed (SIGKILL runs no trap, and the libvirt
 # daemons it started live on in their namespaces): its stacks with their domains, networks,
 # pools, disks and seeds, the daemons and namespaces it started, its second host, its
-# scratch directory. scripts/test.sh removes them before it runs the e2e scripts.
+# scratch directory, and what libvirt itself records of them. scripts/test.sh removes them
+# before it runs the e2e scripts.
 # Only what a test run made and named after itself is touched: stacks
 # e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
 # directories holding a pid file, each only once the run's process <pid> is gone. The
@@ -42,6 +43,42 @@ sweep_namespace() {
   echo "sweep: removed namespace $1 and what ran in it"
 }
 
+# sweep_libvirt [ROOT]: libvirt's own records of a gone run's objects, which outlive
+# its daemon and its stack (a stack removed by hand leaves nothing for sweep_stack to start
+# from), and a daemon started later would load: domain, network and pool definitions under
+# /etc/libvirt named $LAB_PROJECT-<a test run's stack>..., their autostart links and UEFI
+# variable stores, and the run's disks under /var/lib/libvirt/images (all under ROOT, / by
+# default). Undefined through a daemon that answers (never under its feet), else removed as
+# files.
+sweep_libvirt() {
+  local root="${1:-}" f name kind virsh_up=""
+  local etc="$root/etc/libvirt" images="$root/var/lib/libvirt/images" nvram="$root/var/lib/libvirt/qemu/nvram"
+  virsh -c qemu:///system version >/dev/null 2>&1 && virsh_up=1
+  for f in "$etc"/qemu/*.xml "$etc"/qemu/networks/*.xml "$etc"/storage/*.xml; do
+    [ -f "$f" ] || continue
+    name="$(basename "$f" .xml)"
+    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?(-|$) ]] || continue
+    sweep_gone "${BASH_REMATCH[2]}" || continue
+    case "$f" in */networks/*) kind=net ;; */storage/*) kind=pool ;; *) kind=domain ;; esac
+    if [ -n "$virsh_up" ]; then
+      case "$kind" in
+        net) virsh -c qemu:///system net-destroy "$name"; virsh -c qemu:///system net-undefine "$name" ;;
+        pool) virsh -c qemu:///system pool-destroy "$name"; virsh -c qemu:///system pool-undefine "$name" ;;
+        domain) virsh -c qemu:///system destroy "$name"; virsh -c qemu:///system undefine --nvram "$name" ;;
+      esac >/dev/null 2>&1
+    fi
+    rm -f "$f" "$(dirname "$f")/autostart/$name.xml"
+    [ "$kind" != domain ] || rm -f "$nvram/${name}_VARS.fd"
+    echo "sweep: removed libvirt $kind $name, left by test run ${BASH_REMATCH[2]}"
+  done
+  for f in "$images/$LAB_PROJECT"-*; do
+    [ -d "$f" ] || continue
+    name="$(basename "$f")"
+    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?$ ]] && sweep_gone "${BASH_REMATCH[2]}" || continue
+    rm -rf "$f" && echo "sweep: removed $f"
+  done
+}
+
 # sweep_leftovers [SCRATCH_ROOT]: all of the above; the runs' scratch directories are in
 # SCRATCH_ROOT (/tmp, as e2e_run_start makes them).
 sweep_leftovers() {
@@ -58,5 +95,7 @@ sweep_leftovers() {
   for name in "$root"/clusteros-e2e.* "$root"/clusteros-mh.* "$root"/clusteros-k8s.*; do
     [ -f "$name/pid" ] && sweep_gone "$(cat "$name/pid")" && rm -rf "$name" && echo "sweep: removed $name"
   done
+  # Last: what libvirt still records of them once their stacks and daemons are gone.
+  sweep_libvirt "${SWEEP_ROOT:-}"
   return 0
 }

@@ -60,4 +60,35 @@ describe("sweep", () => {
             fs.rmSync(going, { recursive: true, force: true });
         }
     });
+
+    it("removes libvirt's definitions, autostart links, variable stores and disks of a gone run's stack, however it was lost; no one else's", () => {
+        const dead = deadPid();
+        const live = process.pid;
+        const root = fs.mkdtempSync(path.join(dir, "root-"));
+        const file = (rel: string) => {
+            fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+            fs.writeFileSync(path.join(root, rel), "<x/>");
+            return rel;
+        };
+        const gone = [
+            file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.xml`), file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-b-node-1.xml`),
+            file(`var/lib/libvirt/qemu/nvram/clusteros-lab-e2e-100-${dead}-b-node-1_VARS.fd`),
+            file(`etc/libvirt/qemu/networks/clusteros-lab-mh-100-${dead}.xml`), file(`etc/libvirt/qemu/networks/autostart/clusteros-lab-mh-100-${dead}.xml`),
+            file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
+        ];
+        const kept = [
+            file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
+            file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${live}/disk.qcow2`),
+            file(`etc/libvirt/qemu/other-e2e-100-${dead}-node-1.xml`), file("var/lib/libvirt/images/clusteros-lab-ci/disk.qcow2"),
+        ];
+        // No daemon answers here (a virsh that fails): the files themselves go.
+        const bin = path.join(root, "bin");
+        fs.mkdirSync(bin);
+        fs.writeFileSync(path.join(bin, "virsh"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+        const out = bash(`sweep_libvirt '${root}'`, { PATH: `${bin}:${process.env.PATH}` });
+        expect(gone.filter((f) => fs.existsSync(path.join(root, f)))).toEqual([]);
+        expect(kept.filter((f) => !fs.existsSync(path.join(root, f)))).toEqual([]);
+        expect(out).toContain(`sweep: removed libvirt domain clusteros-lab-e2e-100-${dead}-node-1, left by test run ${dead}`);
+        expect(out).toContain(`sweep: removed libvirt net clusteros-lab-mh-100-${dead}, left by test run ${dead}`);
+    });
 });
