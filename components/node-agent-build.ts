@@ -24,7 +24,8 @@ export interface AgentBuild {
 /** Why a source did not build: `detail` is the compiler's (or the toolchain's) own message. */
 export class AgentBuildError extends Error {
     constructor(readonly source: string, readonly reason: string, readonly detail: string) {
-        super(`${reason}${detail ? `:\n${detail}` : ""}`);
+        // The detail indented under the line that names the key (formatProblems' list).
+        super(`${reason}${detail ? `:\n${detail.split("\n").map((l) => `        ${l}`).join("\n")}` : ""}`);
     }
 }
 

@@ -9,11 +9,11 @@ import { loadStack } from "../../cli/stack";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 
 const OWN_NODES = 3;
-const NODE_AGENT = path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "node-agent");
+const NODE_AGENT_SOURCE = path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "node-agent-go", "cmd", "node-agent");
 
 export function e2eCluster(): () => LabCluster {
     // The e2e's node agent, as its stacks have it (tests/e2e/lib.sh new_stack).
-    return useLabCluster({ stack: "e2e-api", from: "ci", config: { nodeCount: OWN_NODES, nodeAgentPath: NODE_AGENT } });
+    return useLabCluster({ stack: "e2e-api", from: "ci", config: { nodeCount: OWN_NODES, nodeAgentSource: NODE_AGENT_SOURCE } });
 }
 
 /** How many nodes the tests will see, known when vitest collects them (tests per node). */

@@ -117,8 +117,9 @@ main() {
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   fi
-  phase "nodeCidr collision caught at preview"
+  phase "nodeCidr collision caught at preview; an agent source that does not build"
   e2e_run tests/e2e/collision.test.ts
+  e2e_run tests/e2e/agent-source.test.ts
   phase_end
 
   phase "documented commands"
@@ -174,6 +175,7 @@ main() {
   new_stack "$AGENT" 3
   pulumi config set --stack "$AGENT" membership agent >/dev/null
   pulumi config set --stack "$AGENT" kubernetes off >/dev/null
+  pulumi config rm --stack "$AGENT" nodeAgentSource >/dev/null
   pulumi config set --stack "$AGENT" nodeAgentPath "$AGENT_BINARY" >/dev/null
   E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts
   destroy_stack "$AGENT"

@@ -115,8 +115,9 @@ new_stack() {
   [ "${E2E_KUBERNETES:-}" != upstream ] || pulumi config set --stack "$1" nodeMemoryMiB 2048 >/dev/null
   pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
   pulumi config set --stack "$1" wireguardCidr "${ranges[1]}" >/dev/null
-  # A test node-agent so the bake-in path is exercised (the same image for both stacks).
-  pulumi config set --stack "$1" nodeAgentPath "$LAB_ROOT/tests/e2e/fixtures/node-agent" >/dev/null
+  # A test node-agent built from its Go source by make up, so the build and the bake-in paths
+  # are exercised (the same image for the stacks of the same settings).
+  pulumi config set --stack "$1" nodeAgentSource "$LAB_ROOT/tests/e2e/fixtures/node-agent-go/cmd/node-agent" >/dev/null
   # Plain `ssh` as the outputs print it uses this key (through an agent, see host_mode_checks).
   [ -f "$WORK/user.pub" ] || ssh-keygen -q -t ed25519 -N '' -C e2e-user -f "$WORK/user"
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null

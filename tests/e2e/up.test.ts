@@ -3,7 +3,8 @@
 // log is the scratch file up-<stack>.log (e2e.sh reports the image build's time from it).
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { e2e, expectOk, inHost, pulumi, run, script, workFile } from "./context";
+import type { Row } from "../../cli/health";
+import { e2e, expectOk, inHost, pulumi, run, script, stackOutputJson, workFile } from "./context";
 
 const stack = process.env.E2E_UP_STACK || e2e.stack;
 const log = `up-${stack}.log`;
@@ -17,6 +18,15 @@ describe(`make up: ${which}`, () => {
 
     it("up says it runs in host mode where the system daemon runs", () => {
         expect(fs.readFileSync(workFile(log), "utf8")).toContain(`host mode: the libvirt daemon (pid ${e2e.daemonPid}) runs here`);
+    });
+
+    // The e2e's stacks build their agent from Go source (tests/e2e/lib.sh new_stack, nodeAgentSource).
+    it(`every node of ${which} runs the node agent make up built from its Go source (lab status: src <the output's hash>)`, async () => {
+        const agent = await stackOutputJson<{ source: string; sourceHash: string; sha256: string }>(stack, "nodeAgent");
+        expect(agent.source).toMatch(/fixtures\/node-agent-go\/cmd\/node-agent$/);
+        const r = await run(inHost([script("lab.sh"), "--stack", stack, "status", "--json"]));
+        const rows = (JSON.parse(r.stdout) as { nodes: Row[] }).nodes;
+        expect(rows.map((row) => row.agentBuild)).toEqual(rows.map(() => `src ${agent.sourceHash}`));
     });
 
     it(`the outputs of ${which} show no secret in plaintext`, async () => {
