@@ -1,13 +1,21 @@
 // Cluster tests (tests written with clusteros-lab/testing): one file at a time (they share
 // the machine's CPUs with the nodes), long timeouts, and a JUnit report when JUNIT_XML is set.
+// CLUSTEROS_LAB_TEST_FILES (absolute paths, one per line; scripts/cluster-test.sh) runs those
+// files and directories, wherever they are, instead of this project's tests.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { defineConfig } from "vitest/config";
+
+const given = (process.env.CLUSTEROS_LAB_TEST_FILES ?? "").split("\n").filter(Boolean)
+    .map((p) => (fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "**", "*.test.ts") : p));
 
 export default defineConfig({
     resolve: { alias: { "clusteros-lab/testing": path.join(__dirname, "index.ts") } },
     test: {
         root: path.join(__dirname, ".."),
-        include: ["tests/cluster/**/*.test.ts", "docs/examples/**/*.test.ts"],
+        include: given.length ? given : ["tests/cluster/**/*.test.ts", "docs/examples/**/*.test.ts"],
+        // Test files outside this project are found from the file system's root.
+        dir: given.length ? "/" : undefined,
         testTimeout: 900_000,
         hookTimeout: 1_800_000,
         pool: "forks",
