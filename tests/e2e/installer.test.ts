@@ -149,7 +149,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
                     console.log(`install from a USB stick (${firmware}) took ${r.seconds} s, side by side with the other machines`);
                     expect(r.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
-                    for (const line of ["target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(r.serial).toContain(line);
+                    for (const line of ["target rules 'virtio,largest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(r.serial).toContain(line);
                 }, COURSE_MS);
 
                 it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const INSTALLER = path.join(__dirname, "..", "..", "images", "installer", "clusteros-install");
 
-interface Disk { removable?: boolean; sizeSectors?: number; partitions?: string[] }
+interface Disk { removable?: boolean; sizeSectors?: number; partitions?: string[]; rotational?: boolean }
 
 let sys: string;
 beforeEach(() => { sys = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sys-")); });
@@ -21,6 +21,8 @@ function disks(spec: Record<string, Disk>): void {
         fs.writeFileSync(path.join(dir, "removable"), d.removable ? "1\n" : "0\n");
         fs.writeFileSync(path.join(dir, "size"), `${d.sizeSectors ?? 41943040}\n`);
         for (const p of d.partitions ?? []) fs.mkdirSync(path.join(dir, p));
+        fs.mkdirSync(path.join(dir, "queue"));
+        fs.writeFileSync(path.join(dir, "queue", "rotational"), d.rotational ? "1\n" : "0\n");
     }
 }
 
@@ -64,6 +66,56 @@ describe("installer target disk", () => {
         disks({ sda: {}, sdb: { removable: true } });
         expect(run("choose_target", { cmdline: "clusteros.target=sdz" })).toMatchObject({ ok: false });
         expect(run("choose_target", { cmdline: "clusteros.target=sdb", medium: "sdb" }).out).toContain("is the installer medium itself");
+    });
+
+    // A server's disks: two NVMe (1 TiB, 2 TiB), a SATA SSD (480 GiB) and a SATA disk (8 TiB),
+    // a virtio disk, and the USB stick the installer booted from.
+    const GIB = 2097152;
+    const server = () => disks({
+        nvme0n1: { sizeSectors: 1024 * GIB }, nvme1n1: { sizeSectors: 2048 * GIB }, sda: { sizeSectors: 480 * GIB },
+        sdb: { sizeSectors: 8192 * GIB, rotational: true }, vda: { sizeSectors: 20 * GIB }, sdc: { removable: true, sizeSectors: 16 * GIB },
+    });
+
+    it("picks by rules: bus, kind and size filters, then smallest or largest; never the medium or a removable disk", () => {
+        server();
+        const pick = (target: string) => run("choose_target", { medium: "sdc", cmdline: `clusteros.target=${target}` });
+        expect(pick("smallest")).toEqual({ out: "vda", ok: true });
+        expect(pick("largest")).toEqual({ out: "sdb", ok: true });
+        expect(pick("nvme,largest")).toEqual({ out: "nvme1n1", ok: true });
+        expect(pick("nvme,smallest")).toEqual({ out: "nvme0n1", ok: true });
+        expect(pick("ssd,largest")).toEqual({ out: "nvme1n1", ok: true });
+        expect(pick("sata,ssd")).toEqual({ out: "sda", ok: true });
+        expect(pick("scsi,hdd")).toEqual({ out: "sdb", ok: true });
+        expect(pick("virtio")).toEqual({ out: "vda", ok: true });
+        expect(pick("min:100G,max:1T,smallest")).toEqual({ out: "sda", ok: true });
+        expect(pick("min:1500G,ssd")).toEqual({ out: "nvme1n1", ok: true });
+    });
+
+    it("refuses rules that leave no disk, or several without a pick, naming the rules and the disks", () => {
+        server();
+        const pick = (target: string) => run("choose_target", { medium: "sdc", cmdline: `clusteros.target=${target}` });
+        const none = pick("min:10T");
+        expect(none.ok).toBe(false);
+        expect(none.out).toContain("no disk matches the target rules 'min:10T' (disks: nvme0n1 nvme1n1 sda sdb vda");
+        expect(none.out).not.toContain("sdc");
+        const several = pick("nvme");
+        expect(several.ok).toBe(false);
+        expect(several.out).toContain("the target rules 'nvme' leave several disks: nvme0n1 nvme1n1 (add smallest or largest");
+    });
+
+    it("takes a word that is not a rule as a disk's name, and a /dev/disk/by-id or by-path link as the disk it points to", () => {
+        server();
+        expect(run("choose_target", { cmdline: "clusteros.target=min:lots" }).out).toContain("the target 'min:lots' is not a disk here");
+        const byId = path.join(sys, "by-id");
+        fs.mkdirSync(byId);
+        fs.symlinkSync(path.join(sys, "block", "nvme1n1"), path.join(byId, "nvme-Samsung_SSD_990_S6Z"));
+        // disk_name follows /dev/... links; here the link lives under the fake root, as it would under /dev.
+        expect(run(`disk_name ${path.join(byId, "nvme-Samsung_SSD_990_S6Z")}`).out).toBe("nvme1n1");
+    });
+
+    it("reads sizes as binary units", () => {
+        expect(run("size_sectors 1K; size_sectors 500M; size_sectors 2G; size_sectors 1T").out.split("\n")).toEqual(["2", "1024000", "4194304", "2147483648"]);
+        expect(run("size_sectors lots").ok).toBe(false);
     });
 
     it("sees the partitions a disk already holds, and nothing on a blank one", () => {
