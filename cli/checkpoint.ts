@@ -135,13 +135,22 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
     for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
     }
+    await renewWireGuard(info);
+    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
+        + `WireGuard sessions renewed after ${secondsSince(started)} s`);
+    return { started, resumedSeconds };
+}
+
+/**
+ * Every pair of nodes makes a fresh WireGuard handshake (cli/after-restore.sh): after a revert,
+ * whose sessions carry old times, and after a clock fault, whose handshakes carried times the
+ * peers now hold as the latest (WireGuard refuses an older one as a replay).
+ */
+export async function renewWireGuard(info: StackInfo): Promise<void> {
     const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n, AFTER_RESTORE)));
     renewed.forEach((r, i) => {
         if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
     });
-    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
-        + `WireGuard sessions renewed after ${secondsSince(started)} s`);
-    return { started, resumedSeconds };
 }
 
 export function remove(info: StackInfo, name: string): number {

@@ -1,7 +1,8 @@
-// Fault injection for tests: a partition between groups of nodes (an nftables table of the
-// stack's own, in the bridge family, where the daemon runs: the lab namespace in namespace
-// mode, the host in host mode), and power faults through libvirt. The ruleset is planned
-// here, purely; lab.ts applies it.
+// Fault injection for tests: a partition between groups of nodes and degraded links (loss, a
+// rate limit) between them, each an nftables table of the stack's own, in the bridge family,
+// where the daemon runs (the lab namespace in namespace mode, the host in host mode): outside
+// the guests, which cannot undo them. Power, pause and clock faults go through libvirt. The
+// rulesets are planned here, purely; lab.ts and the test API apply them.
 import * as path from "node:path";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { renderFile } from "../components/plan/templates";
@@ -41,7 +42,45 @@ export function partitionRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], on
     return renderFile(TEMPLATE, { stack, table: faultTable(stack), drops, heal: false });
 }
 
-/** The ruleset that removes the stack's partition, if there is one. */
+/** The rulesets that remove the stack's partition and degraded links, if there are any. */
 export function healRuleset(stack: string): string {
-    return renderFile(TEMPLATE, { stack, table: faultTable(stack), heal: true });
+    return renderFile(TEMPLATE, { stack, table: faultTable(stack), heal: true })
+        + renderFile(LINKS_TEMPLATE, { stack, table: linksTable(stack), heal: true });
+}
+
+/** How a link is degraded from outside the guests. */
+export interface LinkFault {
+    /** Percent of frames dropped at random, 1-99. */
+    lossPct?: number;
+    /** Frames beyond this rate are dropped, in kilobytes per second. */
+    rateKBps?: number;
+}
+
+const LINKS_TEMPLATE = path.join(__dirname, "links.nft.mustache");
+
+/** The nftables table of a stack's degraded links (its partition's table is faultTable). */
+export function linksTable(stack: string): string {
+    return `${faultTable(stack)}_links`;
+}
+
+/**
+ * The ruleset that degrades what `a` sends to `b` (and, unless oneWay, what `b` sends to `a`).
+ * Loading it replaces any earlier degradation of the stack.
+ */
+export function linkRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], fault: LinkFault, oneWay = false): string {
+    const { lossPct, rateKBps } = fault;
+    if (lossPct === undefined && rateKBps === undefined) throw new Error("a degraded link needs a loss (percent) or a rate (kilobytes per second)");
+    if (lossPct !== undefined && !(Number.isInteger(lossPct) && lossPct >= 1 && lossPct <= 99)) {
+        throw new Error(`the loss is a whole percent from 1 to 99, not ${lossPct} (100% is a partition: lab partition)`);
+    }
+    if (rateKBps !== undefined && !(Number.isInteger(rateKBps) && rateKBps >= 1)) throw new Error(`the rate is whole kilobytes per second, not ${rateKBps}`);
+    const overlap = a.filter((n) => b.includes(n));
+    if (overlap.length > 0) throw new Error(`${overlap.map((n) => n.name).join(", ")} cannot be on both ends of a degraded link`);
+    const elsewhere = [...a, ...b].filter((n) => n.host !== MAIN_HOST);
+    if (elsewhere.length > 0) {
+        throw new Error(`a degraded link acts on the main host's network; ${elsewhere.map((n) => `${n.name} is on host ${n.host}`).join(", ")}`);
+    }
+    const links = a.flatMap((x) => b.flatMap((y) => [{ from: x.ip, to: y.ip }, ...(oneWay ? [] : [{ from: y.ip, to: x.ip }])]))
+        .map((l) => ({ ...l, lossPct, rateKBps }));
+    return renderFile(LINKS_TEMPLATE, { stack, table: linksTable(stack), links, heal: false });
 }

@@ -12,7 +12,8 @@ import { networksJson } from "./networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
-import { healRuleset, parseGroup, partitionRuleset } from "./faults";
+import { jumpClock, strobeClock, syncGuestTime } from "./clock";
+import { healRuleset, linkRuleset, parseGroup, partitionRuleset } from "./faults";
 import { loadRuleset } from "./nft";
 import { labNetns } from "./place";
 import { startAll, stopAll } from "./power";
@@ -20,7 +21,7 @@ import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
 import { topologyDot, topologySvg } from "./topology";
-import { must, virshFor } from "./virsh";
+import { must, onEveryNode, virshFor } from "./virsh";
 import { forwardVnc, vncPort } from "./vnc";
 
 async function execOn(info: StackInfo, which: string, command: string): Promise<number> {
@@ -45,6 +46,15 @@ async function applyNft(ruleset: string, done: () => string): Promise<number> {
     await loadRuleset(ruleset);
     console.log(done());
     return 0;
+}
+
+/** A plan's refusal (an unknown node, a node on both sides, a loss out of range) is the user's to fix. */
+function asCliError<T>(f: () => T): T {
+    try {
+        return f();
+    } catch (e) {
+        throw new CliError((e as Error).message);
+    }
 }
 
 function wholeSeconds(value: string): number {
@@ -150,18 +160,69 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .option("--one-way", "drop only what <from> sends to <to>")
         .action((from: string, to: string, o: { oneWay?: boolean }) => {
             const info = stack();
-            // The plan's refusals (an unknown node, a node on both sides) are the user's to fix.
-            const asCliError = <T>(f: () => T): T => { try { return f(); } catch (e) { throw new CliError((e as Error).message); } };
             const [a, b] = [asCliError(() => parseGroup(from, info.nodes)), asCliError(() => parseGroup(to, info.nodes))];
             const ruleset = asCliError(() => partitionRuleset(info.stack, a, b, !!o.oneWay));
             result = applyNft(ruleset, () =>
                 `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);
         });
-    program.command("heal").description("remove the stack's partition (lab partition)")
-        .action(() => { result = applyNft(healRuleset(stack().stack), () => "no partition"); });
+    program.command("link <from> <to>")
+        .description("degrade the links between nodes <from> and <to> (comma-separated numbers) from outside the guests: loss, a rate limit")
+        .option("--loss <percent>", "drop this percent of frames at random (1-99)")
+        .option("--rate <kBps>", "drop frames beyond this many kilobytes per second")
+        .option("--one-way", "only what <from> sends to <to>")
+        .action((from: string, to: string, o: { loss?: string; rate?: string; oneWay?: boolean }) => {
+            const info = stack();
+            const [a, b] = [asCliError(() => parseGroup(from, info.nodes)), asCliError(() => parseGroup(to, info.nodes))];
+            const fault = { lossPct: o.loss === undefined ? undefined : Number(o.loss), rateKBps: o.rate === undefined ? undefined : Number(o.rate) };
+            const ruleset = asCliError(() => linkRuleset(info.stack, a, b, fault, !!o.oneWay));
+            result = applyNft(ruleset, () => `degraded ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`
+                + `${fault.lossPct ? `: ${fault.lossPct}% loss` : ""}${fault.rateKBps ? `${fault.lossPct ? "," : ":"} at most ${fault.rateKBps} kB/s` : ""}`);
+        });
+    program.command("clock <n> [offset]")
+        .description("move node n's clock by offset seconds (+3600, -120), from the host; --strobe moves it back and forth; --reset sets it right")
+        .option("--strobe <delta>", "every --period seconds, set it delta seconds ahead, then right again, for --for seconds")
+        .option("--period <seconds>", "the strobe's period", "2")
+        .option("--for <seconds>", "how long the strobe lasts", "30")
+        .option("--reset", "set the clock right (the host's time)")
+        .action((n: string, offset: string | undefined, o: { strobe?: string; period: string; for: string; reset?: boolean }) => {
+            const info = stack();
+            const node = nodeByNumber(info, n);
+            const virsh = virshFor(info, node);
+            if (o.reset) {
+                syncGuestTime(virsh, node.domain);
+                console.log(`${node.name}'s clock is right`);
+                result = Promise.resolve(0);
+            } else if (o.strobe !== undefined) {
+                result = strobeClock(virsh, node.domain, Number(o.strobe), Number(o.period), Number(o.for))
+                    .then(() => { console.log(`${node.name}'s clock strobed, and right again`); return 0; }, (e) => { throw new CliError((e as Error).message); });
+            } else {
+                if (offset === undefined) throw new CliError("lab clock needs an offset in seconds (+3600, -120), --strobe <delta> or --reset");
+                const to = asCliError(() => jumpClock(virsh, node.domain, Number(offset)));
+                console.log(`${node.name}'s clock moved by ${offset} s, to ${new Date(to * 1000).toISOString()}`);
+                result = Promise.resolve(0);
+            }
+        });
+    program.command("heal").description("undo the stack's network faults (partition, degraded links), resume paused nodes, set every clock right")
+        .action(() => {
+            const info = stack();
+            result = applyNft(healRuleset(info.stack), () => "no partition, no degraded link").then(async (code) => {
+                for (const r of await onEveryNode(info, (d) => ["domstate", d])) {
+                    if (r.ok && r.out.trim() === "paused") must(virshFor(info, info.nodes.find((x) => x.domain === r.domain)!), `resume ${r.domain}`, "resume", r.domain);
+                }
+                for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
+                    if (!r.ok) console.error(`${r.domain}: its clock could not be set (${r.err.trim()}): a stopped node's is set when it starts`);
+                }
+                // A clock that was moved left its handshake times with the peers: fresh sessions.
+                await checkpoint.renewWireGuard(info);
+                console.log("every node runs, every clock is right, WireGuard sessions renewed");
+                return code;
+            });
+        });
     for (const [name, verb, what, done] of [["crash", "destroy", "power node n off at once, as a pulled plug", "lost power"],
         ["power-off", "shutdown", "shut node n down cleanly (ACPI)", "is shutting down"],
-        ["power-on", "start", "start node n", "is starting"]] as const) {
+        ["power-on", "start", "start node n", "is starting"],
+        ["pause", "suspend", "freeze node n's vCPUs (its clock and its peers see the gap); resume or heal lets it run", "is paused"],
+        ["resume", "resume", "let a paused node n run again", "runs again"]] as const) {
         program.command(`${name} <n>`).description(what).action((n: string) => {
             const info = stack();
             const node = nodeByNumber(info, n);

@@ -7,3 +7,4 @@ export { LabCluster, SHARED_STACK_ENV } from "./lab-cluster";
 export type { UpOptions } from "./lab-cluster";
 export { CommandFailed, LabNode, TimedOut } from "./lab-node";
 export type { Degradation } from "./netem";
+export type { LinkFault } from "../cli/faults";

@@ -14,7 +14,9 @@ import { projectName } from "../components/plan/defaults";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
 import * as checkpoints from "../cli/checkpoint";
-import { healRuleset, partitionRuleset } from "../cli/faults";
+import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
+import { healRuleset, linkRuleset, partitionRuleset } from "../cli/faults";
+import type { LinkFault } from "../cli/faults";
 import { loadRuleset } from "../cli/nft";
 import { Row } from "../cli/health";
 import { keyFile } from "../cli/ssh";
@@ -56,6 +58,9 @@ export class LabCluster {
     readonly nodes: LabNode[];
     /** Nodes with a degraded interface, and which: what heal() clears. */
     private readonly degraded = new Map<number, string>();
+    /** Nodes this test paused, and those whose clock it moved: what heal() undoes. */
+    private readonly paused = new Set<number>();
+    private readonly clocked = new Set<number>();
 
     private constructor(
         readonly info: StackInfo,
@@ -159,6 +164,43 @@ export class LabCluster {
     /** Starts node n again. */
     powerOn(n: number): void { this.virsh(n, "start"); }
 
+    /** Freezes node n's vCPUs (libvirt suspend): it, its clock and its peers see the gap. heal() resumes it. */
+    pause(n: number): void {
+        this.virsh(n, "suspend");
+        this.paused.add(n);
+    }
+
+    /** Lets a paused node n run again. */
+    resume(n: number): void {
+        this.virsh(n, "resume");
+        this.paused.delete(n);
+    }
+
+    /** Moves node n's clock by offsetSeconds (negative: back), from the host (cli/clock.ts). heal() sets it right. */
+    clockJump(n: number, offsetSeconds: number): void {
+        const node = this.node(n).node;
+        jumpClock(virshFor(this.info, node), node.domain, offsetSeconds);
+        this.clocked.add(n);
+    }
+
+    /** Strobes node n's clock: deltaSeconds ahead, then right, every periodSeconds, for durationSeconds; right at the end. */
+    async clockStrobe(n: number, deltaSeconds: number, periodSeconds: number, durationSeconds: number): Promise<void> {
+        const node = this.node(n).node;
+        this.clocked.add(n);
+        await strobeClock(virshFor(this.info, node), node.domain, deltaSeconds, periodSeconds, durationSeconds);
+    }
+
+    /**
+     * Degrades the links between group a and group b from outside the guests (nftables on the
+     * nodes' bridge): frames lost at random, or beyond a rate. Both ways unless oneWay.
+     * Replaces an earlier such degradation; heal() removes it. Delay, jitter, duplication,
+     * reordering and corruption need netem, which runs in the guests: degrade().
+     */
+    async degradeLink(a: number[], b: number[], fault: LinkFault, opts: { oneWay?: boolean } = {}): Promise<void> {
+        const group = (g: number[]) => g.map((n) => this.node(n).node);
+        await loadRuleset(linkRuleset(this.info.stack, group(a), group(b), fault, opts.oneWay));
+    }
+
     /**
      * Cuts group a off from group b on the lab network, and so on the mesh over it: both
      * directions, or with oneWay only what a sends to b. Replaces an earlier partition.
@@ -189,9 +231,17 @@ export class LabCluster {
         }
     }
 
-    /** Removes the partition and every degradation. */
+    /** Removes the partition and every degradation, resumes the nodes it paused and sets right the clocks it moved. */
     async heal(): Promise<void> {
         await loadRuleset(healRuleset(this.info.stack));
+        for (const n of this.paused) this.resume(n);
+        for (const n of this.clocked) {
+            const node = this.node(n).node;
+            syncGuestTime(virshFor(this.info, node), node.domain);
+        }
+        // The peers hold the moved clock's handshake times as the latest: fresh sessions.
+        if (this.clocked.size > 0) await checkpoints.renewWireGuard(this.info);
+        this.clocked.clear();
         for (const [n, dev] of this.degraded) {
             await this.node(n).exec(`sudo ${clearCommand(dev).map(shellQuote).join(" ")}`);
         }

@@ -1,4 +1,5 @@
-// Degraded links between nodes (loss, delay), with tc netem on the nodes' own interface:
+// Degraded links between nodes (loss, delay and jitter, duplication, reordering, corruption, a
+// rate), with tc netem on the nodes' own interface:
 // what node A sends to node B's address leaves A through a netem band, so A -> B is
 // degraded; doing the same on B degrades B -> A. It runs in the guests, whose Debian kernel
 // has netem (a host kernel may not: this project's CI host has none), and so works on any
@@ -9,18 +10,38 @@ export interface Degradation {
     lossPct?: number;
     /** Added one-way delay in milliseconds. */
     delayMs?: number;
+    /** Random variation of the delay, in milliseconds (needs delayMs). */
+    jitterMs?: number;
+    /** Percent of packets sent twice. */
+    duplicatePct?: number;
+    /** Percent of packets sent at once, ahead of the delayed rest (needs delayMs): reordering. */
+    reorderPct?: number;
+    /** Percent of packets with a bit flipped. */
+    corruptPct?: number;
+    /** A rate limit, in kilobits per second. */
+    rateKbit?: number;
 }
 
 /** Band 4 of a 4-band prio qdisc carries the degraded traffic; the default priomap never uses it. */
 const PRIOMAP = ["1", "2", "2", "2", "1", "2", "0", "0", "1", "1", "1", "1", "1", "1", "1", "1"];
 
+const isPct = (v: number) => v >= 0 && v <= 100;
+
 export function netemArgs(d: Degradation): string[] {
-    const loss = d.lossPct ?? 0;
-    const delay = d.delayMs ?? 0;
-    if (!(loss >= 0 && loss <= 100) || !(delay >= 0)) {
-        throw new RangeError(`a degradation needs lossPct from 0 to 100 and delayMs from 0 (got loss ${loss}, delay ${delay})`);
+    const { lossPct: loss = 0, delayMs: delay = 0, jitterMs: jitter = 0, duplicatePct: dup = 0, reorderPct: reorder = 0, corruptPct: corrupt = 0, rateKbit: rate = 0 } = d;
+    if (![loss, dup, reorder, corrupt].every(isPct) || !(delay >= 0) || !(jitter >= 0) || !(rate >= 0)) {
+        throw new RangeError("a degradation takes percentages (lossPct, duplicatePct, reorderPct, corruptPct) from 0 to 100 and delayMs, jitterMs, "
+            + `rateKbit from 0 (got ${JSON.stringify(d)})`);
     }
-    return [...(delay > 0 ? ["delay", `${delay}ms`] : []), ...(loss > 0 ? ["loss", `${loss}%`] : [])];
+    if ((jitter > 0 || reorder > 0) && delay === 0) throw new RangeError("jitterMs and reorderPct need a delayMs to vary or to overtake");
+    return [
+        ...(delay > 0 ? ["delay", `${delay}ms`, ...(jitter > 0 ? [`${jitter}ms`] : [])] : []),
+        ...(loss > 0 ? ["loss", `${loss}%`] : []),
+        ...(dup > 0 ? ["duplicate", `${dup}%`] : []),
+        ...(reorder > 0 ? ["reorder", `${reorder}%`] : []),
+        ...(corrupt > 0 ? ["corrupt", `${corrupt}%`] : []),
+        ...(rate > 0 ? ["rate", `${rate}kbit`] : []),
+    ];
 }
 
 /**

@@ -50,8 +50,15 @@ describe("degraded links (tc netem)", () => {
 
     it("clears the device when nothing is degraded, and refuses impossible values", () => {
         expect(degradeCommands("enp1s0", ["10.77.0.10"], {})).toEqual([clearCommand("enp1s0")]);
-        expect(() => netemArgs({ lossPct: 120 })).toThrow(/lossPct from 0 to 100/);
-        expect(() => netemArgs({ delayMs: -5 })).toThrow(/delayMs from 0/);
+        expect(() => netemArgs({ lossPct: 120 })).toThrow(/percentages \(lossPct, .*\) from 0 to 100/);
+        expect(() => netemArgs({ delayMs: -5 })).toThrow(/delayMs, jitterMs, rateKbit from 0/);
+    });
+
+    it("plans jitter, duplication, reordering, corruption and a rate as netem takes them", () => {
+        expect(netemArgs({ delayMs: 100, jitterMs: 20, duplicatePct: 1, reorderPct: 25, corruptPct: 0.1, rateKbit: 512 }))
+            .toEqual(["delay", "100ms", "20ms", "duplicate", "1%", "reorder", "25%", "corrupt", "0.1%", "rate", "512kbit"]);
+        expect(() => netemArgs({ reorderPct: 10 })).toThrow(/need a delayMs/);
+        expect(() => netemArgs({ jitterMs: 10 })).toThrow(/need a delayMs/);
     });
 });
 
