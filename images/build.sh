@@ -2,6 +2,7 @@
 # build.sh: build one ClusterOS node image with Packer.
 #   images/build.sh --flavor debian-12|ubuntu-24.04 --out DIR [--node-agent FILE]
 #                   [--k3s-version V] [--kubernetes-bundle DIR] [--accelerator tcg|kvm] [--raw]
+#                   [--extra-packages a,b] [--provision-dir DIR]
 # DIR is keyed by the image's content hash (the NodeImage component computes it), so an
 # existing DIR/clusteros-node.qcow2 is the finished image and nothing is rebuilt. Packer
 # writes into a temporary directory renamed to DIR only on success: a failed build
@@ -16,7 +17,7 @@ set -euo pipefail
 # The whole script is one function, read completely before it runs: editing the file
 # while a build runs cannot change what the build does.
 main() {
-  flavor="" out="" agent="" k3s="" kbundle="" accel="tcg" raw=0
+  flavor="" out="" agent="" k3s="" kbundle="" accel="tcg" raw=0 extra="" provision=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --flavor) flavor="$2"; shift 2 ;;
@@ -26,6 +27,8 @@ main() {
       --kubernetes-bundle) kbundle="$2"; shift 2 ;;
       --accelerator) accel="$2"; shift 2 ;;
       --raw) raw=1; shift ;;
+      --extra-packages) extra="$2"; shift 2 ;;
+      --provision-dir) provision="$2"; shift 2 ;;
       *) lab_die "build.sh: unknown argument $1" ;;
     esac
   done
@@ -55,7 +58,12 @@ main() {
     cp -rl "$kbundle" "$payload/kubernetes-bundle" 2>/dev/null \
       || { rm -rf "$payload/kubernetes-bundle"; cp -r "$kbundle" "$payload/kubernetes-bundle"; }
   fi
-  printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" > "$payload/build.env"
+  printf 'FLAVOR=%q\nK3S_VERSION=%q\nK3S_SHA256=%q\nEXTRA_PACKAGES=%q\n' "$flavor" "$k3s" "${K3S_SHA256:-}" "${extra//,/ }" > "$payload/build.env"
+  # The user's provisioning scripts (config key imageProvisionDir), run by 50-extra.sh in name order.
+  if [ -n "$provision" ]; then
+    mkdir -p "$payload/extra-provision"
+    find "$provision" -maxdepth 1 -type f -name '*.sh' -exec cp {} "$payload/extra-provision/" \;
+  fi
   if [ -n "$agent" ]; then
     install -m 0755 "$agent" "$payload/node-agent"
     cp "$LAB_ROOT/images/common/node-agent.service" "$payload/"
@@ -63,8 +71,8 @@ main() {
 
   case "$flavor" in
     debian-12)
-      base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only)" \
-        || lab_die "the Debian base is not built: run 'make image-base' (it needs apt, so outside the cluster namespace)"
+      base="$("$LAB_ROOT/images/debian/build-base.sh" --cached-only ${extra:+--extra-packages "$extra"})" \
+        || lab_die "the Debian base${extra:+ with $extra} is not built: run 'make image-base' or make up (it needs apt, so outside the cluster namespace)"
       source=qemu.debian
       vars=(-var "base_dir=$base" -var "base_checksum=sha256:$(sha256sum "$base/disk.img" | cut -d' ' -f1)")
       ;;

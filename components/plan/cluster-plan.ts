@@ -131,6 +131,8 @@ export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
         ...(recipe.nodeAgentPath ? ["--node-agent", path.resolve(recipe.nodeAgentPath)] : []),
         ...(recipe.k3sVersion ? ["--k3s-version", recipe.k3sVersion] : []),
         ...(recipe.upstreamKubernetes ? ["--kubernetes-bundle", recipe.upstreamKubernetes.dir] : []),
+        ...(recipe.extraPackages.length > 0 ? ["--extra-packages", recipe.extraPackages.join(",")] : []),
+        ...(recipe.provisionScripts.length > 0 ? ["--provision-dir", path.dirname(recipe.provisionScripts[0])] : []),
     ];
     return { kind: "build", hash, argv, path: path.join(outDir, "clusteros-node.qcow2") };
 }

@@ -54,6 +54,19 @@ const sshKeys: Parse<string[]> = (r, k) => {
     return keys;
 };
 
+/** Debian's rule for a package name (Policy 5.6.1). */
+const PACKAGE = /^[a-z0-9][a-z0-9+.-]+$/;
+
+const packageNames: Parse<string[]> = (r, k) => {
+    const names = r.stringList(k);
+    names.forEach((name, i) => {
+        if (!PACKAGE.test(name)) {
+            r.report(`${k}[${i}]`, name, "is not a Debian package name (lower case letters, digits, + - .)", `pulumi config set --path '${k}[${i}]' jq`);
+        }
+    });
+    return names;
+};
+
 const loginName: Parse<string> = (r, k) => {
     const v = r.str(k);
     if (!USER.test(v) || v === "root") {
@@ -126,6 +139,16 @@ export const SCHEMA = {
     imagePath: {
         type: "string", default: "",
         description: "A prebuilt qcow2 image to use instead of building one (leave imageFlavor unset).",
+        parse: str,
+    },
+    imageExtraPackages: {
+        type: "array", default: [],
+        description: "More Debian/Ubuntu packages in the image (apt names); part of the image's hash. debian-12 builds them into its base with mmdebstrap, so make up needs apt (outside the lab's namespace) when the list changes.",
+        parse: packageNames,
+    },
+    imageProvisionDir: {
+        type: "string", default: "",
+        description: "A directory of your own provisioning scripts (*.sh), run as root in name order after the lab's, in the image build of either flavor; part of the image's hash. A failing script fails the build, named.",
         parse: str,
     },
     nodeAgentPath: {
@@ -298,7 +321,8 @@ export function hostNetworkProblems(keys: { uri: string; cidr: string }, libvirt
 const networkIsFreeOnHost: Rule = ({ libvirtUri, nodeCidr, wireguardCidr }, ctx) =>
     hostNetworkProblems({ uri: "libvirtUri", cidr: "nodeCidr" }, libvirtUri, nodeCidr, wireguardCidr, ctx);
 
-const imageIsDefined: Rule = ({ imagePath, imageFlavor }, { host }) => {
+const imageIsDefined: Rule = (v, { host }) => {
+    const { imagePath, imageFlavor } = v;
     if (imagePath !== "" && imageFlavor !== "") {
         return [problem("imagePath", imagePath, `is set together with imageFlavor (${imageFlavor}); the image would be ambiguous`,
             "pulumi config rm imageFlavor (to use the prebuilt image) or pulumi config rm imagePath (to build)")];
@@ -306,6 +330,15 @@ const imageIsDefined: Rule = ({ imagePath, imageFlavor }, { host }) => {
     if (imagePath !== "" && !host.isFile(imagePath)) {
         return [problem("imagePath", imagePath, "is not an existing image file",
             "give an existing qcow2 (make up builds one per flavor into ~/.cache/clusteros-lab/images/<flavor>-<hash>/), or pulumi config rm imagePath")];
+    }
+    if (imagePath !== "" && (v.imageExtraPackages.length > 0 || v.imageProvisionDir !== "")) {
+        return [problem(v.imageExtraPackages.length > 0 ? "imageExtraPackages" : "imageProvisionDir",
+            v.imageExtraPackages.length > 0 ? v.imageExtraPackages : v.imageProvisionDir,
+            "changes the image the lab builds, and imagePath names a prebuilt one", "pulumi config rm imagePath (and set imageFlavor), or remove the image's additions")];
+    }
+    if (v.imageProvisionDir !== "" && host.isDirectory && !host.isDirectory(v.imageProvisionDir)) {
+        return [problem("imageProvisionDir", v.imageProvisionDir, "is not an existing directory (of *.sh scripts)",
+            "pulumi config set imageProvisionDir /path/to/your/provisioning, or pulumi config rm imageProvisionDir")];
     }
     if (imagePath === "" && imageFlavor !== "" && !(IMAGE_FLAVORS as readonly string[]).includes(imageFlavor)) {
         return [problem("imageFlavor", imageFlavor, `is not a known flavor (${IMAGE_FLAVORS.join(", ")})`,

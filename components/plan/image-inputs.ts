@@ -28,6 +28,10 @@ export interface ImageRecipe {
     k3sVersion?: string;
     /** Baked in with kubernetes=upstream; its directory name is its content hash. */
     upstreamKubernetes?: KubernetesBundle;
+    /** imageExtraPackages, sorted and once each. */
+    extraPackages: string[];
+    /** imageProvisionDir's *.sh scripts, absolute, in the order they run (by name). */
+    provisionScripts: string[];
 }
 
 function listFiles(dir: string): string[] {
@@ -37,9 +41,16 @@ function listFiles(dir: string): string[] {
     });
 }
 
+/** The *.sh files directly in dir, absolute, by name; none when dir is "". */
+export function provisionScripts(dir: string): string[] {
+    if (dir === "") return [];
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && e.name.endsWith(".sh"))
+        .map((e) => path.resolve(dir, e.name)).sort();
+}
+
 export function imageRecipe(
-    cfg: Pick<ClusterConfig, "nodeAgentDelivery" | "nodeAgentPath" | "kubernetes" | "k3sVersion">, flavor: ImageFlavor,
-    bundle?: KubernetesBundle,
+    cfg: Pick<ClusterConfig, "nodeAgentDelivery" | "nodeAgentPath" | "kubernetes" | "k3sVersion" | "imageExtraPackages" | "imageProvisionDir">,
+    flavor: ImageFlavor, bundle?: KubernetesBundle,
 ): ImageRecipe {
     if (cfg.kubernetes === "upstream" && !bundle) throw new Error("kubernetes=upstream needs the built Kubernetes bundle (make kubernetes)");
     const dirs = [FLAVOR_DIRS[flavor], ...SHARED_DIRS].map((d) => path.join(IMAGES_DIR, d));
@@ -52,6 +63,8 @@ export function imageRecipe(
         nodeAgentPath: cfg.nodeAgentDelivery === "image" ? cfg.nodeAgentPath : undefined,
         k3sVersion: cfg.kubernetes === "k3s" ? cfg.k3sVersion : undefined,
         upstreamKubernetes: cfg.kubernetes === "upstream" ? bundle : undefined,
+        extraPackages: [...new Set(cfg.imageExtraPackages)].sort(),
+        provisionScripts: provisionScripts(cfg.imageProvisionDir),
     };
 }
 
@@ -64,6 +77,9 @@ export function recipeHash(recipe: ImageRecipe, read: (p: string) => Buffer): st
         h.update(`file=${f}\n`).update(read(path.join(IMAGES_DIR, f)));
     }
     if (recipe.nodeAgentPath) h.update("node-agent\n").update(read(recipe.nodeAgentPath));
+    // The image's additions, only when there are any: an image without them keeps its hash.
+    if (recipe.extraPackages.length > 0) h.update(`extra-packages=${recipe.extraPackages.join(",")}\n`);
+    for (const s of recipe.provisionScripts) h.update(`provision=${path.basename(s)}\n`).update(read(s));
     return h.digest("hex").slice(0, 16);
 }
 

@@ -11,18 +11,29 @@
 # Prints the output directory on stdout.
 # Needs the network (apt): run it outside the cluster's network namespace.
 # --cached-only: print the directory if the base is built, else fail without building.
+# --extra-packages a,b: more Debian packages in the base (config key imageExtraPackages); they
+# are part of the hash, so each list has a base of its own.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
+
+cached_only="" extra=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cached-only) cached_only=1; shift ;;
+    --extra-packages) extra="$2"; shift 2 ;;
+    *) lab_die "build-base.sh: unknown argument $1" ;;
+  esac
+done
 
 HERE="$LAB_ROOT/images/debian"
 SUITE=bookworm
 SIZE=3G
 ESP_LABEL=CLOS-ESP
 TRIM_HOOK="$LAB_ROOT/images/common/initramfs/zz-clusteros-local-root"
-hash="$(cd "$HERE" && cat packages.txt build-base.sh "$TRIM_HOOK" | sha256sum | cut -c1-16)"
+hash="$(cd "$HERE" && { cat packages.txt build-base.sh "$TRIM_HOOK"; [ -z "$extra" ] || echo "extra=$extra"; } | sha256sum | cut -c1-16)"
 out="$LAB_CACHE/images/debian-base-$hash"
 if [ -f "$out/disk.img" ]; then echo "$out"; exit 0; fi
-[ "${1:-}" != "--cached-only" ] || exit 1
+[ -z "$cached_only" ] || exit 1
 
 for tool in mmdebstrap sgdisk mkfs.vfat; do
   command -v "$tool" >/dev/null || lab_die "$tool is missing: run make setup"
@@ -32,7 +43,7 @@ tmp="$(mktemp -d "$LAB_CACHE/images/.debian-base.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
 ssh-keygen -q -t ed25519 -N '' -C packer-build -f "$tmp/packer_ed25519"
-packages="$(grep -v '^#' "$HERE/packages.txt" | paste -sd, -)"
+packages="$(grep -v '^#' "$HERE/packages.txt" | paste -sd, -)${extra:+,$extra}"
 
 lab_log "building the Debian 12 base with mmdebstrap (about a minute)"
 # The initramfs hook is in place before the kernel is installed, so the initramfs is built

@@ -94,6 +94,7 @@ build {
       "${path.root}/../common/provision/30-node-agent.sh",
       "${path.root}/../common/provision/40-services.sh",
       "${path.root}/../common/provision/45-cloud-init.sh",
+      "${path.root}/../common/provision/50-extra.sh",
     ]
   }
 

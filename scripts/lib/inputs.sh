@@ -6,11 +6,13 @@
 # shellcheck source=progress.sh
 . "$LAB_ROOT/scripts/lib/progress.sh"
 lab_image_inputs() {
-  local stack="$1" flavor image_path
+  local stack="$1" flavor image_path extra
   flavor="$(pulumi config get imageFlavor --stack "$stack" 2>/dev/null || true)"
   image_path="$(pulumi config get imagePath --stack "$stack" 2>/dev/null || true)"
+  # imageExtraPackages go into the Debian base, sorted and once each as the image's recipe has them.
+  extra="$(pulumi config get imageExtraPackages --stack "$stack" 2>/dev/null | jq -r 'unique | join(",")' 2>/dev/null || true)"
   case "$flavor" in
-    debian-12) lab_progress "the Debian base (mmdebstrap)" debian-base "$LAB_ROOT"/images/debian/build-base.sh >/dev/null ;;
+    debian-12) lab_progress "the Debian base (mmdebstrap)" debian-base "$LAB_ROOT"/images/debian/build-base.sh ${extra:+--extra-packages "$extra"} >/dev/null ;;
     ubuntu-24.04|"") [ -n "$image_path" ] || "$LAB_ROOT"/images/ubuntu/fetch.sh >/dev/null ;;
   esac
   # nodeAgentSource: the agent built from its Go source (the Go module proxy may be needed).

@@ -58,7 +58,7 @@ running_domains() { # "name id" of every running domain but the test stack's own
 main() {
   # --- setup -------------------------------------------------------------------------
   phase "setup"
-  images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
+  e2e_base || die "the Debian base could not be built (apt)"
   AGENT_BINARY="$(examples/serf-agent/build.sh)" || die "the reference node agent could not be built (apt: serf)"
   if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
   daemon_acquire "clab-e2e-$$"

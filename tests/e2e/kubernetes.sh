@@ -37,7 +37,7 @@ trap 'exit 130' INT TERM
 
 main() {
   phase "kubernetes setup"
-  images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
+  e2e_base || die "the Debian base could not be built (apt)"
   daemon_acquire "clab-k8s-$$"
   new_stack "$STACK" 2
   pulumi config set --stack "$STACK" nodeVcpus 2 >/dev/null

@@ -100,6 +100,14 @@ take_ranges() {
   USED_RANGES+=("${RANGES[@]}")
 }
 
+# The e2e's image additions (config keys imageExtraPackages, imageProvisionDir): every stack
+# new_stack makes has them, so their path through the build is exercised.
+E2E_EXTRA_PACKAGES=tree
+E2E_PROVISION_DIR="$LAB_ROOT/tests/e2e/fixtures/image-extras"
+
+# e2e_base: the Debian base with the e2e's extra packages, built outside the namespace (apt).
+e2e_base() { images/debian/build-base.sh --extra-packages "$E2E_EXTRA_PACKAGES" >/dev/null; }
+
 new_stack() {
   take_ranges 2
   local ranges=("${RANGES[@]}")
@@ -118,6 +126,8 @@ new_stack() {
   # A test node-agent built from its Go source by make up, so the build and the bake-in paths
   # are exercised (the same image for the stacks of the same settings).
   pulumi config set --stack "$1" nodeAgentSource "$LAB_ROOT/tests/e2e/fixtures/node-agent-go/cmd/node-agent" >/dev/null
+  pulumi config set --stack "$1" --path 'imageExtraPackages[0]' "$E2E_EXTRA_PACKAGES" >/dev/null
+  pulumi config set --stack "$1" imageProvisionDir "$E2E_PROVISION_DIR" >/dev/null
   # Plain `ssh` as the outputs print it uses this key (through an agent, see host_mode_checks).
   [ -f "$WORK/user.pub" ] || ssh-keygen -q -t ed25519 -N '' -C e2e-user -f "$WORK/user"
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null

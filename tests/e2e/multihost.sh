@@ -39,7 +39,7 @@ trap 'exit 130' INT TERM
 
 main() {
   phase "multi-host setup"
-  images/debian/build-base.sh >/dev/null || die "the Debian base could not be built (apt)"
+  e2e_base || die "the Debian base could not be built (apt)"
   daemon_acquire "clab-mh-$$"
   new_stack "$STACK" 3
   take_ranges 2 # the second host's nodes, and the LAN between the hosts

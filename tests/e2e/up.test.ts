@@ -29,6 +29,14 @@ describe(`make up: ${which}`, () => {
         expect(rows.map((row) => row.agentBuild)).toEqual(rows.map(() => `src ${agent.sourceHash}`));
     });
 
+    // The e2e's stacks add a package and a provisioning script to the image (tests/e2e/lib.sh new_stack).
+    it(`the image of ${which} carries the stack's additions: the extra package and what its provisioning script wrote`, async () => {
+        const r = await run(inHost([script("lab.sh"), "--stack", stack, "exec", "1", "dpkg-query -W -f='${Status}' tree && cat /etc/clusteros-image-extras"]));
+        expectOk(r, "the image's additions on node 1");
+        expect(r.stdout).toContain("install ok installed");
+        expect(r.stdout).toContain("added by imageProvisionDir (10-mark.sh), flavor debian-12");
+    });
+
     it(`the outputs of ${which} show no secret in plaintext`, async () => {
         const r = await pulumi("stack", "output", "--stack", stack, "--json");
         expectOk(r, "pulumi stack output");

@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { planNodes } from "../../components/plan/addressing";
 import { imageRecipe, recipeHash } from "../../components/plan/image-inputs";
 import { planLiveAgent } from "../../components/plan/node-agent";
-import { config } from "./helpers";
+import { planCluster } from "../../components/plan/cluster-plan";
+import { ConfigError } from "../../components/plan/config";
+import { config, directories } from "./helpers";
 
 const read = (p: string) => fs.readFileSync(p);
 const BUNDLE = { dir: "/nonexistent/kubernetes-0123abcd", version: "v1.37.2" };
@@ -63,6 +65,56 @@ describe("image content hash", () => {
         expect(recipeHash(imageRecipe(upstream, "debian-12", { ...BUNDLE, dir: "/cache/kubernetes-ffff" }), read)).not.toBe(h);
         expect(h).not.toBe(recipeHash(imageRecipe(config({ kubernetes: "off" }), "debian-12"), read));
         expect(imageRecipe(config({ kubernetes: "k3s" }), "debian-12", BUNDLE).upstreamKubernetes).toBeUndefined();
+    });
+});
+
+describe("the image's additions (imageExtraPackages, imageProvisionDir)", () => {
+    const scripts = (files: Record<string, string>) => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provision-"));
+        for (const [name, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), body);
+        directories.add(dir); // as the host checks see it
+        return dir;
+    };
+    const hash = (raw: Record<string, unknown>) => recipeHash(imageRecipe(config(raw), "debian-12"), read);
+
+    it("run the directory's *.sh scripts in name order, and nothing else in it", () => {
+        const dir = scripts({ "20-b.sh": "b", "10-a.sh": "a", "notes.txt": "x" });
+        expect(imageRecipe(config({ imageProvisionDir: dir }), "debian-12").provisionScripts).toEqual([path.join(dir, "10-a.sh"), path.join(dir, "20-b.sh")]);
+    });
+
+    it("are part of the hash: packages as a set, scripts by name and content; none leaves the hash as it was", () => {
+        const plain = hash({});
+        expect(hash({ imageExtraPackages: [] })).toBe(plain);
+        expect(hash({ imageExtraPackages: ["jq"] })).not.toBe(plain);
+        expect(hash({ imageExtraPackages: ["tree", "jq"] })).toBe(hash({ imageExtraPackages: ["jq", "tree", "jq"] }));
+        const dir = scripts({ "10-a.sh": "echo a" });
+        const withScript = hash({ imageProvisionDir: dir });
+        expect(withScript).not.toBe(plain);
+        fs.writeFileSync(path.join(dir, "10-a.sh"), "echo changed");
+        expect(hash({ imageProvisionDir: dir })).not.toBe(withScript);
+        fs.writeFileSync(path.join(dir, "README.md"), "not a script");
+        expect(hash({ imageProvisionDir: dir })).toBe(hash({ imageProvisionDir: dir }));
+    });
+
+    it("reach build.sh: the packages for the base, the directory for 50-extra.sh", () => {
+        const dir = scripts({ "10-a.sh": "echo a" });
+        const plan = planCluster("clusteros-lab", "ci", config({ imageExtraPackages: ["tree", "jq"], imageProvisionDir: dir }), { read, cacheDir: "/cache" });
+        expect(plan.image.kind === "build" && plan.image.argv.join(" ")).toContain(`--extra-packages jq,tree --provision-dir ${dir}`);
+    });
+
+    it("are refused with a prebuilt image, a package name apt would not take, or a directory that is not there", () => {
+        const problems = (raw: Record<string, unknown>) => {
+            try {
+                config(raw as never);
+                return [];
+            } catch (e) {
+                return (e as ConfigError).problems.map((p) => `${p.key}: ${p.problem}`);
+            }
+        };
+        expect(problems({ imageFlavor: "", imagePath: "/images/prebuilt.qcow2", imageExtraPackages: ["jq"] }))
+            .toEqual(["imageExtraPackages: changes the image the lab builds, and imagePath names a prebuilt one"]);
+        expect(problems({ imageExtraPackages: ["jq", "Not A Package"] })).toEqual(["imageExtraPackages[1]: is not a Debian package name (lower case letters, digits, + - .)"]);
+        expect(problems({ imageProvisionDir: "/nowhere" })).toEqual(["imageProvisionDir: is not an existing directory (of *.sh scripts)"]);
     });
 });
 

@@ -4,8 +4,9 @@
 # The Debian base already has them (mmdebstrap); the Ubuntu cloud image installs the
 # missing ones from its archive.
 . /tmp/clusteros-payload/lib.sh
+# shellcheck disable=SC2206 # EXTRA_PACKAGES (config key imageExtraPackages): one word per package
 need=(wireguard-tools slurm-wlm munge qemu-guest-agent cloud-guest-utils grub-pc-bin grub-efi-amd64-bin gdisk
-  dosfstools busybox iwd iptables conntrack)
+  dosfstools busybox iwd iptables conntrack ${EXTRA_PACKAGES:-})
 missing=()
 for p in "${need[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
