@@ -1,5 +1,6 @@
 // How the installer picks its target disk and when it refuses, on a made-up /sys: the
-// functions of images/installer/clusteros-install, run by a POSIX shell as on the medium.
+// functions of images/installer/clusteros-install, run by a POSIX shell as on the medium
+// (INSTALLER_SHELL=/path/to/busybox-as-sh runs them with the medium's own shell, busybox ash).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -30,7 +31,7 @@ function disks(spec: Record<string, Disk>): void {
 function run(fn: string, opts: { medium?: string; cmdline?: string; conf?: string } = {}): { out: string; ok: boolean } {
     const conf = path.join(sys, "install.conf");
     if (opts.conf !== undefined) fs.writeFileSync(conf, opts.conf);
-    const r = spawnSync("sh", ["-c", `. "${INSTALLER}"; ${fn}`], {
+    const r = spawnSync(process.env.INSTALLER_SHELL ?? "sh", ["-c", `. "${INSTALLER}"; ${fn}`], {
         encoding: "utf8",
         env: { ...process.env, CLUSTEROS_INSTALL_TEST: "1", SYS: sys, MEDIUM_DISK: opts.medium ?? "", CMDLINE: opts.cmdline ?? "", CONF: conf },
     });
