@@ -5,7 +5,11 @@
 # node renews its sessions with the peers above its own address: it drops and re-adds them
 # (from its own peer list) and pings them, so each pair makes one fresh handshake, started
 # from one side only (two sides resetting at once would lose handshakes for seconds).
+# After a clock fault (RENEW_ALL=1, set by `lab heal`) every node drops and re-adds every
+# peer: a peer still holding the moved clock's handshake times as the latest would refuse
+# any older one as a replay, whichever side's clock moved.
 set -euo pipefail
+RENEW_ALL="${RENEW_ALL:-}"
 as_int() { local IFS=.; read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
 self="$(ip -4 -o addr show dev wg0 | awk '{ sub("/.*", "", $4); print $4; exit }')"
 renew=()
@@ -14,6 +18,8 @@ while read -r key ips; do
   if [ "$(as_int "$ip")" -gt "$(as_int "$self")" ]; then
     wg set wg0 peer "$key" remove
     renew+=("$ip")
+  elif [ -n "$RENEW_ALL" ]; then
+    wg set wg0 peer "$key" remove
   fi
 done < <(wg show wg0 allowed-ips)
 wg addconf wg0 /etc/wireguard/peers.conf # re-adds the dropped peers, leaves the others as they are

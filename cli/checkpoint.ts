@@ -146,8 +146,9 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
  * whose sessions carry old times, and after a clock fault, whose handshakes carried times the
  * peers now hold as the latest (WireGuard refuses an older one as a replay).
  */
-export async function renewWireGuard(info: StackInfo): Promise<void> {
-    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n, AFTER_RESTORE)));
+export async function renewWireGuard(info: StackInfo, opts: { afterClockFault?: boolean } = {}): Promise<void> {
+    const script = opts.afterClockFault ? `RENEW_ALL=1\n${AFTER_RESTORE}` : AFTER_RESTORE;
+    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n, script)));
     renewed.forEach((r, i) => {
         if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
     });

@@ -213,7 +213,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                     if (!r.ok) console.error(`${r.domain}: its clock could not be set (${r.err.trim()}): a stopped node's is set when it starts`);
                 }
                 // A clock that was moved left its handshake times with the peers: fresh sessions.
-                await checkpoint.renewWireGuard(info);
+                await checkpoint.renewWireGuard(info, { afterClockFault: true });
                 console.log("every node runs, every clock is right, WireGuard sessions renewed");
                 return code;
             });

@@ -40,6 +40,9 @@ export function agentBuildProblem(source: string, e: AgentBuildError): { key: st
     };
 }
 
+/** What a package's build reads besides go.mod and go.sum: Go, assembly, cgo's C, prebuilt objects. */
+const SOURCE_FILE = /\.(go|s|S|c|h|syso)$/;
+
 /** Directories a module's build never reads. */
 const SKIPPED_DIRS = new Set([".git", "node_modules", "testdata"]);
 
@@ -51,7 +54,11 @@ export function moduleRoot(dir: string): string | undefined {
     }
 }
 
-/** The module's files a build reads: its .go files, go.mod and go.sum, relative and sorted. */
+/**
+ * The module's files a build reads: its Go (and assembly, C, .syso) files, go.mod and go.sum,
+ * relative and sorted. Files pulled in by //go:embed and modules replaced by a local path are
+ * not counted: a change to them alone is not a new build.
+ */
 export function moduleFiles(root: string): string[] {
     const found: string[] = [];
     const walk = (rel: string) => {
@@ -60,7 +67,7 @@ export function moduleFiles(root: string): string[] {
             if (e.isDirectory()) {
                 // A nested module is not part of this one.
                 if (!SKIPPED_DIRS.has(e.name) && !fs.existsSync(path.join(root, r, "go.mod"))) walk(r);
-            } else if (e.isFile() && (e.name.endsWith(".go") || e.name === "go.mod" || e.name === "go.sum")) {
+            } else if (e.isFile() && (SOURCE_FILE.test(e.name) || e.name === "go.mod" || e.name === "go.sum")) {
                 found.push(r);
             }
         }
@@ -103,7 +110,8 @@ export function buildNodeAgent(source: string, cacheDir: string): AgentBuild {
         fs.mkdirSync(path.dirname(outDir), { recursive: true });
         const tmp = fs.mkdtempSync(path.join(path.dirname(outDir), `.go-${hash}.`));
         try {
-            const r = go(["build", ...BUILD_FLAGS, "-o", path.join(tmp, "node-agent"), `./${pkg}`], root, { CGO_ENABLED: "0" });
+            // GOWORK=off: the module alone, as hashed, whatever go.work lies above it.
+            const r = go(["build", ...BUILD_FLAGS, "-o", path.join(tmp, "node-agent"), `./${pkg}`], root, { CGO_ENABLED: "0", GOWORK: "off" });
             if (r.error || r.status !== 0) {
                 throw new AgentBuildError(dir, `did not build (go build ./${pkg} in ${root})`, (r.stderr || String(r.error?.message ?? "")).trim());
             }

@@ -7,6 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env
+caller="$PWD" # relative test paths are the caller's
 cd "$LAB_ROOT"
 # What a test's own `up` needs from outside the namespace (apt), as make up does it.
 images/debian/build-base.sh >/dev/null
@@ -17,7 +18,7 @@ scripts/libvirtd.sh ensure >/dev/null
 # them instead of this project's; other arguments go to vitest as they are.
 files=() args=()
 for a in "$@"; do
-  if [[ "$a" != -* ]] && [ -e "$a" ]; then files+=("$(realpath "$a")"); else args+=("$a"); fi
+  if [[ "$a" != -* ]] && [ -e "$(cd "$caller" && realpath -m "$a")" ]; then files+=("$(cd "$caller" && realpath "$a")"); else args+=("$a"); fi
 done
 if [ "${#files[@]}" -gt 0 ]; then export CLUSTEROS_LAB_TEST_FILES; CLUSTEROS_LAB_TEST_FILES="$(printf '%s\n' "${files[@]}")"; fi
 lab_in_place npx vitest run --config testing/vitest.config.ts "${args[@]}"

@@ -168,6 +168,8 @@ export class LabCluster {
     pause(n: number): void {
         this.virsh(n, "suspend");
         this.paused.add(n);
+        // Its clock stood still while paused: heal() sets it right too.
+        this.clocked.add(n);
     }
 
     /** Lets a paused node n run again. */
@@ -240,7 +242,7 @@ export class LabCluster {
             syncGuestTime(virshFor(this.info, node), node.domain);
         }
         // The peers hold the moved clock's handshake times as the latest: fresh sessions.
-        if (this.clocked.size > 0) await checkpoints.renewWireGuard(this.info);
+        if (this.clocked.size > 0) await checkpoints.renewWireGuard(this.info, { afterClockFault: true });
         this.clocked.clear();
         for (const [n, dev] of this.degraded) {
             await this.node(n).exec(`sudo ${clearCommand(dev).map(shellQuote).join(" ")}`);

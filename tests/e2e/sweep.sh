@@ -53,18 +53,24 @@ sweep_namespace() {
 sweep_libvirt() {
   local root="${1:-}" f name kind virsh_up=""
   local etc="$root/etc/libvirt" images="$root/var/lib/libvirt/images" nvram="$root/var/lib/libvirt/qemu/nvram"
-  virsh -c qemu:///system version >/dev/null 2>&1 && virsh_up=1
+  # Asked only when a daemon runs: virsh would socket-activate a system one, which would load
+  # the very definitions this removes.
+  if pgrep -x libvirtd >/dev/null || pgrep -x virtqemud >/dev/null; then
+    virsh -c qemu:///system version >/dev/null 2>&1 && virsh_up=1
+  fi
   for f in "$etc"/qemu/*.xml "$etc"/qemu/networks/*.xml "$etc"/storage/*.xml; do
     [ -f "$f" ] || continue
     name="$(basename "$f" .xml)"
-    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?(-|$) ]] || continue
+    # A test run's stack (as sweep_owner has it) and what the lab names after it, nothing else.
+    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?(-node-[0-9]+|-net|-pool)$ ]] || continue
     sweep_gone "${BASH_REMATCH[2]}" || continue
     case "$f" in */networks/*) kind=net ;; */storage/*) kind=pool ;; *) kind=domain ;; esac
     if [ -n "$virsh_up" ]; then
       case "$kind" in
         net) virsh -c qemu:///system net-destroy "$name"; virsh -c qemu:///system net-undefine "$name" ;;
         pool) virsh -c qemu:///system pool-destroy "$name"; virsh -c qemu:///system pool-undefine "$name" ;;
-        domain) virsh -c qemu:///system destroy "$name"; virsh -c qemu:///system undefine --nvram "$name" ;;
+        domain) virsh -c qemu:///system destroy "$name"
+          virsh -c qemu:///system undefine --nvram --snapshots-metadata --managed-save "$name" ;;
       esac >/dev/null 2>&1
     fi
     rm -f "$f" "$(dirname "$f")/autostart/$name.xml"

@@ -117,6 +117,10 @@ describe("installer target disk", () => {
     it("reads sizes as binary units", () => {
         expect(run("size_sectors 1K; size_sectors 500M; size_sectors 2G; size_sectors 1T").out.split("\n")).toEqual(["2", "1024000", "4194304", "2147483648"]);
         expect(run("size_sectors lots").ok).toBe(false);
+        // Not a size: refused, never an arithmetic error.
+        for (const bad of ["G", "5KG", "1.5T", "-3G"]) expect(run(`size_sectors ${bad}`), bad).toMatchObject({ ok: false, out: "" });
+        expect(run("size_sectors 08G").out).toBe("16777216");
+        expect(run("choose_target", { cmdline: "clusteros.target=min:G" }).out).toContain("is not a disk here");
     });
 
     it("sees the partitions a disk already holds, and nothing on a blank one", () => {

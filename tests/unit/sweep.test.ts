@@ -44,7 +44,8 @@ describe("sweep", () => {
         const scratch = (pid: number) => { const d = fs.mkdtempSync(path.join(dir, "clusteros-e2e.")); fs.writeFileSync(path.join(d, "pid"), `${pid}\n`); return d; };
         const [gone, going] = [scratch(dead), scratch(live)];
         try {
-            const out = bash(`sweep_leftovers '${dir}'`, { PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state") });
+            // The libvirt files it looks at live under a scratch root (sweep_libvirt has its own test).
+            const out = bash(`sweep_leftovers '${dir}'`, { PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state"), SWEEP_ROOT: path.join(dir, "no-root") });
             const calls = fs.readFileSync(log, "utf8");
             for (const s of [`e2e-100-${dead}`, `e2e-100-${dead}-b`]) {
                 expect(calls).toContain(`pulumi destroy --stack ${s} --yes --skip-preview`);
@@ -73,13 +74,15 @@ describe("sweep", () => {
         const gone = [
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.xml`), file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-b-node-1.xml`),
             file(`var/lib/libvirt/qemu/nvram/clusteros-lab-e2e-100-${dead}-b-node-1_VARS.fd`),
-            file(`etc/libvirt/qemu/networks/clusteros-lab-mh-100-${dead}.xml`), file(`etc/libvirt/qemu/networks/autostart/clusteros-lab-mh-100-${dead}.xml`),
-            file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
+            file(`etc/libvirt/qemu/networks/clusteros-lab-mh-100-${dead}-net.xml`), file(`etc/libvirt/qemu/networks/autostart/clusteros-lab-mh-100-${dead}-net.xml`),
+            file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent-pool.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
         ];
         const kept = [
             file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${live}/disk.qcow2`),
             file(`etc/libvirt/qemu/other-e2e-100-${dead}-node-1.xml`), file("var/lib/libvirt/images/clusteros-lab-ci/disk.qcow2"),
+            // A user's stack whose name only starts like a test run's.
+            file(`etc/libvirt/qemu/networks/clusteros-lab-e2e-100-${dead}-mine-net.xml`),
         ];
         // No daemon answers here (a virsh that fails): the files themselves go.
         const bin = path.join(root, "bin");
@@ -89,6 +92,6 @@ describe("sweep", () => {
         expect(gone.filter((f) => fs.existsSync(path.join(root, f)))).toEqual([]);
         expect(kept.filter((f) => !fs.existsSync(path.join(root, f)))).toEqual([]);
         expect(out).toContain(`sweep: removed libvirt domain clusteros-lab-e2e-100-${dead}-node-1, left by test run ${dead}`);
-        expect(out).toContain(`sweep: removed libvirt net clusteros-lab-mh-100-${dead}, left by test run ${dead}`);
+        expect(out).toContain(`sweep: removed libvirt net clusteros-lab-mh-100-${dead}-net, left by test run ${dead}`);
     });
 });

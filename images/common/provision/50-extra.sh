@@ -11,6 +11,8 @@ set -a
 . "$PAYLOAD/build.env"
 set +a
 if [ ! -d "$dir" ]; then say "no extra provisioning (imageProvisionDir)"; exit 0; fi
+# Name order as the lab's hash has it (byte order, whatever the locale).
+export LC_ALL=C
 for script in "$dir"/*.sh; do
   [ -f "$script" ] || continue
   name="$(basename "$script")"
