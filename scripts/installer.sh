@@ -51,9 +51,7 @@ main() {
   WORK="$(mktemp -d "$dist/.build.XXXXXX")"; local work="$WORK"
   trap 'rm -rf "$WORK"' EXIT
 
-  lab_log "raw disk image"
-  qemu-img convert -O raw "$img/clusteros-node.qcow2" "$work/clusteros-node.raw"
-  gzip -1 -c "$work/clusteros-node.raw" > "$work/clusteros-node.raw.gz"
+  raw_image "$img" "$work"
 
   lab_log "hybrid BIOS/UEFI installer ISO"
   local iso="$work/iso" medium="$work/iso/clusteros"
@@ -78,6 +76,25 @@ main() {
   mv "$work"/clusteros-node.raw "$work"/clusteros-node.raw.gz "$work"/clusteros-installer.iso \
     "$work"/SHA256SUMS "$work"/.image "$dist/"
   lab_log "installer artifacts: $dist"
+}
+
+# raw_image IMAGE_DIR WORK: clusteros-node.raw and .raw.gz of the image into WORK. They are
+# made once per image, in IMAGE_DIR.raw beside it (an image directory never changes once
+# built, its name being its content hash), read-only, and copied from there (copies: a user
+# may boot or write the dist/ ones).
+raw_image() {
+  local img="$1" work="$2" cache="$1.raw" tmp f
+  if [ ! -f "$cache/clusteros-node.raw.gz" ]; then
+    lab_log "raw disk image"
+    tmp="$(mktemp -d "$cache.XXXXXX")"
+    qemu-img convert -O raw "$img/clusteros-node.qcow2" "$tmp/clusteros-node.raw"
+    gzip -1 -c "$tmp/clusteros-node.raw" > "$tmp/clusteros-node.raw.gz"
+    chmod 0444 "$tmp"/clusteros-node.raw*
+    mv "$tmp" "$cache" 2>/dev/null || rm -rf "$tmp" # another make usb made it meanwhile
+  fi
+  for f in clusteros-node.raw clusteros-node.raw.gz; do
+    cp --sparse=always "$cache/$f" "$work/$f" && chmod 0644 "$work/$f"
+  done
 }
 
 # preseed_tar JSON TAR: the bareMetal output's files (and unit links) as a tar archive the

@@ -40,6 +40,20 @@ describe("installer artifacts", () => {
         sh("sha256sum", ["-c", "SHA256SUMS"], dist);
     });
 
+    it("makes the raw images once per image: a second medium (another seed, another dist) copies them", () => {
+        const seed = path.join(tmp, "seed");
+        fs.mkdirSync(seed, { recursive: true });
+        fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
+        fs.writeFileSync(path.join(seed, "meta-data"), "instance-id: x\n");
+        const again = path.join(tmp, "dist2");
+        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), again, "--seed", seed], { encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout + r.stderr).toContain("hybrid BIOS/UEFI installer ISO");
+        expect(r.stdout + r.stderr).not.toContain("raw disk image");
+        expect(sha(path.join(again, "clusteros-node.raw.gz"))).toBe(sha(path.join(dist, "clusteros-node.raw.gz")));
+        sh("sha256sum", ["-c", "SHA256SUMS"], again);
+    });
+
     it("raw.gz decompresses to the raw image byte for byte, which is the image's whole disk", () => {
         const raw = fs.readFileSync(path.join(dist, "clusteros-node.raw"));
         const unzipped = gunzipSync(fs.readFileSync(path.join(dist, "clusteros-node.raw.gz")));
