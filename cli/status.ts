@@ -96,7 +96,7 @@ export function statusJson(stack: string, rows: Row[]): string {
 
 /**
  * Prints the status table (or, with json, statusJson); with waitSeconds, probes again every
- * 10 s until every node is healthy. Exit code 1 when one is not.
+ * 5 s until every node is healthy. Exit code 1 when one is not.
  */
 export async function status(info: StackInfo, waitSeconds = 0,
     probersOf: (info: StackInfo, key: string) => Probers = realProbers, json = false): Promise<number> {
@@ -108,7 +108,7 @@ export async function status(info: StackInfo, waitSeconds = 0,
         while (rows.some((r) => !r.healthy) && Date.now() < deadline) {
             const waiting = rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`);
             console.error(`waiting for ${waiting.join(", ")}`);
-            await new Promise((r) => setTimeout(r, 10_000));
+            await new Promise((r) => setTimeout(r, 5_000));
             ({ rows, downHosts } = await assessAll(info, probers));
         }
         console.log(json ? statusJson(info.stack, rows) : statusTable(rows));

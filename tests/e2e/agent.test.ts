@@ -78,7 +78,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expectChanges(await lastUpdateChanges(stack), "create");
         expect(await eventually(240, async () => [...(await members(1)).values()].filter((s) => s === "alive").length === 4),
             "node 1 sees 4 alive members").toBe(true);
-        expect(await eventually(240, async () => (await onNode(1, "srun -N4 hostname")).code === 0, 10_000), "srun -N4 runs").toBe(true);
+        expect(await eventually(240, async () => (await onNode(1, "srun -N4 hostname")).code === 0, 5_000), "srun -N4 runs").toBe(true);
         expect(await srun(4)).toEqual(names(4));
     }, 1_800_000);
 
@@ -91,7 +91,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
             return rows[3].domain === "shut off" && rows[0].agent.includes("1 failed (cluster-node-4)") && !rows[0].healthy;
         }), "lab status: node 4 shut off, node 1's agent sees it failed").toBe(true);
         expectOk(await run(inHost([script("lab.sh"), "--stack", stack, "power-on", "4"])), "lab power-on 4");
-        expect(await eventually(400, async () => (await statusRows()).every((r) => r.healthy && r.agent === "ready, 4 alive"), 10_000),
+        expect(await eventually(400, async () => (await statusRows()).every((r) => r.healthy && r.agent === "ready, 4 alive"), 5_000),
             "all 4 healthy, every agent seeing 4 alive").toBe(true);
         expect(await srun(4)).toEqual(names(4));
     }, 900_000);
@@ -103,7 +103,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(r.output).toContain("[cluster-node-4] stopping the node agent");
         expectChanges(await lastUpdateChanges(stack), "delete");
         expect(await eventually(60, async () => (await members(1)).get("cluster-node-4") === "left"), "serf on node 1: cluster-node-4 left").toBe(true);
-        expect(await eventually(240, async () => (await statusRows()).every((row) => row.healthy && row.agent === "ready, 3 alive"), 10_000),
+        expect(await eventually(240, async () => (await statusRows()).every((row) => row.healthy && row.agent === "ready, 3 alive"), 5_000),
             "3 healthy nodes, every agent seeing 3 alive").toBe(true);
         expect(await srun(3)).toEqual(names(3));
     }, 1_200_000);
