@@ -1,0 +1,50 @@
+// Faults applied from the host, each undone by heal(): a paused controller, a node's clock an
+// hour ahead, a lossy link. What SLURM, munge and WireGuard do under each, and that the
+// cluster is whole again afterwards.
+import { afterAll, describe, expect, it } from "vitest";
+import { e2eCluster } from "./e2e-cluster";
+
+const lab = e2eCluster();
+
+describe("faults from the host, each healed", () => {
+    afterAll(async () => { await lab().heal(); });
+
+    it("a paused controller: SLURM's controller does not answer, then does once resumed, and a job runs on all three", async () => {
+        const c = lab();
+        c.pause(1);
+        await c.node(2).waitUntilSucceeds("scontrol ping | grep -q DOWN", 60);
+        c.resume(1);
+        await c.node(2).waitUntilSucceeds("scontrol ping | grep -q UP", 60);
+        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 120);
+        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+    }, 300_000);
+
+    it("a node's clock an hour ahead: its munge credentials are refused by the others, and accepted again once healed", async () => {
+        const c = lab();
+        c.clockJump(3, 3600);
+        const credential = await c.node(3).succeed("munge -n");
+        // unmunge says why on stdout (its metadata's STATUS line); the payload goes nowhere.
+        const refused = await c.node(1).exec("unmunge -o /dev/null", credential);
+        expect(refused.code, refused.output).not.toBe(0);
+        expect(refused.output).toMatch(/Rewound credential/);
+        await c.heal();
+        const fresh = await c.node(3).succeed("munge -n");
+        const accepted = await c.node(1).exec("unmunge -o /dev/null", fresh);
+        expect(accepted.code, accepted.output).toBe(0);
+        // Every pair handshakes afresh (the peers no longer hold the hour-ahead times) and the cluster is healthy.
+        await c.waitHealthy(180);
+    }, 400_000);
+
+    it("a lossy link (20% of the frames between node 3 and node 1 dropped, from outside the guests): pings are lost, srun -N3 still completes", async () => {
+        const c = lab();
+        await c.degradeLink([3], [1], { lossPct: 20 });
+        const ping = await c.node(1).exec("ping -q -c 40 -i 0.2 -W 1 cluster-node-3 | grep -o '[0-9.]*% packet loss'");
+        const lost = Number(ping.stdout.match(/([0-9.]+)%/)?.[1] ?? 0);
+        expect(lost, ping.output).toBeGreaterThan(5);
+        // SLURM retries what is lost; a job may need a second try when its launch is.
+        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 180);
+        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        await c.heal();
+        await c.node(1).waitUntilSucceeds("ping -q -c 10 -i 0.2 -W 1 cluster-node-3 | grep -q ' 0% packet loss'", 60);
+    }, 300_000);
+});
