@@ -209,12 +209,18 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {
                     if (r.ok && r.out.trim() === "paused") must(virshFor(info, info.nodes.find((x) => x.domain === r.domain)!), `resume ${r.domain}`, "resume", r.domain);
                 }
+                // A clock more than 10 s off was moved (lab clock, a long pause): set right, and
+                // its handshake times left with the peers call for fresh sessions.
+                const clocks = await onEveryNode(info, (d) => ["domtime", d]);
+                const moved = clocks.filter((r) => r.ok && Math.abs(Number(r.out.match(/Time:\s*(\d+)/)?.[1] ?? 0) - Date.now() / 1000) > 10);
                 for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
                     if (!r.ok) console.error(`${r.domain}: its clock could not be set (${r.err.trim()}): a stopped node's is set when it starts`);
                 }
-                // A clock that was moved left its handshake times with the peers: fresh sessions.
-                await checkpoint.renewWireGuard(info, { afterClockFault: true });
-                console.log("every node runs, every clock is right, WireGuard sessions renewed");
+                if (moved.length > 0) {
+                    await checkpoint.renewWireGuard(info, { afterClockFault: true });
+                    console.log(`clocks set right (${moved.map((r) => r.domain).join(", ")} had moved), WireGuard sessions renewed`);
+                }
+                console.log("every node runs, every clock is right");
                 return code;
             });
         });
