@@ -4,10 +4,15 @@
 // that do not match theirs.
 import { must, Virsh } from "./virsh";
 
+/** The seconds since the epoch of `virsh domtime DOMAIN`'s output ("Time: 1796304738"); NaN without one. */
+export function parseDomtime(out: string): number {
+    return Number(out.match(/Time:\s*(\d+)/)?.[1]);
+}
+
 /** The node's clock, in seconds since the epoch, as its guest agent reports it. */
 export function guestTime(virsh: Virsh, domain: string): number {
     const out = must(virsh, `read the clock of ${domain}`, "domtime", domain);
-    const t = Number(out.match(/Time:\s*(\d+)/)?.[1]);
+    const t = parseDomtime(out);
     if (!Number.isFinite(t)) throw new Error(`virsh domtime ${domain} gave no time: ${out}`);
     return t;
 }

@@ -31,15 +31,23 @@ const TEMPLATE = path.join(__dirname, "partition.nft.mustache");
  * sends to `b`. Loading it (nft -f, one transaction) replaces any earlier partition of the stack.
  */
 export function partitionRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], oneWay = false): string {
+    const drops = flows(a, b, oneWay, { what: "a partition", sides: "both sides of a partition" });
+    return renderFile(TEMPLATE, { stack, table: faultTable(stack), drops, heal: false });
+}
+
+/**
+ * The address pairs a network fault between `a` and `b` acts on: what `a` sends to `b`, and
+ * unless oneWay the reverse. Refuses a node on both sides, and a node of another host: the
+ * rulesets are loaded where the main host's bridge forwards.
+ */
+function flows(a: NodeInfo[], b: NodeInfo[], oneWay: boolean, names: { what: string; sides: string }): { from: string; to: string }[] {
     const overlap = a.filter((n) => b.includes(n));
-    if (overlap.length > 0) throw new Error(`${overlap.map((n) => n.name).join(", ")} cannot be on both sides of a partition`);
-    // The ruleset is loaded where the main host's bridge forwards: it cannot cut another host's nodes.
+    if (overlap.length > 0) throw new Error(`${overlap.map((n) => n.name).join(", ")} cannot be on ${names.sides}`);
     const elsewhere = [...a, ...b].filter((n) => n.host !== MAIN_HOST);
     if (elsewhere.length > 0) {
-        throw new Error(`a partition acts on the main host's network; ${elsewhere.map((n) => `${n.name} is on host ${n.host}`).join(", ")}`);
+        throw new Error(`${names.what} acts on the main host's network; ${elsewhere.map((n) => `${n.name} is on host ${n.host}`).join(", ")}`);
     }
-    const drops = a.flatMap((x) => b.flatMap((y) => [{ from: x.ip, to: y.ip }, ...(oneWay ? [] : [{ from: y.ip, to: x.ip }])]));
-    return renderFile(TEMPLATE, { stack, table: faultTable(stack), drops, heal: false });
+    return a.flatMap((x) => b.flatMap((y) => [{ from: x.ip, to: y.ip }, ...(oneWay ? [] : [{ from: y.ip, to: x.ip }])]));
 }
 
 /** The rulesets that remove the stack's partition and degraded links, if there are any. */
@@ -74,13 +82,6 @@ export function linkRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], fault: 
         throw new Error(`the loss is a whole percent from 1 to 99, not ${lossPct} (100% is a partition: lab partition)`);
     }
     if (rateKBps !== undefined && !(Number.isInteger(rateKBps) && rateKBps >= 1)) throw new Error(`the rate is whole kilobytes per second, not ${rateKBps}`);
-    const overlap = a.filter((n) => b.includes(n));
-    if (overlap.length > 0) throw new Error(`${overlap.map((n) => n.name).join(", ")} cannot be on both ends of a degraded link`);
-    const elsewhere = [...a, ...b].filter((n) => n.host !== MAIN_HOST);
-    if (elsewhere.length > 0) {
-        throw new Error(`a degraded link acts on the main host's network; ${elsewhere.map((n) => `${n.name} is on host ${n.host}`).join(", ")}`);
-    }
-    const links = a.flatMap((x) => b.flatMap((y) => [{ from: x.ip, to: y.ip }, ...(oneWay ? [] : [{ from: y.ip, to: x.ip }])]))
-        .map((l) => ({ ...l, lossPct, rateKBps }));
+    const links = flows(a, b, oneWay, { what: "a degraded link", sides: "both ends of a degraded link" }).map((l) => ({ ...l, lossPct, rateKBps }));
     return renderFile(LINKS_TEMPLATE, { stack, table: linksTable(stack), links, heal: false });
 }

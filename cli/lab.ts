@@ -12,7 +12,7 @@ import { networksJson } from "./networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
-import { jumpClock, strobeClock, syncGuestTime } from "./clock";
+import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
 import { healRuleset, linkRuleset, parseGroup, partitionRuleset } from "./faults";
 import { loadRuleset } from "./nft";
 import { labNetns } from "./place";
@@ -160,7 +160,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .option("--one-way", "drop only what <from> sends to <to>")
         .action((from: string, to: string, o: { oneWay?: boolean }) => {
             const info = stack();
-            const [a, b] = [asCliError(() => parseGroup(from, info.nodes)), asCliError(() => parseGroup(to, info.nodes))];
+            const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
             const ruleset = asCliError(() => partitionRuleset(info.stack, a, b, !!o.oneWay));
             result = applyNft(ruleset, () =>
                 `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);
@@ -172,7 +172,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .option("--one-way", "only what <from> sends to <to>")
         .action((from: string, to: string, o: { loss?: string; rate?: string; oneWay?: boolean }) => {
             const info = stack();
-            const [a, b] = [asCliError(() => parseGroup(from, info.nodes)), asCliError(() => parseGroup(to, info.nodes))];
+            const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
             const fault = { lossPct: o.loss === undefined ? undefined : Number(o.loss), rateKBps: o.rate === undefined ? undefined : Number(o.rate) };
             const ruleset = asCliError(() => linkRuleset(info.stack, a, b, fault, !!o.oneWay));
             result = applyNft(ruleset, () => `degraded ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`
@@ -212,7 +212,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                 // A clock more than 10 s off was moved (lab clock, a long pause): set right, and
                 // its handshake times left with the peers call for fresh sessions.
                 const clocks = await onEveryNode(info, (d) => ["domtime", d]);
-                const moved = clocks.filter((r) => r.ok && Math.abs(Number(r.out.match(/Time:\s*(\d+)/)?.[1] ?? 0) - Date.now() / 1000) > 10);
+                const moved = clocks.filter((r) => r.ok && Math.abs(parseDomtime(r.out) - Date.now() / 1000) > 10);
                 for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
                     if (!r.ok) console.error(`${r.domain}: its clock could not be set (${r.err.trim()}): a stopped node's is set when it starts`);
                 }

@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileSha256 } from "./plan/image-inputs";
 
 export interface AgentBuild {
     /** The main package's directory, absolute. */
@@ -124,5 +125,5 @@ export function buildNodeAgent(source: string, cacheDir: string): AgentBuild {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
     }
-    return { source: dir, sourceHash: hash, path: out, sha256: crypto.createHash("sha256").update(fs.readFileSync(out)).digest("hex") };
+    return { source: dir, sourceHash: hash, path: out, sha256: fileSha256(out) };
 }

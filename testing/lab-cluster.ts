@@ -20,7 +20,7 @@ import type { LinkFault } from "../cli/faults";
 import { loadRuleset } from "../cli/nft";
 import { Row } from "../cli/health";
 import { keyFile } from "../cli/ssh";
-import { loadStack, StackInfo } from "../cli/stack";
+import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
 import { assessAll, realProbers } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
 import { configPaths } from "./config-paths";
@@ -199,8 +199,7 @@ export class LabCluster {
      * reordering and corruption need netem, which runs in the guests: degrade().
      */
     async degradeLink(a: number[], b: number[], fault: LinkFault, opts: { oneWay?: boolean } = {}): Promise<void> {
-        const group = (g: number[]) => g.map((n) => this.node(n).node);
-        await loadRuleset(linkRuleset(this.info.stack, group(a), group(b), fault, opts.oneWay));
+        await loadRuleset(linkRuleset(this.info.stack, this.group(a), this.group(b), fault, opts.oneWay));
     }
 
     /**
@@ -208,8 +207,7 @@ export class LabCluster {
      * directions, or with oneWay only what a sends to b. Replaces an earlier partition.
      */
     async partition(a: number[], b: number[], opts: { oneWay?: boolean } = {}): Promise<void> {
-        const group = (g: number[]) => g.map((n) => this.node(n).node);
-        await loadRuleset(partitionRuleset(this.info.stack, group(a), group(b), opts.oneWay));
+        await loadRuleset(partitionRuleset(this.info.stack, this.group(a), this.group(b), opts.oneWay));
     }
 
     /**
@@ -273,6 +271,11 @@ export class LabCluster {
         } finally {
             this.key.cleanup();
         }
+    }
+
+    /** Nodes by number, as the fault rulesets take them. */
+    private group(numbers: number[]): NodeInfo[] {
+        return numbers.map((n) => this.node(n).node);
     }
 
     private virsh(n: number, verb: string): void {

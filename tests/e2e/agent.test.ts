@@ -3,8 +3,7 @@
 // nodeCount alone, one crashed and powered on again, then destroyed. The stack
 // (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's settings.
 import { describe, expect, it } from "vitest";
-import type { Row } from "../../cli/health";
-import { eventually, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, pulumi, run, script, configSet, virsh } from "./context";
+import { eventually, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, pulumi, run, script, configSet, statusRows, virsh } from "./context";
 
 const stack = process.env.E2E_AGENT_STACK ?? "";
 const SERF = "sudo /var/lib/clusteros-serf-agent/serf";
@@ -19,10 +18,6 @@ async function members(n: number): Promise<Map<string, string>> {
     return new Map(r.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)).map(([name, , status]) => [name, status]));
 }
 
-async function statusRows(): Promise<Row[]> {
-    const r = await run(inHost([script("lab.sh"), "--stack", stack, "status", "--json"]));
-    return (JSON.parse(r.stdout) as { nodes: Row[] }).nodes;
-}
 
 /** srun over `count` nodes: each node's hostname once. */
 async function srun(count: number): Promise<string[]> {
@@ -67,7 +62,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
     }, 300_000);
 
     it("lab status shows every agent ready with 3 alive members", async () => {
-        const rows = await statusRows();
+        const rows = await statusRows(stack);
         expect(rows.map((r) => [r.node, r.agent, r.healthy])).toEqual(names(3).map((n) => [n, "ready, 3 alive", true]));
     }, 300_000);
 
@@ -87,11 +82,11 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(await eventually(180, async () => (await members(1)).get("cluster-node-4") === "failed"),
             "serf on node 1 reports cluster-node-4 failed").toBe(true);
         expect(await eventually(60, async () => {
-            const rows = await statusRows();
+            const rows = await statusRows(stack);
             return rows[3].domain === "shut off" && rows[0].agent.includes("1 failed (cluster-node-4)") && !rows[0].healthy;
         }), "lab status: node 4 shut off, node 1's agent sees it failed").toBe(true);
         expectOk(await run(inHost([script("lab.sh"), "--stack", stack, "power-on", "4"])), "lab power-on 4");
-        expect(await eventually(400, async () => (await statusRows()).every((r) => r.healthy && r.agent === "ready, 4 alive"), 5_000),
+        expect(await eventually(400, async () => (await statusRows(stack)).every((r) => r.healthy && r.agent === "ready, 4 alive"), 5_000),
             "all 4 healthy, every agent seeing 4 alive").toBe(true);
         expect(await srun(4)).toEqual(names(4));
     }, 900_000);
@@ -103,7 +98,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(r.output).toContain("[cluster-node-4] stopping the node agent");
         expectChanges(await lastUpdateChanges(stack), "delete");
         expect(await eventually(60, async () => (await members(1)).get("cluster-node-4") === "left"), "serf on node 1: cluster-node-4 left").toBe(true);
-        expect(await eventually(240, async () => (await statusRows()).every((row) => row.healthy && row.agent === "ready, 3 alive"), 5_000),
+        expect(await eventually(240, async () => (await statusRows(stack)).every((row) => row.healthy && row.agent === "ready, 3 alive"), 5_000),
             "3 healthy nodes, every agent seeing 3 alive").toBe(true);
         expect(await srun(3)).toEqual(names(3));
     }, 1_200_000);

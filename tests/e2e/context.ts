@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
+import type { Row } from "../../cli/health";
 import { Ran, spawnCollect, untilDeadline } from "../../components/exec/spawn";
 import { projectName } from "../../components/plan/defaults";
 import { PROJECT_ROOT } from "../../components/plan/paths";
@@ -98,6 +99,12 @@ export function expectChanges(changes: Record<string, number>, step: "create" | 
     expect(changes[step] ?? 0, JSON.stringify(changes)).toBeGreaterThan(0);
     expect(Object.fromEntries(forbidden.map((k) => [k, changes[k] ?? 0])), JSON.stringify(changes))
         .toEqual(Object.fromEntries(forbidden.map((k) => [k, 0])));
+}
+
+/** `lab status --json`'s rows of a stack, from where the daemon runs. */
+export async function statusRows(stack: string): Promise<Row[]> {
+    const r = await run(inHost([script("lab.sh"), "--stack", stack, "status", "--json"]));
+    return (JSON.parse(r.stdout) as { nodes: Row[] }).nodes;
 }
 
 /** virsh on the e2e's daemon (its socket is reached from any namespace). */

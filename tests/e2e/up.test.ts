@@ -3,8 +3,7 @@
 // log is the scratch file up-<stack>.log (e2e.sh reports the image build's time from it).
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Row } from "../../cli/health";
-import { e2e, expectOk, inHost, pulumi, run, script, stackOutputJson, workFile } from "./context";
+import { e2e, expectOk, inHost, pulumi, run, script, stackOutputJson, statusRows, workFile } from "./context";
 
 const stack = process.env.E2E_UP_STACK || e2e.stack;
 const log = `up-${stack}.log`;
@@ -24,8 +23,7 @@ describe(`make up: ${which}`, () => {
     it(`every node of ${which} runs the node agent make up built from its Go source (lab status: src <the output's hash>)`, async () => {
         const agent = await stackOutputJson<{ source: string; sourceHash: string; sha256: string }>(stack, "nodeAgent");
         expect(agent.source).toMatch(/fixtures\/node-agent-go\/cmd\/node-agent$/);
-        const r = await run(inHost([script("lab.sh"), "--stack", stack, "status", "--json"]));
-        const rows = (JSON.parse(r.stdout) as { nodes: Row[] }).nodes;
+        const rows = await statusRows(stack);
         expect(rows.map((row) => row.agentBuild)).toEqual(rows.map(() => `src ${agent.sourceHash}`));
     });
 
