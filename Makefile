@@ -21,7 +21,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: help usb setup env mode up preview down image stop start image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-multihost e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: help usb setup env mode up preview down image stop start image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
 
 help:             ## every target and what it does
 	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -93,14 +93,11 @@ test:             ## what CI runs: setup, unit tests, then the end-to-end test
 unit:             ## the unit tests alone
 	@scripts/test.sh unit
 
-e2e:              ## the end-to-end tests alone: one host, then several (e2e-multihost)
+e2e:              ## the end-to-end tests alone: one host and then two, then Kubernetes
 	@scripts/test.sh e2e
 
 cluster-test:     ## cluster tests written with clusteros-lab/testing (TESTS=files; STACK=name: on that running stack)
 	@STACK="$(if $(filter command line environment,$(origin STACK)),$(STACK),)" scripts/cluster-test.sh $(TESTS)
-
-e2e-multihost:    ## the multi-host end-to-end test alone: 3 nodes on 2 libvirt hosts (docs/MULTI_HOST.md)
-	@scripts/test.sh multihost
 
 e2e-kubernetes:   ## the Kubernetes end-to-end test alone: 2 nodes, upstream Kubernetes (docs/VM_TESTING.md)
 	@scripts/test.sh kubernetes

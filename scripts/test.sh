@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# test.sh all|unit|e2e|multihost|kubernetes: the project's tests. Ends with one summary line,
+# test.sh all|unit|e2e|kubernetes: the project's tests. Ends with one summary line,
 # "<passed> passed, <failed> failed", counting unit tests and end-to-end checks.
-# e2e runs the end-to-end test, then the multi-host one (tests/e2e/multihost.sh), then the
-# Kubernetes one (tests/e2e/kubernetes.sh); multihost and kubernetes run that one alone.
+# e2e runs the end-to-end test (tests/e2e/e2e.sh, one host and then two), then the
+# Kubernetes one (tests/e2e/kubernetes.sh); kubernetes runs that one alone.
 # JUNIT_XML=FILE also writes both as a JUnit report (scripts/junit.ts) for CI systems.
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
@@ -52,11 +52,10 @@ sweep() {
 
 case "$what" in
   unit) run_unit ;;
-  e2e) sweep; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
-  multihost) sweep; run_e2e tests/e2e/multihost.sh ;;
+  e2e) sweep; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/kubernetes.sh ;;
   kubernetes) sweep; run_e2e tests/e2e/kubernetes.sh ;;
-  all) sweep; run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/multihost.sh; run_e2e tests/e2e/kubernetes.sh ;;
-  *) echo "usage: $0 all|unit|e2e|multihost|kubernetes" >&2; exit 2 ;;
+  all) sweep; run_unit; run_e2e tests/e2e/e2e.sh; run_e2e tests/e2e/kubernetes.sh ;;
+  *) echo "usage: $0 all|unit|e2e|kubernetes" >&2; exit 2 ;;
 esac
 if [ -n "${JUNIT_XML:-}" ]; then
   "${LAB_TS[@]}" "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \

@@ -1,36 +1,46 @@
 #!/usr/bin/env bash
 # End-to-end test: a real 3-node cluster from the ci stack's settings, built with Packer,
-# checked from outside, scaled to 4 and back, broken and repaired, installed on "bare metal",
-# destroyed. Every check is a vitest test: the e2e's own (tests/e2e/*.test.ts, e2e_run) and
-# the cluster tests written on the test API (tests/cluster/, api_checks). This script keeps
-# what must be shell: the libvirt daemon and its namespace (it uses the daemon that runs, or
-# starts one in a namespace of its own, tests/e2e/daemon.sh), the stacks' settings, the
-# order of the phases and their durations. The lab runs in host mode where that daemon is and
-# in namespace mode from outside, with another stack up beside it all along; nothing is left
-# behind, pass or fail.
+# checked from outside, scaled to 4, then to 5 across two hosts, and back, broken and
+# repaired, installed on "bare metal", destroyed. Every check is a vitest test: the e2e's
+# own (tests/e2e/*.test.ts, e2e_run) and the cluster tests written on the test API
+# (tests/cluster/, api_checks). This script keeps what must be shell: the libvirt daemon
+# and its namespace (it uses the daemon that runs, or starts one in a namespace of its own,
+# tests/e2e/daemon.sh), the stacks' settings, the order of the phases and their durations.
+# The lab runs in host mode where that daemon is and in namespace mode from outside, with
+# another stack up beside it all along; nothing is left behind, pass or fail.
+# After scaling out to 4 it adds node 5 on a second host, simulated on this machine
+# (tests/e2e/second-host.sh says how, and what that does not cover), joined to the first by a
+# veth pair that plays the LAN, each routing the other's node range over it as an
+# administrator would (docs/MULTI_HOST.md): the mesh, munge and SLURM across the hosts, a
+# node whose start failed there, a host whose daemon stops, and the host dropped again.
 # Each check is recorded as PASS/FAIL/SKIP with its phase in $E2E_RESULTS (scripts/test.sh).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
+. "$(dirname "$0")/second-host.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
-# Every make up of the test waits for Kubernetes too, whose control plane takes minutes
-# under TCG on this 2-core machine: 15 minutes instead of make up's 10.
-export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
+# With E2E_KUBERNETES, every make up waits for Kubernetes too, whose control plane takes
+# minutes under TCG on this 2-core machine: 15 minutes instead of make up's 10.
+[ -z "${E2E_KUBERNETES:-}" ] || export CLUSTEROS_LAB_READY_SECONDS="${CLUSTEROS_LAB_READY_SECONDS:-900}"
 
 e2e_run_start e2e
 BYSTANDER="$STACK-b"
 OWN="$STACK-own" # the test API's own stack (own_stack_checks)
 AGENT="$STACK-agent" # membership=agent, the reference agent (tests/e2e/agent.test.ts)
+H2=h2 # the second host's name in the stack's config (hosts.h2)
 # Domains of other stacks running on the daemon before the test, "name id" per line: they
 # must run untouched, with the same domain id (no restart), when the test ends.
 OTHERS_BEFORE=""
 
 cleanup() {
   local rc=$?
-  keep_logs_on_failure "$rc" e2e /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log
+  keep_logs_on_failure "$rc" e2e /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log \
+    "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log
   phase "destroy"
+  # A second host's daemon the test stopped is started again: destroy needs every host.
+  [ -z "${H2_URI:-}" ] || virsh -c "$H2_URI" version >/dev/null 2>&1 || second_host_libvirtd_start >/dev/null
   destroy_stack "$STACK"
   # Other stacks' domains (the bystander's among them) still run, as before this destroy.
   [ -z "$OTHERS_BEFORE" ] || E2E_OTHERS_BEFORE="$OTHERS_BEFORE" e2e_run tests/e2e/leaks.test.ts
@@ -39,6 +49,7 @@ cleanup() {
   destroy_stack "$AGENT" # likewise
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER $AGENT" e2e_run tests/e2e/leaks.test.ts
+  second_host_stop
   rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
     test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
@@ -51,6 +62,18 @@ own_domains() { virsh -c qemu:///system list --name | grep "^$PREFIX-node-"; }
 running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)
   virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" \
     | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
+}
+
+# second_host_join: the second host (second-host.sh) on two more free ranges (its nodes', the
+# LAN's), each host routing the other's node range over the LAN; exported for the tests
+# (tests/e2e/multihost.ts).
+second_host_join() {
+  take_ranges 2
+  H2_CIDR="${RANGES[0]}"
+  second_host_start "clab-h2-$$" "$WORK/h2" "$HOSTNS" "${RANGES[1]}" || return 1
+  first_host ip route add "$H2_CIDR" via "$H2_LAN_B" || return 1
+  ip netns exec "$H2_NS" ip route add "$(pulumi config get --stack "$STACK" nodeCidr)" via "$H2_LAN_A" || return 1
+  export E2E_H2="$H2" E2E_H2_URI="$H2_URI" E2E_H2_CIDR="$H2_CIDR" E2E_H2_DIR="$H2_DIR"
 }
 
 # The test is one function, read completely before it runs (editing this file during a
@@ -138,14 +161,28 @@ main() {
   phase "scale out 3 -> 4, kill -9, make up"
   e2e_run tests/e2e/scale-out.test.ts || exit 1
   phase_end
-  phase "checks (4 nodes)"
+
+  # --- node 5 on a second host: a failed start there, checks across hosts, its daemon down --
+  phase "node 5 fails to start on a second host ($H2), then one make up"
+  second_host_join || die "the second host did not start"
+  e2e_run tests/e2e/multihost-failed-start.test.ts
+  phase_end
+  phase "checks (5 nodes on 2 hosts)"
+  e2e_run tests/e2e/multihost-placement.test.ts
   cluster_checks
   phase_end
+  phase "host $H2's daemon stops, then starts again"
+  second_host_libvirtd_stop
+  e2e_run tests/e2e/multihost-host-down.test.ts
+  second_host_libvirtd_start || die "the second host's libvirtd did not start again"
+  # Healthy again once its daemon answers (its node ran on), each node on its host.
+  e2e_run tests/e2e/multihost-placement.test.ts
+  phase_end
 
-  # --- scale in to 3 -------------------------------------------------------------------
+  # --- scale in to 3, the second host dropped ------------------------------------------
   # Back to the 3-node shape "checks (3 nodes)" saw; the repair right after breaks and mends
   # it, and "checks after the repair" checks every node of it again.
-  phase "scale in 4 -> 3"
+  phase "scale in 5 -> 3, host $H2 dropped"
   e2e_run tests/e2e/scale-in.test.ts || exit 1
   phase_end
 

@@ -1,5 +1,6 @@
-// What the multi-host e2e's vitest files share (tests/e2e/multihost.sh runs them): the second
-// host that script made (E2E_H2, E2E_H2_URI, E2E_H2_CIDR, E2E_H2_DIR) and where each node runs.
+// What the e2e's multi-host files share (tests/e2e/e2e.sh runs them after scaling out to 4):
+// the second host that script made (E2E_H2, E2E_H2_URI, E2E_H2_CIDR, E2E_H2_DIR), the node
+// placed there, and where each node runs.
 import { spawnCollect } from "../../components/exec/spawn";
 import { e2e, inHost, prefixOf, run, script } from "./context";
 
@@ -10,6 +11,10 @@ export const h2 = {
     get cidr(): string { return process.env.E2E_H2_CIDR ?? ""; },
     get dir(): string { return process.env.E2E_H2_DIR ?? ""; },
 };
+/** The node the e2e adds on the second host, after 4 on the main one. */
+export const H2_NODE = 5;
+/** The main host's nodes while node H2_NODE runs on the second. */
+export const MAIN_NODES = Array.from({ length: H2_NODE - 1 }, (_, i) => i + 1);
 
 const domain = (n: number) => `${prefixOf(e2e.stack)}-node-${n}`;
 
@@ -17,6 +22,12 @@ const domain = (n: number) => `${prefixOf(e2e.stack)}-node-${n}`;
 export async function domainState(uri: string, n: number): Promise<string> {
     const r = await spawnCollect(["virsh", "-q", "-c", uri, "domstate", domain(n)]);
     return r.code === 0 ? r.stdout.trim().split("\n")[0] : "";
+}
+
+/** Names of the stack's domains, networks and pools on the daemon at uri. */
+export async function stackObjects(uri: string): Promise<string[]> {
+    const lists = await Promise.all(["list", "net-list", "pool-list"].map((verb) => spawnCollect(["virsh", "-q", "-c", uri, verb, "--all", "--name"])));
+    return lists.flatMap((r) => r.stdout.split("\n").map((l) => l.trim())).filter((name) => name.startsWith(`${prefixOf(e2e.stack)}-`));
 }
 
 /**

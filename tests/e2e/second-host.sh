@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# A second libvirt host on this machine, for the multi-host e2e (tests/e2e/multihost.sh).
+# A second libvirt host on this machine, for the e2e's multi-host phases (tests/e2e/e2e.sh).
 #
 # What stands for a host: a network namespace of its own, and a mount namespace in which
 # libvirt's configuration, state, run and log directories (/etc/libvirt, /var/lib/libvirt,
