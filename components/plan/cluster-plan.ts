@@ -140,8 +140,9 @@ export function planImage(cfg: ClusterConfig, files: PlanFiles): ImagePlan {
 export function planCluster(project: string, stack: string, cfg: ClusterConfig, files: PlanFiles, access: Access = {}): ClusterPlan {
     const nameOf = (thing: string) => libvirtName(project, stack, thing);
     const prefix = nameOf("").replace(/-$/, "");
-    // One host NATs; several route their networks to each other (planNetwork says why).
-    const mode = cfg.hosts.length > 1 ? "route" : "nat";
+    // One host NATs; several route their networks to each other (planNetwork says why). A
+    // one-host stack that will get hosts can be routed from the start (networkMode).
+    const mode = cfg.networkMode === "auto" ? (cfg.hosts.length > 1 ? "route" : "nat") : cfg.networkMode;
     const hosts = cfg.hosts.map((h): HostPlan => ({
         name: h.name, libvirtUri: h.libvirtUri, network: planNetwork(project, stack, h.nodeCidr, mode), nodes: h.nodes,
     }));

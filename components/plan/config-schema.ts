@@ -4,7 +4,7 @@
 import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
 import {
     DEFAULT_FLAVOR, DomainType, Firmware, IMAGE_FLAVORS, ImageFlavor, ImageSource, KUBERNETES_SERVER_MIN_MIB, KubernetesDistribution,
-    MAX_NODES, MembershipMode, MIN_DISK_GIB, MIN_MEMORY_MIB, NodeAgentDelivery, POD_SUBNET_PREFIX,
+    MAX_NODES, MembershipMode, MIN_DISK_GIB, MIN_MEMORY_MIB, NetworkModeSetting, NodeAgentDelivery, POD_SUBNET_PREFIX,
 } from "./config-types";
 import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
@@ -13,7 +13,7 @@ import { planNetwork } from "./names";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, KUBERNETES_SERVER_MIN_MIB, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, POD_SUBNET_PREFIX } from "./config-types";
-export type { DomainType, Firmware, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-types";
+export type { DomainType, Firmware, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NetworkModeSetting, NodeAgentDelivery } from "./config-types";
 
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( .*)?$/;
 const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -215,6 +215,11 @@ export const SCHEMA = {
         type: "string", default: "v1.31.4+k3s1",
         description: "K3s release baked into the image (skipped with a message when it cannot be downloaded).",
         parse: matching(K3S_VERSION, "is not a K3s release tag like v1.31.4+k3s1", "pulumi config set k3sVersion v1.31.4+k3s1"),
+    },
+    networkMode: {
+        type: "string", default: "auto",
+        description: "How each host's network reaches beyond itself: nat (one host), route (several: nodes reach each other at their own addresses), or auto (nat on one host, route with hosts). Libvirt cannot switch a running network's mode under its nodes: set route before the first up on a one-host stack that will get more hosts. See docs/MULTI_HOST.md.",
+        parse: oneOf<NetworkModeSetting>("auto", "nat", "route"),
     },
     hosts: {
         type: "object", default: {},
@@ -425,8 +430,14 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
         "make kubernetes (needs the Go module proxy; make up runs it for such a stack), or pulumi config set kubernetes k3s")] : [];
 };
 
+const natIsOneHost: Rule = ({ networkMode, hosts }) =>
+    networkMode === "nat" && typeof hosts === "object" && hosts !== null && Object.keys(hosts).length > 0
+        ? [problem("networkMode", networkMode, "is nat, but hosts adds other hosts, whose nodes reach the main host's only over routed networks",
+            "pulumi config set networkMode route (or pulumi config rm networkMode)")]
+        : [];
+
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
 export const RULES: Rule[] = [
     firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, agentFormsTheCluster, rolesAreOnNodes,
-    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt,
+    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt, natIsOneHost,
 ];

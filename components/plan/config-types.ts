@@ -8,6 +8,8 @@ export type NodeAgentDelivery = "image" | "live";
 export type MembershipMode = "lab" | "agent";
 /** Which Kubernetes the cluster runs: K3s (fetched when the image is built), upstream (built offline by `make kubernetes`), or none. */
 export type KubernetesDistribution = "k3s" | "upstream" | "off";
+/** Each host's libvirt network: NATed, routed, or auto (NAT on one host, routed with several). */
+export type NetworkModeSetting = "auto" | "nat" | "route";
 export type ImageSource = { kind: "build"; flavor: ImageFlavor } | { kind: "prebuilt"; path: string };
 
 export const IMAGE_FLAVORS: readonly ImageFlavor[] = ["ubuntu-24.04", "debian-12"];

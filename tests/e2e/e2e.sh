@@ -87,6 +87,9 @@ main() {
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
   new_stack "$STACK" 3
+  # Routed from the start: node 5 goes on a second host later, and libvirt cannot switch the
+  # main host's running network from NAT (docs/MULTI_HOST.md).
+  pulumi config set --stack "$STACK" networkMode route >/dev/null
   kubernetes_bundle "$STACK"
   bare_metal_config "$STACK"
   phase_end

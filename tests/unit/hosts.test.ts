@@ -114,6 +114,20 @@ describe("validating hosts", () => {
         }
     });
 
+    it("networkMode: a one-host stack NATs unless set to route, which adding hosts then leaves unchanged on the main host", () => {
+        const mainMode = (raw: RawConfig) => planCluster("clusteros-lab", "ci", config(raw), files).hosts[0].network.mode;
+        expect(mainMode({ nodeCount: 3 })).toBe("nat");
+        expect(mainMode({ nodeCount: 3, networkMode: "route" })).toBe("route");
+        expect(mainMode({ nodeCount: 3, networkMode: "route", hosts: { lab2: { ...LAB2, nodes: [3] } } })).toBe("route");
+        expect(mainMode({ nodeCount: 3, hosts: { lab2: { ...LAB2, nodes: [3] } } })).toBe("route");
+    });
+
+    it("refuses networkMode nat with other hosts, naming the fix", () => {
+        expect(problemsOf({ nodeCount: 3, networkMode: "nat", hosts: { lab2: { ...LAB2, nodes: [3] } } }))
+            .toEqual(["networkMode: is nat, but hosts adds other hosts, whose nodes reach the main host's only over routed networks"]);
+        expect(problemsOf({ networkMode: "bridge" })).toEqual([expect.stringMatching(/^networkMode: /)]);
+    });
+
     it("rejects a hosts value that is not a set of hosts", () => {
         expect(problemsOf({ hosts: ["lab2"] })).toEqual(["hosts: must be a set of hosts by name, each with libvirtUri, nodeCidr and nodes"]);
     });
