@@ -430,14 +430,8 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
         "make kubernetes (needs the Go module proxy; make up runs it for such a stack), or pulumi config set kubernetes k3s")] : [];
 };
 
-const natIsOneHost: Rule = ({ networkMode, hosts }) =>
-    networkMode === "nat" && typeof hosts === "object" && hosts !== null && Object.keys(hosts).length > 0
-        ? [problem("networkMode", networkMode, "is nat, but hosts adds other hosts, whose nodes reach the main host's only over routed networks",
-            "pulumi config set networkMode route (or pulumi config rm networkMode)")]
-        : [];
-
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
 export const RULES: Rule[] = [
     firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, agentFormsTheCluster, rolesAreOnNodes,
-    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt, natIsOneHost,
+    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt,
 ];

@@ -66,6 +66,11 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
         reserved: { wireguardCidr: values.wireguardCidr, ...kubernetesRanges },
     });
     problems.push(...placement.problems);
+    if (values.networkMode === "nat" && placement.hosts.length > 1) {
+        problems.push({ key: "networkMode", value: values.networkMode,
+            problem: "is nat, but hosts adds other hosts, whose nodes reach the main host's only over routed networks",
+            fix: "pulumi config set networkMode route (or pulumi config rm networkMode)" });
+    }
     for (const h of placement.hosts.slice(1)) {
         problems.push(...hostNetworkProblems({ uri: `hosts.${h.name}.libvirtUri`, cidr: `hosts.${h.name}.nodeCidr` },
             h.libvirtUri, h.nodeCidr, values.wireguardCidr, { host, project, stack }));

@@ -125,6 +125,9 @@ describe("validating hosts", () => {
     it("refuses networkMode nat with other hosts, naming the fix", () => {
         expect(problemsOf({ nodeCount: 3, networkMode: "nat", hosts: { lab2: { ...LAB2, nodes: [3] } } }))
             .toEqual(["networkMode: is nat, but hosts adds other hosts, whose nodes reach the main host's only over routed networks"]);
+        // As Pulumi hands it over: hosts as JSON text.
+        expect(problemsOf({ nodeCount: 3, networkMode: "nat", hosts: JSON.stringify({ lab2: { ...LAB2, nodes: [3] } }) }))
+            .toEqual([expect.stringMatching(/^networkMode: is nat, but hosts adds other hosts/)]);
         expect(problemsOf({ networkMode: "bridge" })).toEqual([expect.stringMatching(/^networkMode: /)]);
     });
 
