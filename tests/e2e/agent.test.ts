@@ -3,7 +3,7 @@
 // on again while a fourth is added by nodeCount alone, the fourth removed, then destroyed. The stack
 // (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's settings.
 import { describe, expect, it } from "vitest";
-import { eventually, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, pulumi, run, script, configSet, statusRows, virsh } from "./context";
+import { eventually, expectChanges, expectOk, inHost, lastUpdateChanges, pulumi, run, script, configSet, stackObjects, statusRows } from "./context";
 
 const stack = process.env.E2E_AGENT_STACK ?? "";
 const SERF = "sudo /var/lib/clusteros-serf-agent/serf";
@@ -125,8 +125,6 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
 
     it("pulumi destroy leaves nothing of the stack on the daemon", async () => {
         expectOk(await run(inHost(["pulumi", "destroy", "--stack", stack, "--yes", "--skip-preview"]), { log: "agent-destroy.log" }), "pulumi destroy");
-        const left = (await Promise.all([["list", "--all", "--name"], ["net-list", "--all", "--name"], ["pool-list", "--all", "--name"]]
-            .map(async (args) => (await virsh(...args)).stdout))).join("\n").split("\n").filter((l) => l.startsWith(prefixOf(stack)));
-        expect(left).toEqual([]);
+        expect(await stackObjects(stack)).toEqual([]);
     }, 900_000);
 });

@@ -1,7 +1,7 @@
 // Nothing of the stacks E2E_LEAK_STACKS names (space-separated) is left on the daemons, on
 // disk, in Pulumi's state or in the project (its settings file); with E2E_H2_URI set (the
-// e2e made a second host), on the second host too. The domains E2E_OTHERS_BEFORE names ("name id" per
-// line: other stacks' domains running before) still run, not restarted.
+// e2e made a second host), on the second host too. The domains E2E_OTHERS_BEFORE names
+// ("name id" per line: other stacks' domains running before) still run, not restarted.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";

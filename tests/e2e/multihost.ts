@@ -24,12 +24,6 @@ export async function domainState(uri: string, n: number): Promise<string> {
     return r.code === 0 ? r.stdout.trim().split("\n")[0] : "";
 }
 
-/** Names of the stack's domains, networks and pools on the daemon at uri. */
-export async function stackObjects(uri: string): Promise<string[]> {
-    const lists = await Promise.all(["list", "net-list", "pool-list"].map((verb) => spawnCollect(["virsh", "-q", "-c", uri, verb, "--all", "--name"])));
-    return lists.flatMap((r) => r.stdout.split("\n").map((l) => l.trim())).filter((name) => name.startsWith(`${prefixOf(e2e.stack)}-`));
-}
-
 /**
  * `lab status` where the daemon runs (waiting up to waitSeconds for health when given): its
  * exit code, output and "node host domain" per node row.

@@ -2,8 +2,8 @@
 // is deleted from the main host, node 5 and everything of the stack from the second, and
 // nothing is replaced. Then make checkpoint-rm removes the checkpoint 'ready' from every node.
 import { describe, expect, it } from "vitest";
-import { configSet, e2e, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, pulumi, run, script, virsh } from "./context";
-import { h2, H2_NODE, stackObjects } from "./multihost";
+import { configSet, e2e, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, pulumi, run, script, stackObjects, virsh } from "./context";
+import { h2, H2_NODE } from "./multihost";
 
 describe(`scale in ${H2_NODE} -> 3`, () => {
     it(`pulumi up back to 3 nodes on the main host alone`, async () => {
@@ -22,7 +22,7 @@ describe(`scale in ${H2_NODE} -> 3`, () => {
     });
 
     it(`nothing of the stack is left on host ${h2.name}: node ${H2_NODE}'s domain, its network and its pool are gone`, async () => {
-        expect(await stackObjects(h2.uri)).toEqual([]);
+        expect(await stackObjects(e2e.stack, h2.uri)).toEqual([]);
     });
 
     it("make checkpoint-rm NAME=ready removes it from every node", async () => {
