@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { planNodes } from "../../components/plan/addressing";
 import { imageRecipe, recipeHash } from "../../components/plan/image-inputs";
 import { planLiveAgent } from "../../components/plan/node-agent";
@@ -12,8 +12,14 @@ import { config, directories } from "./helpers";
 const read = (p: string) => fs.readFileSync(p);
 const BUNDLE = { dir: "/nonexistent/kubernetes-0123abcd", version: "v1.37.2" };
 
+// The test's agent binaries, in one scratch directory removed after the file's tests.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "image-inputs-"));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+let agents = 0;
+
 function agentFile(content: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-"));
+    const dir = path.join(scratch, `agent-${++agents}`);
+    fs.mkdirSync(dir);
     const file = path.join(dir, "node-agent");
     fs.writeFileSync(file, content);
     return file;
