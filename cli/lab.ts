@@ -1,6 +1,7 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
 // console, vnc, ssh-config, networks, checkpoints, stop and start, topology, completion, and
-// faults for tests: partition, heal, crash, power-off, power-on). Reads the stack's outputs.
+// faults for tests: partition, heal, crash, power-off, power-on), and recovery from an
+// interrupted up (lab/recover.ts). Reads the stack's outputs.
 // Runs from the host shell in either mode: in namespace mode it enters the lab namespace to
 // reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
@@ -8,6 +9,8 @@ import * as fs from "node:fs";
 import { newTable } from "./table";
 import { Argument, Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
+import { recoverStack } from "../lab/recover";
+import { projectStack } from "../lab/stacks";
 import { networksJson } from "./networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
@@ -136,6 +139,13 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .action((o: { json?: boolean }) => { result = Promise.resolve(checkpoint.list(stack(), !!o.json)); });
     checkpoints.command("rm <name>").description("remove a checkpoint from every node")
         .action((name: string) => { result = Promise.resolve(checkpoint.remove(stack(), name)); });
+    program.command("recover")
+        .description("clear what an interrupted pulumi up left (a dead run's lock, objects it never recorded, pending operations); make up runs it first")
+        .action(() => {
+            const name = program.opts().stack;
+            if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
+            result = projectStack(name).then((s) => recoverStack(s)).then(() => 0);
+        });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
         .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")

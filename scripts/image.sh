@@ -5,14 +5,13 @@
 # make up finds it built.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
-. "$(dirname "$0")/lib/recover.sh"
 . "$(dirname "$0")/lib/inputs.sh"
 lab_load_env
 stack="${1:?usage: image.sh STACK}"
 cd "$LAB_ROOT"
 lab_image_inputs "$stack"
 scripts/libvirtd.sh ensure
-lab_recover "$stack"
+scripts/lab.sh --stack "$stack" recover
 urn="urn:pulumi:$stack::$LAB_PROJECT"
 lab_in_place pulumi up --stack "$stack" --yes --skip-preview \
   --target "$urn::clusteros:lab:Cluster::*" --target "$urn::**clusteros:lab:NodeImage**"

@@ -7,7 +7,7 @@
 // (cli/status.ts), the only one.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { shellQuote, untilDeadline } from "../components/exec/spawn";
 import { projectName } from "../components/plan/defaults";
@@ -23,6 +23,8 @@ import { keyFile } from "../cli/ssh";
 import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
 import { assessAll, realProbers } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
+import { lastUpdateChanges, projectStack, removeProjectStack } from "../lab/stacks";
+import { recoverStack } from "../lab/recover";
 import { configPaths } from "./config-paths";
 import type { ConfigInput } from "./config-paths";
 import { LabNode, TimedOut } from "./lab-node";
@@ -31,6 +33,9 @@ import type { Degradation } from "./netem";
 
 /** Names a running stack that every LabCluster.up of this process attaches to. */
 export const SHARED_STACK_ENV = "CLUSTEROS_LAB_TEST_STACK";
+
+// The stack helpers the test API offers (lab/stacks.ts).
+export { lastUpdateChanges, projectStack, removeProjectStack };
 
 export interface UpOptions {
     /** The stack to create (or reuse) for the test. */
@@ -52,6 +57,14 @@ export function stackFileConfig(stack: string, root = PROJECT_ROOT): Record<stri
     return Object.fromEntries(Object.entries<ConfigInput>(file.config ?? {})
         .filter(([k, v]) => k.startsWith(prefix) && !(v !== null && typeof v === "object" && "secure" in v))
         .map(([k, v]) => [k.slice(prefix.length), v]));
+}
+
+/** The stack made, or opened, with its settings: a stack file's plain settings (from), then config on top. */
+export async function stackWithSettings(opts: Pick<UpOptions, "stack" | "from" | "config">): Promise<Stack> {
+    const stack = await projectStack(opts.stack, { create: true });
+    const config = configPaths(projectName(), { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
+    await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
+    return stack;
 }
 
 export class LabCluster {
@@ -78,18 +91,20 @@ export class LabCluster {
     }
 
     /**
-     * The stack up and healthy. On failure the stack is destroyed; if its nodes came up but
-     * never became healthy, their logs are kept first (failureDir).
+     * The stack up and healthy, as `make up` brings it: what an interrupted run left is
+     * cleared (lab/recover.ts), the update refreshes first, then every node must be healthy.
+     * On failure the stack is destroyed; if its nodes came up but never became healthy,
+     * their logs are kept first (failureDir).
      */
     static async up(opts: UpOptions): Promise<LabCluster> {
         const shared = process.env[SHARED_STACK_ENV];
         if (shared) return LabCluster.attach(shared);
-        const stack = await projectStack(opts.stack, { create: true });
-        const config = configPaths(projectName(), { ...(opts.from ? stackFileConfig(opts.from) : {}), ...opts.config });
-        await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, value]) => [k, { value }])), true);
+        const stack = await stackWithSettings(opts);
         let cluster: LabCluster | undefined;
         try {
-            await stack.up({ onOutput: opts.onOutput });
+            // As make up: first what an interrupted run left, then an update that refreshes (drift repaired).
+            await recoverStack(stack, { log: (line) => (opts.onOutput ?? console.error)(`==> ${line}\n`) });
+            await stack.up({ onOutput: opts.onOutput, refresh: true });
             const info = loadStack(opts.stack);
             cluster = new LabCluster(info, keyFile(info), stack);
             await cluster.waitHealthy(opts.readySeconds ?? 600);
@@ -289,34 +304,6 @@ export class LabCluster {
  * selects a stack it makes or opens, and `stack rm` of any stack clears the selection. Every
  * Stack call names its stack, so nothing here needs the selection.
  */
-async function keepingSelection<T>(fn: () => Promise<T>, except: string): Promise<T> {
-    const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
-    const selected = (await workspace.stack())?.name;
-    try {
-        return await fn();
-    } finally {
-        if (selected && selected !== except) await workspace.selectStack(selected);
-    }
-}
-
-/** A stack of this project for the Automation API, made when create is set; the user's selection stays. */
-export function projectStack(name: string, opts: { create?: boolean } = {}): Promise<Stack> {
-    const args = { stackName: name, workDir: PROJECT_ROOT };
-    return keepingSelection(() => (opts.create
-        ? LocalWorkspace.createOrSelectStack(args, { secretsProvider: "passphrase" })
-        : LocalWorkspace.selectStack(args)), name);
-}
-
-/** The resource changes of the stack's newest update: { create: 2, same: 40, ... }. */
-export async function lastUpdateChanges(stack: Stack): Promise<Record<string, number>> {
-    return (await stack.history(1))[0]?.resourceChanges ?? {};
-}
-
-/** Removes a stack of this project (its state and settings file); the user's selection stays. */
-export function removeProjectStack(stack: Stack): Promise<void> {
-    return keepingSelection(() => stack.workspace.removeStack(stack.name), stack.name);
-}
-
 async function destroyStack(stack: Stack, onOutput?: (line: string) => void): Promise<void> {
     await stack.destroy({ onOutput });
     await removeProjectStack(stack);

@@ -16,9 +16,14 @@ export interface NetworkPlan {
 
 export type NetworkMode = "nat" | "route";
 
+/** What every libvirt object of a stack is named after: <project>-<stack>. */
+export function libvirtPrefix(project: string, stack: string): string {
+    return `${project}-${stack}`;
+}
+
 /** Every libvirt object of a stack is named <project>-<stack>-<thing>. */
 export function libvirtName(project: string, stack: string, thing: string): string {
-    return `${project}-${stack}-${thing}`;
+    return `${libvirtPrefix(project, stack)}-${thing}`;
 }
 
 export function hostname(index: number): string {

@@ -1,20 +1,19 @@
 // The test API's own lifecycle, the way a user's test file runs it: useLabCluster brings a
 // stack of its own up through the Automation API, the tests run, and after the last one the
 // stack is destroyed and removed (tests/e2e/lib.sh own_stack_checks then checks that nothing
-// of it is left). Settings: the ci stack's, one node, on ranges the e2e found free.
+// of it is left). Settings: own-stack.settings.ts. In the e2e an up of this same stack was
+// interrupted first (tests/e2e/interrupted-up.test.ts, E2E_OWN_INTERRUPTED): LabCluster.up
+// must recover it as make up does.
 import { describe, expect, it } from "vitest";
 import { useLabCluster } from "clusteros-lab/testing";
+import { ownStackOptions } from "./own-stack.settings";
 
-const env = process.env;
+let printed = "";
 const lab = useLabCluster({
-    stack: env.E2E_OWN_STACK ?? "own-stack",
-    from: "ci",
-    config: {
-        nodeCount: 1,
-        ...(env.E2E_OWN_NODE_CIDR ? { nodeCidr: env.E2E_OWN_NODE_CIDR } : {}),
-        ...(env.E2E_OWN_WG_CIDR ? { wireguardCidr: env.E2E_OWN_WG_CIDR } : {}),
-        // As the e2e's other stacks (tests/e2e/lib.sh new_stack): kvm on a machine with KVM.
-        ...(env.E2E_DOMAIN_TYPE ? { domainType: env.E2E_DOMAIN_TYPE } : {}),
+    ...ownStackOptions(),
+    onOutput: (text) => {
+        printed += text;
+        process.stderr.write(text);
     },
 });
 
@@ -22,6 +21,11 @@ describe("a stack of the test's own", () => {
     it("is up and healthy by lab status's definition when the first test runs", async () => {
         const rows = await lab().status();
         expect(rows.map((r) => [r.node, r.healthy, r.problems])).toEqual([["cluster-node-1", true, []]]);
+    });
+
+    it.runIf(process.env.E2E_OWN_INTERRUPTED)("its up first cleared what the interrupted up left: the dead run's lock, its pending operations", () => {
+        expect(printed).toContain("which no longer runs (an interrupted up): clearing its lock");
+        expect(printed).toContain("dropping the pending operations an interrupted run left from the state");
     });
 
     it("runs commands on its node and a SLURM job", async () => {

@@ -2,7 +2,7 @@
 // the network, and creates nothing.
 import { afterAll, describe, expect, it } from "vitest";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { removeProjectStack } from "../../testing/lab-cluster";
+import { removeProjectStack } from "../../lab/stacks";
 import { ciStack, configGet, e2e, inHost, prefixOf, run } from "./context";
 
 describe("nodeCidr collision", () => {

@@ -9,8 +9,10 @@ import { expect } from "vitest";
 import type { Row } from "../../cli/health";
 import { Ran, spawnCollect, untilDeadline } from "../../components/exec/spawn";
 import { projectName } from "../../components/plan/defaults";
+import { libvirtPrefix } from "../../components/plan/names";
 import { PROJECT_ROOT } from "../../components/plan/paths";
-import { lastUpdateChanges as lastUpdate, projectStack, stackFileConfig } from "../../testing/lab-cluster";
+import { lastUpdateChanges as lastUpdate, projectStack } from "../../lab/stacks";
+import { stackFileConfig } from "../../testing/lab-cluster";
 import { configPaths } from "../../testing/config-paths";
 import type { ConfigInput } from "../../testing/config-paths";
 
@@ -31,7 +33,7 @@ export const e2e = {
 };
 
 /** libvirt's names of a stack's resources start with this (components/plan/addressing.ts libvirtName). */
-export const prefixOf = (stack: string) => `${projectName()}-${stack}`;
+export const prefixOf = (stack: string) => libvirtPrefix(projectName(), stack);
 export const script = (name: string) => path.join(PROJECT_ROOT, "scripts", name);
 export const workFile = (name: string) => path.join(e2e.work, name);
 

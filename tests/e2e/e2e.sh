@@ -152,7 +152,7 @@ main() {
   e2e_run tests/e2e/docs.test.ts
   phase_end
 
-  phase "the test API's own up and destroy (1 node)"
+  phase "the test API's own up (1 node) after an interrupted up, and its destroy"
   own_stack_checks "$OWN"
   phase_end
 

@@ -185,10 +185,12 @@ e2e_run() {
 api_checks() { api_run "$STACK" "$@"; }
 
 # own_stack_checks NAME: the test API's own up and destroy, as a user's test file runs them
-# (tests/cluster/own-stack.test.ts: stack NAME, 1 node, free ranges), then nothing of it left.
+# (tests/cluster/own-stack.test.ts: stack NAME, 1 node, free ranges), after an up of the same
+# stack was killed (tests/e2e/interrupted-up.test.ts), then nothing of it left.
 own_stack_checks() {
   take_ranges 2
-  local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="${RANGES[0]}" E2E_OWN_WG_CIDR="${RANGES[1]}"
+  local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="${RANGES[0]}" E2E_OWN_WG_CIDR="${RANGES[1]}" E2E_OWN_INTERRUPTED=1
+  e2e_run tests/e2e/interrupted-up.test.ts
   api_run "" tests/cluster/own-stack.test.ts
   E2E_LEAK_STACKS="$1" e2e_run tests/e2e/leaks.test.ts
 }

@@ -1,6 +1,6 @@
-// scripts/lib/orphans.ts: what recover.sh removes before `make up`, on which host.
+// lab/orphans.ts: what recovery (lab/recover.ts) removes before an up, on which host.
 import { describe, expect, it } from "vitest";
-import { Deployment, DOMAIN, hostUris, orphansOf } from "../../scripts/lib/orphans";
+import { Deployment, DOMAIN, hostUris, orphansOf } from "../../lab/orphans";
 
 const PREFIX = "clusteros-lab-ci";
 const MAIN = "qemu:///system";

@@ -1,15 +1,12 @@
 // What a failed or interrupted `pulumi up` left on the stack's libvirt hosts and never
-// recorded, so that scripts/lib/recover.sh removes it and one `make up` converges:
+// recorded, so that recovery (lab/recover.ts) removes it and one up converges:
 //   - the objects of pending creates (an up killed halfway), on the host whose provider
 //     made them;
 //   - a node's domain that is defined but not running and that the state does not know:
 //     the libvirt provider defines a domain, then starts it, and records it only if the
 //     start works, so a failed start (a host without the serial log's directory, no memory
 //     left) leaves it defined, and the next create of that name fails.
-// Reads `pulumi stack export` on stdin; prints "uri<TAB>type<TAB>name<TAB>why" per object.
-// The planning is pure (orphansOf); main() only asks each host for its stopped domains.
-import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
+// Pure: the state and each host's stopped domains in, the orphans out.
 
 export const DOMAIN = "libvirt:index/domain:Domain";
 
@@ -68,18 +65,3 @@ export function orphansOf(d: Deployment, prefix: string, defaultUri: string, sto
         .map((name) => ({ uri, type: DOMAIN, name, why: "defined by a create that failed, never recorded" })));
     return [...pending, ...unrecorded];
 }
-
-function stopped(uri: string): string[] {
-    const r = spawnSync("virsh", ["-c", uri, "list", "--inactive", "--name"], { encoding: "utf8", timeout: 30_000 });
-    return r.status === 0 ? r.stdout.split("\n").map((l) => l.trim()).filter((l) => l !== "") : [];
-}
-
-function main(): void {
-    const [prefix, defaultUri] = process.argv.slice(2);
-    const input = fs.readFileSync(0, "utf8").trim();
-    const d: Deployment = input === "" ? {} : JSON.parse(input).deployment ?? {};
-    const hosts = new Map(hostUris(d, defaultUri).map((uri) => [uri, stopped(uri)]));
-    for (const o of orphansOf(d, prefix, defaultUri, hosts)) console.log([o.uri, o.type, o.name, o.why].join("\t"));
-}
-
-if (require.main === module) main();
