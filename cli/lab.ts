@@ -9,8 +9,6 @@ import * as fs from "node:fs";
 import { newTable } from "./table";
 import { Argument, Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
-import { recoverStack } from "../lab/recover";
-import { projectStack } from "../lab/stacks";
 import { networksJson } from "./networks";
 import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
@@ -64,6 +62,23 @@ function wholeSeconds(value: string): number {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new CliError(`--wait takes whole seconds, not '${value}'`);
     return n;
+}
+
+/**
+ * `lab recover`. Pulumi's Automation API is loaded here only: it costs every other command
+ * about a second of startup.
+ */
+async function recoverNamed(name: string): Promise<number> {
+    const [{ StackNotFoundError }, { projectStack }, { recoverStack }] =
+        await Promise.all([import("@pulumi/pulumi/automation"), import("../lab/stacks"), import("../lab/recover")]);
+    const stack = await projectStack(name).catch((e: Error) => {
+        if (e instanceof StackNotFoundError) {
+            throw new CliError(`no stack named '${name}': make it with pulumi stack init ${name} --secrets-provider passphrase (pulumi stack ls lists them)`);
+        }
+        throw e;
+    });
+    await recoverStack(stack);
+    return 0;
 }
 
 /** The lab command tree; `result` is the exit code's promise of the action that ran. */
@@ -144,7 +159,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .action(() => {
             const name = program.opts().stack;
             if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
-            result = projectStack(name).then((s) => recoverStack(s)).then(() => 0);
+            result = recoverNamed(name);
         });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
