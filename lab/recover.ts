@@ -18,20 +18,6 @@ import { libvirtPrefix } from "../components/plan/names";
 import { stateDir } from "../components/plan/paths";
 import { Deployment, DOMAIN, hostUris, Orphan, orphansOf } from "./orphans";
 
-export interface RecoverOptions {
-    /** Each thing recovery does, as one line ("==> ..." on make up's console). */
-    log?: (line: string) => void;
-    /** The URI of the stack's main host when its provider names none (LIBVIRT_DEFAULT_URI). */
-    defaultUri?: string;
-}
-
-/** What recovery did: the dead runs' pids whose locks it cleared, the objects it removed, the pending operations it dropped. */
-export interface Recovered {
-    staleLocks: number[];
-    removed: Orphan[];
-    pendingDropped: number;
-}
-
 /** Where a file backend (PULUMI_BACKEND_URL file://..., the lab's default) keeps the stack's locks; undefined for other backends. */
 export function lockDir(stack: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
     const url = env.PULUMI_BACKEND_URL || `file://${path.join(stateDir(env), "backend")}`;
@@ -89,8 +75,7 @@ function removeOrphan(o: Orphan): boolean {
 }
 
 /** Clears what an interrupted run of the stack left, so that the next update converges. */
-export async function recoverStack(stack: Stack, opts: RecoverOptions = {}): Promise<Recovered> {
-    const log = opts.log ?? ((line: string) => console.error(`==> ${line}`));
+export async function recoverStack(stack: Stack, log: (line: string) => void = (line) => console.error(`==> ${line}`)): Promise<void> {
     const staleLocks = staleLockPids(lockDir(stack.name));
     for (const pid of staleLocks) {
         log(`stack ${stack.name} is locked by pulumi (pid ${pid}), which no longer runs (an interrupted up): clearing its lock`);
@@ -98,19 +83,15 @@ export async function recoverStack(stack: Stack, opts: RecoverOptions = {}): Pro
     if (staleLocks.length > 0) await stack.cancel();
 
     const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
-    const defaultUri = opts.defaultUri ?? process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system";
+    const defaultUri = process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system";
     const prefix = libvirtPrefix(projectName(), stack.name);
     const stopped = new Map(hostUris(deployment, defaultUri).map((uri) => [uri, stoppedDomains(uri)]));
-    const removed = orphansOf(deployment, prefix, defaultUri, stopped).filter((o) => {
-        const done = removeOrphan(o);
-        if (done) log(`removed ${o.type.replace(/^.*:/, "").toLowerCase()} ${o.name} on ${o.uri}, ${o.why}`);
-        return done;
-    });
+    for (const o of orphansOf(deployment, prefix, defaultUri, stopped)) {
+        if (removeOrphan(o)) log(`removed ${o.type.replace(/^.*:/, "").toLowerCase()} ${o.name} on ${o.uri}, ${o.why}`);
+    }
 
-    const pendingDropped = (deployment.pending_operations ?? []).length;
-    if (pendingDropped > 0) {
+    if ((deployment.pending_operations ?? []).length > 0) {
         log("dropping the pending operations an interrupted run left from the state; the update makes them again");
         await stack.refresh({ clearPendingCreates: true });
     }
-    return { staleLocks, removed, pendingDropped };
 }

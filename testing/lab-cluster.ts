@@ -34,9 +34,6 @@ import type { Degradation } from "./netem";
 /** Names a running stack that every LabCluster.up of this process attaches to. */
 export const SHARED_STACK_ENV = "CLUSTEROS_LAB_TEST_STACK";
 
-// The stack helpers the test API offers (lab/stacks.ts).
-export { lastUpdateChanges, projectStack, removeProjectStack };
-
 export interface UpOptions {
     /** The stack to create (or reuse) for the test. */
     stack: string;
@@ -103,7 +100,7 @@ export class LabCluster {
         let cluster: LabCluster | undefined;
         try {
             // As make up: first what an interrupted run left, then an update that refreshes (drift repaired).
-            await recoverStack(stack, { log: (line) => (opts.onOutput ?? console.error)(`==> ${line}\n`) });
+            await recoverStack(stack, (line) => (opts.onOutput ?? console.error)(`==> ${line}\n`));
             await stack.up({ onOutput: opts.onOutput, refresh: true });
             const info = loadStack(opts.stack);
             cluster = new LabCluster(info, keyFile(info), stack);

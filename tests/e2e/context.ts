@@ -125,6 +125,26 @@ export async function eventually(seconds: number, check: () => Promise<boolean> 
     return (await untilDeadline(Date.now() + seconds * 1000, everyMs, async () => ((await check()) ? true : undefined))) ?? false;
 }
 
+/**
+ * `pulumi up` on the stack, where the daemon is, killed with SIGKILL `seconds` after it printed
+ * `<marker> creating` (a resource's create under way), as a crashed or killed run would be.
+ * Expects the marker within 15 minutes and the CLI's pid; its output goes to WORK/log and is
+ * returned.
+ */
+export async function killedUp(stack: string, marker: string, seconds: number, log: string): Promise<string> {
+    let reached = false;
+    const up = spawnCollect(inHost(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview"]),
+        { onLine: (l) => { if (l.includes(`${marker} creating`)) reached = true; } });
+    expect(await eventually(900, () => reached, 2000), `pulumi up never reached ${marker} creating`).toBe(true);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const pid = (await run(["pgrep", "-o", "-f", `pulumi up --stack ${stack} --yes`])).stdout.trim();
+    expect(pid, "the pulumi CLI's pid").toMatch(/^\d+$/);
+    process.kill(Number(pid), "SIGKILL");
+    const output = (await up).output;
+    fs.writeFileSync(workFile(log), output);
+    return output;
+}
+
 /** The file's permission bits, for expect(modeOf(f) & 0o077).toBe(0). */
 export function modeOf(file: string): number {
     return fs.statSync(file).mode & 0o7777;

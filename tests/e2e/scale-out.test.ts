@@ -2,10 +2,8 @@
 // on a booting node, then one make up: it clears the dead run's lock and converges, creating
 // and neither replacing nor deleting, without Packer. Then restoring the 3-node checkpoint
 // 'ready' into 4 nodes is refused and touches nothing.
-import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { spawnCollect } from "../../components/exec/spawn";
-import { configSet, e2e, eventually, expectChanges, expectOk, inHost, lastUpdateChanges, prefixOf, run, script, virsh, workFile } from "./context";
+import { configSet, e2e, expectChanges, expectOk, inHost, killedUp, lastUpdateChanges, prefixOf, run, script, virsh } from "./context";
 
 const upArgs = () => ["pulumi", "up", "--stack", e2e.stack, "--yes", "--skip-preview"];
 const domainIds = async (count: number) =>
@@ -16,15 +14,7 @@ describe("scale out 3 -> 4, kill -9 during membership", () => {
 
     it("pulumi up killed with SIGKILL 20 s into node 4's membership step did not finish", async () => {
         await configSet(e2e.stack, "nodeCount", "4");
-        let reached = false;
-        const up = spawnCollect(inHost(upArgs()), { onLine: (l) => { if (l.includes("node-4-membership creating")) reached = true; } });
-        expect(await eventually(900, () => reached, 2000), "pulumi up never reached node-4-membership creating").toBe(true);
-        await new Promise((r) => setTimeout(r, 20_000));
-        const pid = (await run(["pgrep", "-o", "-f", `pulumi up --stack ${e2e.stack} --yes`])).stdout.trim();
-        expect(pid, "the pulumi CLI's pid").toMatch(/^\d+$/);
-        process.kill(Number(pid), "SIGKILL");
-        killedLog = (await up).output;
-        fs.writeFileSync(workFile("scale-out-killed.log"), killedLog);
+        killedLog = await killedUp(e2e.stack, "node-4-membership", 20, "scale-out-killed.log");
         expect(killedLog).not.toMatch(/^Resources:/m);
     }, 1_200_000);
 
