@@ -42,8 +42,17 @@ export interface ClusterNodeArgs {
     liveAgent?: LiveAgentPlan;
 }
 
+/**
+ * A component's URN as a plain value: an input that depends on a component waits for all of
+ * its children, so a child given its parent's URN itself would wait for itself.
+ */
+function urnWithoutDependency(r: pulumi.Resource): pulumi.Output<string> {
+    return pulumi.output(new Promise<string>((resolve) => r.urn.apply(resolve)));
+}
+
 export class ClusterNode extends pulumi.ComponentResource {
     readonly domain: libvirt.Domain;
+    readonly boot: RemoteCommand;
     readonly membership?: RemoteCommand;
     readonly agentReady?: RemoteCommand;
     readonly nodeAgent?: RemoteCommand;
@@ -113,6 +122,18 @@ export class ClusterNode extends pulumi.ComponentResource {
         }, o);
 
         const ssh = { host: args.ip, user: args.sshUser, privateKey: args.automationPrivateKey };
+        // Each boot of a new domain, until the node answers SSH: its row in `pulumi up` shows
+        // the phase the serial console reached (firmware, GRUB, kernel, systemd, cloud-init's
+        // stages), every node at once, before the steps that configure it.
+        this.boot = new RemoteCommand(`${name}-boot`, {
+            ...ssh,
+            script: "true",
+            triggers: this.domain.id,
+            timeoutSeconds: 900,
+            logPrefix: "",
+            consoleLog: this.serialLog,
+            statusUrn: pulumi.createUrn(`${name}-boot`, RemoteCommand.TYPE, urnWithoutDependency(this)),
+        }, { parent: this, dependsOn: [this.domain] });
         if (args.membership) {
             const membership = args.membership;
             this.membership = new RemoteCommand(`${name}-membership`, {
@@ -124,7 +145,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 triggers: pulumi.interpolate`${membership.apply((m) => m.hash)}@${this.domain.id}`,
                 timeoutSeconds: 900,
                 logPrefix: `${args.hostname}: `,
-            }, { parent: this, dependsOn: [this.domain, ...(args.membershipAfter ?? [])] });
+            }, { parent: this, dependsOn: [this.boot, ...(args.membershipAfter ?? [])] });
         }
 
         if (args.liveAgent) {
@@ -138,7 +159,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 triggers: pulumi.interpolate`${agent.sha256}@${this.domain.id}`,
                 timeoutSeconds: 900,
                 logPrefix: `${args.hostname}: `,
-            }, { parent: this, dependsOn: [this.membership ?? this.domain] });
+            }, { parent: this, dependsOn: [this.membership ?? this.boot] });
         }
 
         if (args.readiness) {
@@ -152,7 +173,7 @@ export class ClusterNode extends pulumi.ComponentResource {
                 triggers: pulumi.interpolate`${args.liveAgent?.sha256 ?? "image"}@${this.domain.id}`,
                 timeoutSeconds: Number(ready.environment.READY_TIMEOUT) + 60,
                 logPrefix: `${args.hostname}: `,
-            }, { parent: this, dependsOn: [this.nodeAgent ?? this.domain] });
+            }, { parent: this, dependsOn: [this.nodeAgent ?? this.boot] });
         }
 
         this.registerOutputs({ domain: this.domain.name });

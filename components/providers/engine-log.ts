@@ -3,7 +3,12 @@
 // provider process's first argument. Falls back to stderr when there is no engine.
 export type LineLogger = (line: string) => void;
 
-export function engineLogger(prefix: string): LineLogger {
+/**
+ * urn: the row of Pulumi's display the lines belong to (the stack's when absent).
+ * ephemeral: a status line, shown while the resource works but not repeated among the
+ * diagnostics at the end.
+ */
+export function engineLogger(prefix: string, opts: { urn?: string; ephemeral?: boolean } = {}): LineLogger {
     const address = process.argv[2];
     try {
         const grpc = require("@grpc/grpc-js");
@@ -15,7 +20,8 @@ export function engineLogger(prefix: string): LineLogger {
             const req = new engproto.LogRequest();
             req.setSeverity(engproto.LogSeverity.INFO);
             req.setMessage(`${prefix}${line}`);
-            req.setEphemeral(false);
+            req.setEphemeral(opts.ephemeral ?? false);
+            if (opts.urn) req.setUrn(opts.urn);
             client.log(req, () => undefined);
         };
     } catch {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgsOf } from "./args";
 import { shellQuote, spawnCollect, untilDeadline } from "../exec/spawn";
 import { scpArgv, sshArgv } from "../exec/ssh";
+import { watchBoot } from "./boot-watch";
 import { engineLogger } from "./engine-log";
 
 export interface RemoteCommandInputs {
@@ -26,6 +27,13 @@ export interface RemoteCommandInputs {
     uploadDestination?: string;
     /** Bash script run with sudo when the resource is deleted (the node still runs then). */
     deleteScript?: string;
+    /**
+     * The node's serial console log on this host: while SSH does not answer yet, each boot
+     * phase the console shows (plan/boot-phase.ts) is a status line on `statusUrn`'s row of
+     * Pulumi's display (the resource's own), so `pulumi up` shows where each node's boot is.
+     */
+    consoleLog?: string;
+    statusUrn?: string;
 }
 
 /** How long a delete script may take: a node being removed is not waited for long. */
@@ -64,12 +72,17 @@ function run(inputs: RemoteCommandInputs): Promise<string> {
     return withTarget(inputs, async (target, log) => {
         const deadline = Date.now() + inputs.timeoutSeconds * 1000;
         let last = "";
+        // The console is watched from now on, and shown each second from the second second on:
+        // a node that runs already answers SSH sooner, and has no boot to show.
+        const boot = inputs.consoleLog ? watchBoot(inputs.consoleLog, engineLogger(inputs.logPrefix, { urn: inputs.statusUrn, ephemeral: true })) : undefined;
+        let ticker: ReturnType<typeof setInterval> | undefined;
+        const start = boot ? setTimeout(() => { boot.poll(); ticker = setInterval(() => boot.poll(), 1000); }, 2000) : undefined;
         const up = await untilDeadline(deadline, 5000, async () => {
             const probe = await spawnCollect(sshArgv(target, "batch", ["true"]));
             last = probe.output.trim();
             return probe.code === 0 ? true : undefined;
-        });
-        if (!up) throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s: ${last}`);
+        }).finally(() => { clearTimeout(start); clearInterval(ticker); });
+        if (!up) throw new Error(`${inputs.host} did not accept SSH within ${inputs.timeoutSeconds}s${boot?.phase() ? ` (its console's last boot phase: ${boot.phase()})` : ""}: ${last}`);
         if (inputs.uploadSource && inputs.uploadDestination) {
             const copy = await spawnCollect(scpArgv(target, inputs.uploadSource, inputs.uploadDestination));
             if (copy.code !== 0) {
@@ -129,6 +142,8 @@ const provider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class RemoteCommand extends pulumi.dynamic.Resource {
+    /** Its type in Pulumi's state and URNs. */
+    static readonly TYPE = "pulumi-nodejs:dynamic/clusteros:RemoteCommand";
     declare readonly stdoutTail: pulumi.Output<string>;
 
     constructor(name: string, args: RemoteCommandArgs, opts?: pulumi.CustomResourceOptions) {

@@ -19,6 +19,18 @@ describe(`make up: ${which}`, () => {
         expect(fs.readFileSync(workFile(log), "utf8")).toContain(`host mode: the libvirt daemon (pid ${e2e.daemonPid}) runs here`);
     });
 
+    it(`make up showed each node of ${which} booting: its boot step's row went through the kernel, systemd and cloud-init before SSH answered`, async () => {
+        const text = fs.readFileSync(workFile(log), "utf8");
+        const rows = await statusRows(stack);
+        expect(rows.length).toBeGreaterThan(0);
+        for (const row of rows) {
+            // Pulumi's display prints each status line of the row: "<type> <name> creating (Ns) <phase> (Ns)".
+            const phases = [...text.matchAll(new RegExp(`-${row.node.replace("cluster-", "")}-boot creating \\(\\d+s\\) (.+?) \\(\\d+s\\)`, "g"))].map((m) => m[1]);
+            expect(phases, `${row.node}'s boot phases in make up's output`).toEqual(expect.arrayContaining(["kernel", "systemd", "cloud-init init-local"]));
+            expect(phases.indexOf("kernel"), `${row.node}: ${phases.join(", ")}`).toBeLessThan(phases.indexOf("cloud-init init-local"));
+        }
+    });
+
     // The e2e's stacks build their agent from Go source (tests/e2e/lib.sh new_stack, nodeAgentSource).
     it(`every node of ${which} runs the node agent make up built from its Go source (lab status: src <the output's hash>)`, async () => {
         const agent = await stackOutputJson<{ source: string; sourceHash: string; sha256: string }>(stack, "nodeAgent");

@@ -212,14 +212,32 @@ describe("upstream Kubernetes", () => {
     });
 });
 
+describe("each node's boot", () => {
+    it("is waited for until the node answers SSH, on each new domain, its console's boot phases shown on its own row", async () => {
+        await deploy(config({ nodeCount: 2 }));
+        const boots = registered.filter((r) => r.type.endsWith(":RemoteCommand") && r.name.endsWith("-boot"));
+        expect(boots.map((r) => r.name).sort()).toEqual(["clusteros-lab-unit-node-1-boot", "clusteros-lab-unit-node-2-boot"]);
+        for (const boot of boots) {
+            const node = /node-(\d)/.exec(boot.name)![1];
+            expect(boot.inputs.triggers).toBe(`/var/lib/libvirt/images/clusteros-lab-unit-node-${node}`);
+            expect(boot.inputs.consoleLog).toBe(`/var/log/libvirt/qemu/clusteros-lab-unit-node-${node}-serial.log`);
+            expect(boot.inputs.statusUrn).toBe("urn:pulumi:unit::clusteros-lab::clusteros:lab:Cluster$clusteros:lab:ClusterNode"
+                + `$pulumi-nodejs:dynamic/clusteros:RemoteCommand::${boot.name}`);
+        }
+    });
+});
+
+/** The steps that configure a node (its boot step aside). */
+const configuringSteps = () => registered.filter((r) => r.type.endsWith(":RemoteCommand") && !r.name.endsWith("-boot"));
+
 describe("node-agent delivery", () => {
-    const remoteCommands = () => registered.filter((r) => r.type.endsWith(":RemoteCommand")).map((r) => r.name).sort();
+    const remoteCommands = () => configuringSteps().map((r) => r.name).sort();
 
     it("configures each node once (membership) when the agent is baked into the image", async () => {
         await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "image" });
         expect(remoteCommands()).toEqual(["clusteros-lab-unit-node-1-membership", "clusteros-lab-unit-node-2-membership"]);
         // membership=lab: nothing runs when a node is removed, as before membership=agent existed.
-        expect(registered.filter((r) => r.type.endsWith(":RemoteCommand")).map((r) => r.inputs.deleteScript)).toEqual([undefined, undefined]);
+        expect(configuringSteps().map((r) => r.inputs.deleteScript)).toEqual([undefined, undefined]);
     });
 
     it("adds a node-agent step per node, copying the binary, when delivery is live", async () => {
@@ -235,7 +253,7 @@ describe("node-agent delivery", () => {
 
     it("runs both steps again on a new domain (a new image boots fresh disks), not only on new content", async () => {
         await deploy({ ...config({ nodeCount: 2 }), nodeAgentPath: __filename, nodeAgentDelivery: "live" });
-        for (const step of registered.filter((r) => r.type.endsWith(":RemoteCommand"))) {
+        for (const step of configuringSteps()) {
             const node = /node-(\d)/.exec(step.name)![1];
             expect(String(step.inputs.triggers)).toMatch(new RegExp(`^[0-9a-f]+@/var/lib/libvirt/images/clusteros-lab-unit-node-${node}$`));
         }
@@ -334,7 +352,7 @@ describe("membership=agent: the node agent forms the cluster", () => {
         await deploy({ ...config({ nodeCount: 3 }), membership: "agent", nodeAgentPath: __filename, nodeAgentDelivery: "image" });
         expect(of(":WireGuardMesh")).toHaveLength(0);
         expect(of(":RandomBytes").map((r) => r.name).filter((n) => n.includes("wireguard"))).toEqual([]);
-        expect(of(":RemoteCommand").map((r) => r.name).sort()).toEqual([1, 2, 3].map((i) => `clusteros-lab-unit-node-${i}-agent-ready`));
+        expect(configuringSteps().map((r) => r.name).sort()).toEqual([1, 2, 3].map((i) => `clusteros-lab-unit-node-${i}-agent-ready`));
         const ready = registered.find((r) => r.name === "clusteros-lab-unit-node-2-agent-ready")!;
         expect(String(ready.inputs.script)).toContain("/run/clusteros/agent/state");
         expect(ready.inputs.environment).toMatchObject({ READY_HOSTNAME: "cluster-node-2" });
@@ -344,7 +362,7 @@ describe("membership=agent: the node agent forms the cluster", () => {
 
     it("waits for the agent only after a live delivery has put it on the node", async () => {
         await deploy({ ...config({ nodeCount: 1 }), membership: "agent", nodeAgentPath: __filename, nodeAgentDelivery: "live" });
-        expect(of(":RemoteCommand").map((r) => r.name).sort())
+        expect(configuringSteps().map((r) => r.name).sort())
             .toEqual(["clusteros-lab-unit-node-1-agent-ready", "clusteros-lab-unit-node-1-node-agent"]);
         expect(String(registered.find((r) => r.name.endsWith("agent-ready"))!.inputs.triggers)).toMatch(/^[0-9a-f]{64}@/);
     });
