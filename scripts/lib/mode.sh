@@ -12,8 +12,9 @@
 #
 # Chosen per machine, in this order:
 #   1. CLUSTEROS_LAB_MODE=host|namespace (make MODE=...), or CLUSTEROS_LAB_NETNS=name (make NETNS=...)
-#   2. a running libvirt daemon (libvirtd or virtqemud): in this shell's network namespace
-#      -> host; in a named namespace -> namespace mode with that namespace
+#   2. a running libvirt daemon (libvirtd or virtqemud): in this shell's network namespace,
+#      or one this user may not look into (root's service, seen by a user in the libvirt
+#      group) -> host; in a named namespace -> namespace mode with that namespace
 #   3. no daemon, but systemd is PID 1 (it starts libvirt on demand) -> host
 #   4. otherwise (sandboxes, containers, this project's CI) -> namespace clusteros-lab
 
@@ -22,6 +23,7 @@ LAB_DEFAULT_NETNS=clusteros-lab
 
 # Facts, each its own function so the decision can be tested with other facts.
 lab_fact_daemon_pid() { pgrep -xo 'libvirtd|virtqemud' 2>/dev/null || true; }
+lab_fact_netns_visible() { readlink "/proc/$1/ns/net" >/dev/null 2>&1; }
 lab_fact_same_netns() { [ "$(readlink "/proc/$1/ns/net" 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; }
 lab_fact_netns_of() { ip netns identify "$1" 2>/dev/null || true; }
 lab_fact_systemd() { [ -d /run/systemd/system ]; }
@@ -45,6 +47,13 @@ lab_mode() {
   fi
   pid="$(lab_fact_daemon_pid)"
   if [ -n "$pid" ]; then
+    # A user who is not root cannot see the namespace of root's daemon (a workstation's
+    # libvirt service): a service runs in the host's namespace, which is the user's.
+    if ! lab_fact_netns_visible "$pid"; then
+      LAB_MODE=host LAB_NETNS=""
+      LAB_MODE_WHY="host mode: the libvirt daemon (pid $pid) runs as another user, as a system service does; the lab uses it as it is"
+      return 0
+    fi
     if lab_fact_same_netns "$pid"; then
       LAB_MODE=host LAB_NETNS="" LAB_MODE_WHY="host mode: the libvirt daemon (pid $pid) runs here; the lab uses it as it is"
       return 0

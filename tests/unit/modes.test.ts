@@ -12,7 +12,7 @@ import { vncPort } from "../../cli/vnc";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-interface Facts { pid?: string; sameNetns?: boolean; netnsOf?: string; systemd?: boolean; env?: Record<string, string> }
+interface Facts { pid?: string; visible?: boolean; sameNetns?: boolean; netnsOf?: string; systemd?: boolean; env?: Record<string, string> }
 
 /** Runs lab_mode with these facts in place of the machine's; returns "MODE|NETNS|WHY". */
 function mode(f: Facts): string {
@@ -20,6 +20,7 @@ function mode(f: Facts): string {
         set -euo pipefail
         . scripts/lib/common.sh
         lab_fact_daemon_pid() { echo "${f.pid ?? ""}"; }
+        lab_fact_netns_visible() { ${f.visible === false ? "false" : "true"}; }
         lab_fact_same_netns() { ${f.sameNetns ? "true" : "false"}; }
         lab_fact_netns_of() { echo "${f.netnsOf ?? ""}"; }
         lab_fact_systemd() { ${f.systemd ? "true" : "false"}; }
@@ -33,6 +34,11 @@ describe("mode of a machine", () => {
     it("uses a workstation's running libvirt service as it is (host mode)", () => {
         expect(mode({ pid: "812", sameNetns: true, systemd: true }))
             .toBe("host||host mode: the libvirt daemon (pid 812) runs here; the lab uses it as it is");
+    });
+
+    it("uses the workstation's libvirt service as it is for a user in the libvirt group, who may not look into root's namespace (host mode)", () => {
+        expect(mode({ pid: "812", visible: false, systemd: true }))
+            .toBe("host||host mode: the libvirt daemon (pid 812) runs as another user, as a system service does; the lab uses it as it is");
     });
 
     it("is host mode on a systemd machine whose libvirt starts on demand", () => {
