@@ -60,7 +60,7 @@ start() {
   fix_kvm_permissions
   pid_alive "$VIRTLOGD_PID" || ip netns exec "$NS" virtlogd -d
   if ! pid_alive "$LIBVIRTD_PID"; then
-    ip netns exec "$NS" libvirtd -d
+    ip netns exec "$NS" libvirtd -d -f "$LAB_ROOT/scripts/libvirtd.conf"
   fi
   for _ in $(seq 1 50); do
     answers && { lab_log "libvirtd runs in namespace $NS"; return 0; }

@@ -45,6 +45,17 @@ long_step() {
   step "$name" lab_progress "setup: $name" "setup-$name" "$@"
 }
 
+# `sudo make setup`: the host's packages as root, then the rest (tools, npm modules, Pulumi
+# state and passphrase) as the user who ran sudo, in that user's home: a user in the libvirt
+# group then runs the lab without sudo (README, "As a normal user").
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+  step apt tc_apt_packages
+  tc_sudo_user_hints "$SUDO_USER"
+  lab_log "the rest of the setup as $SUDO_USER, in $SUDO_USER's home"
+  # Their login's environment, nothing of root's (where the lab keeps state depends on it).
+  exec runuser -u "$SUDO_USER" -- env -i HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)" USER="$SUDO_USER" \
+    LOGNAME="$SUDO_USER" PATH="/usr/local/bin:/usr/bin:/bin" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"} "$0" "$@"
+fi
 mkdir -p "$LAB_CACHE" "$LAB_STATE" "$LAB_TOOLS"
 step apt tc_apt_packages
 step node tc_node

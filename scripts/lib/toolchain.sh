@@ -29,10 +29,19 @@ tc_apt_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || lab_die "missing packages (${missing[*]}); run setup as root or apt-get install them"
+  [ "$(id -u)" -eq 0 ] || lab_die "missing packages (${missing[*]}): run sudo make setup (the packages as root, the rest as you)"
   lab_log "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# tc_sudo_user_hints USER: what USER still needs from an administrator to run the lab
+# without sudo: the clone must be theirs, and they must be in the libvirt group.
+tc_sudo_user_hints() {
+  runuser -u "$1" -- test -w "$LAB_ROOT" \
+    || lab_die "$LAB_ROOT is not writable by $1: clone the repository as $1, then sudo make setup there"
+  id -nG "$1" | tr ' ' '\n' | grep -qx libvirt \
+    || lab_log "$1 is not in the libvirt group, which the lab needs without sudo: sudo adduser $1 libvirt, then log in again"
 }
 
 tc_node() {
