@@ -15,7 +15,8 @@ import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
 import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
 import { healRuleset, linkRuleset, parseGroup, partitionRuleset } from "./faults";
-import { loadRuleset } from "./nft";
+import { loadRuleset, nftNeedsRoot } from "./nft";
+import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
@@ -40,6 +41,12 @@ async function execOn(info: StackInfo, which: string, command: string): Promise<
     } finally {
         cleanup();
     }
+}
+
+/** A user who is not root is told, before anything, that nftables faults need root. */
+function nftAsRoot(): void {
+    const why = nftNeedsRoot();
+    if (why) throw new CliError(why);
 }
 
 /** Loads an nftables ruleset where the daemon runs, then says what it did. */
@@ -101,7 +108,11 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .action((n: string, command: string[]) => { result = execOn(stack(), n, command.join(" ")); });
     program.command("logs <n>").description("the serial console log of node n").option("-f, --follow", "keep following")
         .action((n: string, o: { follow?: boolean }) => {
-            const node = nodeByNumber(stack(), n);
+            const info = stack();
+            const node = nodeByNumber(info, n);
+            // Followed, a log not written yet is waited for (tail -F).
+            const unreadable = serialLogProblem(node.serialLog, `scripts/lab.sh --stack ${info.stack}`, n);
+            if (unreadable && !(o.follow && !fs.existsSync(node.serialLog))) throw new CliError(unreadable);
             const r = spawnSync("tail", [...(o.follow ? ["-F"] : []), "-n", "+1", node.serialLog], { stdio: "inherit" });
             result = Promise.resolve(r.status ?? 1);
         });
@@ -184,6 +195,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .description("cut nodes <from> off from nodes <to> (comma-separated numbers, e.g. 3 1,2) on the lab network and the mesh")
         .option("--one-way", "drop only what <from> sends to <to>")
         .action((from: string, to: string, o: { oneWay?: boolean }) => {
+            nftAsRoot(); // before anything else: no use checking nodes a user cannot cut
             const info = stack();
             const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
             const ruleset = asCliError(() => partitionRuleset(info.stack, a, b, !!o.oneWay));
@@ -196,6 +208,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .option("--rate <kBps>", "drop frames beyond this many kilobytes per second")
         .option("--one-way", "only what <from> sends to <to>")
         .action((from: string, to: string, o: { loss?: string; rate?: string; oneWay?: boolean }) => {
+            nftAsRoot(); // before anything else: no use checking nodes a user cannot cut
             const info = stack();
             const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
             const fault = { lossPct: o.loss === undefined ? undefined : Number(o.loss), rateKBps: o.rate === undefined ? undefined : Number(o.rate) };
@@ -230,7 +243,11 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("heal").description("undo the stack's network faults (partition, degraded links), resume paused nodes, set every clock right")
         .action(() => {
             const info = stack();
-            result = applyNft(healRuleset(info.stack), () => "no partition, no degraded link").then(async (code) => {
+            // A user who is not root cannot have made nftables faults, nor undo root's: said, and the rest healed.
+            const needsRoot = nftNeedsRoot();
+            if (needsRoot) console.error(`network faults (partitions, degraded links), if any, are left as they are: ${needsRoot}`);
+            const nft = needsRoot ? Promise.resolve(0) : applyNft(healRuleset(info.stack), () => "no partition, no degraded link");
+            result = nft.then(async (code) => {
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {
                     if (r.ok && r.out.trim() === "paused") must(virshFor(info, info.nodes.find((x) => x.domain === r.domain)!), `resume ${r.domain}`, "resume", r.domain);
                 }
