@@ -52,9 +52,15 @@ if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; 
   step apt tc_apt_packages
   tc_sudo_user_hints "$SUDO_USER"
   lab_log "the rest of the setup as $SUDO_USER, in $SUDO_USER's home"
-  # Their login's environment, nothing of root's (where the lab keeps state depends on it).
+  # Their login's environment, nothing of root's (where the lab keeps state depends on it),
+  # but the network's settings setup ran with: proxies, CA bundles, the Go module proxy.
+  net=()
+  for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR \
+    GOPROXY GOSUMDB GONOSUMDB GOPRIVATE; do
+    [ -z "${!v:-}" ] || net+=("$v=${!v}")
+  done
   exec runuser -u "$SUDO_USER" -- env -i HOME="$(getent passwd "$SUDO_USER" | cut -d: -f6)" USER="$SUDO_USER" \
-    LOGNAME="$SUDO_USER" PATH="/usr/local/bin:/usr/bin:/bin" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"} "$0" "$@"
+    LOGNAME="$SUDO_USER" PATH="/usr/local/bin:/usr/bin:/bin" LANG="${LANG:-C.UTF-8}" ${TERM:+TERM="$TERM"} "${net[@]}" "$0" "$@"
 fi
 mkdir -p "$LAB_CACHE" "$LAB_STATE" "$LAB_TOOLS"
 step apt tc_apt_packages
