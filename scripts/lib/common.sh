@@ -67,6 +67,8 @@ lab_system_node_ok() {
 lab_env_exports() {
   local path_prefix="$PULUMI_TOOLS/bin:$ACTIONLINT_TOOLS"
   if ! lab_system_node_ok; then path_prefix="$NODE_HOME/bin:$path_prefix"; fi
+  # Go where its official archive puts it, for a login whose PATH does not name it yet.
+  if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then path_prefix="$path_prefix:/usr/local/go/bin"; fi
   cat <<EOV
 export PATH="$path_prefix:$LAB_ROOT/node_modules/.bin:\$PATH"
 export PULUMI_HOME="\${PULUMI_HOME:-$LAB_STATE/pulumi-home}"
