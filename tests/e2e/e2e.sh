@@ -131,6 +131,10 @@ main() {
   namespace_mode_checks
   phase_end
 
+  phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down"
+  E2E_NORMAL_USER=1 E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" e2e_run tests/e2e/normal-user.test.ts
+  phase_end
+
   # --- a second stack on the same daemon, up for the rest of the test ------------------
   if [ -z "$OTHERS_BEFORE" ]; then
     phase "second stack (1 node, UEFI) beside it: make image, make up, make stop, make start"

@@ -6,7 +6,9 @@
 # before it runs the e2e scripts.
 # Only what a test run made and named after itself is touched: stacks
 # e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
-# directories holding a pid file, each only once the run's process <pid> is gone. The
+# directories holding a pid file, the user clab-user-<pid> with its home (whose Pulumi state
+# holds the stack e2e-<time>-<pid>-user: libvirt's records of it go with sweep_libvirt), each
+# only once the run's process <pid> is gone. The
 # user's stacks and domains, and a run still going, are never touched.
 
 # sweep_owner NAME: "KIND PID" when NAME is a test run's stack or namespace, else nothing.
@@ -43,6 +45,14 @@ sweep_namespace() {
   echo "sweep: removed namespace $1 and what ran in it"
 }
 
+# sweep_user USER: a normal-user run's account (tests/e2e/normal-user.test.ts): its processes
+# stopped, then the account and its home (its clone, caches and Pulumi state) removed.
+sweep_user() {
+  pkill -9 -u "$1" 2>/dev/null || true
+  userdel -r "$1" >/dev/null 2>&1 || true
+  echo "sweep: removed user $1 and its home, left by test run ${1#clab-user-}"
+}
+
 # sweep_libvirt [ROOT]: libvirt's own records of a gone run's objects, which outlive
 # its daemon and its stack (a stack removed by hand leaves nothing for sweep_stack to start
 # from), and a daemon started later would load: domain, network and pool definitions under
@@ -62,7 +72,7 @@ sweep_libvirt() {
     [ -f "$f" ] || continue
     name="$(basename "$f" .xml)"
     # A test run's stack (as sweep_owner has it) and what the lab names after it, nothing else.
-    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?(-node-[0-9]+|-net|-pool)$ ]] || continue
+    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent|-user)?(-node-[0-9]+|-net|-pool)$ ]] || continue
     sweep_gone "${BASH_REMATCH[2]}" || continue
     case "$f" in */networks/*) kind=net ;; */storage/*) kind=pool ;; *) kind=domain ;; esac
     if [ -n "$virsh_up" ]; then
@@ -80,7 +90,7 @@ sweep_libvirt() {
   for f in "$images/$LAB_PROJECT"-*; do
     [ -d "$f" ] || continue
     name="$(basename "$f")"
-    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent)?$ ]] && sweep_gone "${BASH_REMATCH[2]}" || continue
+    [[ "$name" =~ ^$LAB_PROJECT-(e2e|mh|k8s)-[0-9]+-([0-9]+)(-b|-own|-agent|-user)?$ ]] && sweep_gone "${BASH_REMATCH[2]}" || continue
     rm -rf "$f" && echo "sweep: removed $f"
   done
 }
@@ -97,6 +107,9 @@ sweep_leftovers() {
   for name in $(ip netns list | awk '{print $1}'); do
     owner="$(sweep_owner "$name")"
     [ -n "$owner" ] && sweep_gone "${owner#* }" && sweep_namespace "$name"
+  done
+  for name in $(getent passwd | cut -d: -f1 | grep -E '^clab-user-[0-9]+$'); do
+    sweep_gone "${name#clab-user-}" && sweep_user "$name"
   done
   for name in "$root"/clusteros-e2e.* "$root"/clusteros-mh.* "$root"/clusteros-k8s.*; do
     [ -f "$name/pid" ] && sweep_gone "$(cat "$name/pid")" && rm -rf "$name" && echo "sweep: removed $name"

@@ -38,6 +38,10 @@ describe("sweep", () => {
         const stacks = ["ci", `e2e-100-${dead}`, `e2e-100-${dead}-b`, `e2e-100-${live}`].map((name) => ({ name }));
         fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/sh\necho "pulumi $*" >> ${log}\n`
             + `[ "$1 $2" = "stack ls" ] && echo '${JSON.stringify(stacks)}'\nexit 0\n`, { mode: 0o755 });
+        // The normal-user phase's accounts: a gone run's, a live run's, and a user's own.
+        fs.writeFileSync(path.join(bin, "getent"), `#!/bin/sh\nprintf 'root:x:0:0::/root:/bin/bash\\nclab-user-${dead}:x:1001:1001::/home/clab-user-${dead}:/bin/bash\\n`
+            + `clab-user-${live}:x:1002:1002::/home/clab-user-${live}:/bin/bash\\nclab-user-mine:x:1003:1003::/home/clab-user-mine:/bin/bash\\n'\n`, { mode: 0o755 });
+        for (const cmd of ["userdel", "pkill"]) fs.writeFileSync(path.join(bin, cmd), `#!/bin/sh\necho "${cmd} $*" >> ${log}\n`, { mode: 0o755 });
         fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n`
             + `case "$1 $2 $3" in "netns list"*) printf 'clab-e2e-${dead} (id: 1)\\nclab-h2-${dead}\\nclab-e2e-${live}\\nclusteros-lab\\n' ;;\n`
             + `"netns exec"*) shift 3; "$@" ;;\n*) echo "ip $*" >> ${log} ;; esac\n`, { mode: 0o755 });
@@ -54,6 +58,9 @@ describe("sweep", () => {
             }
             expect(calls).toContain(`ip netns delete clab-e2e-${dead}`);
             expect(calls).toContain(`ip netns delete clab-h2-${dead}`);
+            expect(calls).toContain(`userdel -r clab-user-${dead}`);
+            expect(out).toContain(`sweep: removed user clab-user-${dead} and its home, left by test run ${dead}`);
+            expect(calls).not.toMatch(new RegExp(`userdel -r clab-user-(mine|${live})\\b`));
             expect(calls).not.toMatch(new RegExp(`--stack (ci|e2e-100-${live})\\b|stack rm (ci|e2e-100-${live})\\b|delete (clab-e2e-${live}|clusteros-lab)`));
             expect([fs.existsSync(gone), fs.existsSync(going)]).toEqual([false, true]);
         } finally {
@@ -76,6 +83,8 @@ describe("sweep", () => {
             file(`var/lib/libvirt/qemu/nvram/clusteros-lab-e2e-100-${dead}-b-node-1_VARS.fd`),
             file(`etc/libvirt/qemu/networks/clusteros-lab-mh-100-${dead}-net.xml`), file(`etc/libvirt/qemu/networks/autostart/clusteros-lab-mh-100-${dead}-net.xml`),
             file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent-pool.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
+            // The normal user's stack (its state went with the user's home).
+            file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-user-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}-user/disk.qcow2`),
         ];
         const kept = [
             file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
