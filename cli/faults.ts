@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { renderFile } from "../components/plan/templates";
+import { PartitionShape, shapeCuts, views } from "./partition-shapes";
 import { NodeInfo } from "./stack";
 
 /** The nftables table of a stack's faults: one per stack, so heal never touches another's. */
@@ -31,8 +32,23 @@ const TEMPLATE = path.join(__dirname, "partition.nft.mustache");
  * sends to `b`. Loading it (nft -f, one transaction) replaces any earlier partition of the stack.
  */
 export function partitionRuleset(stack: string, a: NodeInfo[], b: NodeInfo[], oneWay = false): string {
-    const drops = flows(a, b, oneWay, { what: "a partition", sides: "both sides of a partition" });
+    return cutsRuleset(stack, [{ a, b, oneWay }]);
+}
+
+/** The ruleset of a partition of several cuts at once (a shape): one fault, one heal. */
+function cutsRuleset(stack: string, cuts: { a: NodeInfo[]; b: NodeInfo[]; oneWay?: boolean }[]): string {
+    const drops = cuts.flatMap((c) => flows(c.a, c.b, !!c.oneWay, { what: "a partition", sides: "both sides of a partition" }));
     return renderFile(TEMPLATE, { stack, table: faultTable(stack), drops, heal: false });
+}
+
+/**
+ * The ruleset of a partition of a standard shape (partition-shapes.ts) over the stack's
+ * nodes, and what each node sees under it. Replaces any earlier partition of the stack.
+ */
+export function shapeRuleset(stack: string, shape: PartitionShape, nodes: NodeInfo[]): { ruleset: string; views: Map<number, number[]> } {
+    const cuts = shapeCuts(shape, nodes.length);
+    const pick = (group: number[]) => group.map((i) => nodes[i - 1]);
+    return { ruleset: cutsRuleset(stack, cuts.map((c) => ({ a: pick(c.a), b: pick(c.b) }))), views: views(cuts, nodes.length) };
 }
 
 /**

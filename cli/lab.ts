@@ -14,7 +14,8 @@ import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
 import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
-import { healRuleset, linkRuleset, parseGroup, partitionRuleset } from "./faults";
+import { healRuleset, linkRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
+import { describeViews, ShapeOptions, shapeFromOptions } from "./partition-shapes";
 import { loadRuleset, nftNeedsRoot } from "./nft";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
@@ -191,13 +192,26 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             for (const n of inUse) table.push([n.cidr, n.owner]);
             console.log(table.toString());
         });
-    program.command("partition <from> <to>")
-        .description("cut nodes <from> off from nodes <to> (comma-separated numbers, e.g. 3 1,2) on the lab network and the mesh")
+    program.command("partition [from] [to]")
+        .description("cut nodes <from> off from nodes <to> (comma-separated numbers, e.g. 3 1,2) on the lab network and the mesh; "
+            + "or a standard shape of the whole cluster: --isolate, --minority, --ring")
         .option("--one-way", "drop only what <from> sends to <to>")
-        .action((from: string, to: string, o: { oneWay?: boolean }) => {
+        .option("--isolate <n>", "node n alone, the rest together")
+        .option("--minority", "a random minority cut off from the majority (--seed picks the same one again)")
+        .option("--seed <n>", "the --minority to cut (the command prints the seed it used)")
+        .option("--ring", "every node sees a majority (its nearest neighbours on a ring), no two the same majority; 4 nodes or more")
+        .action((from: string | undefined, to: string | undefined, o: ShapeOptions) => {
             nftAsRoot(); // before anything else: no use checking nodes a user cannot cut
+            const shape = asCliError(() => shapeFromOptions(o, [from, to].filter((g) => g !== undefined).length,
+                () => Math.floor(Math.random() * 1_000_000)));
             const info = stack();
-            const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
+            if (shape) {
+                const { ruleset, views } = asCliError(() => shapeRuleset(info.stack, shape, info.nodes));
+                const seed = shape.kind === "minority" ? ` (seed ${shape.seed})` : "";
+                result = applyNft(ruleset, () => `partitioned, ${shape.kind}${seed}: ${describeViews(views)}`);
+                return;
+            }
+            const [a, b] = [from!, to!].map((g) => asCliError(() => parseGroup(g, info.nodes)));
             const ruleset = asCliError(() => partitionRuleset(info.stack, a, b, !!o.oneWay));
             result = applyNft(ruleset, () =>
                 `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);

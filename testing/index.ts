@@ -8,3 +8,4 @@ export type { UpOptions } from "./lab-cluster";
 export { CommandFailed, LabNode, TimedOut } from "./lab-node";
 export type { Degradation } from "./netem";
 export type { LinkFault } from "../cli/faults";
+export type { PartitionShape } from "../cli/partition-shapes";

@@ -15,7 +15,8 @@ import { MAIN_HOST } from "../components/plan/hosts";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
 import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
-import { healRuleset, linkRuleset, partitionRuleset } from "../cli/faults";
+import { healRuleset, linkRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
+import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
 import { loadRuleset, nftNeedsRoot } from "../cli/nft";
 import { Row } from "../cli/health";
@@ -220,6 +221,18 @@ export class LabCluster {
      */
     async partition(a: number[], b: number[], opts: { oneWay?: boolean } = {}): Promise<void> {
         await loadRuleset(partitionRuleset(this.info.stack, this.group(a), this.group(b), opts.oneWay));
+    }
+
+    /**
+     * Partitions the whole cluster in a standard shape: one node isolated, a minority cut off
+     * from the majority (seeded), or a ring where every node sees a different majority.
+     * Replaces an earlier partition; heal() removes it. Returns what each node still sees
+     * (node number -> node numbers, itself included).
+     */
+    async partitionShape(shape: PartitionShape): Promise<Map<number, number[]>> {
+        const { ruleset, views } = shapeRuleset(this.info.stack, shape, this.info.nodes);
+        await loadRuleset(ruleset);
+        return views;
     }
 
     /**

@@ -169,6 +169,9 @@ main() {
   e2e_run tests/e2e/scale-out.test.ts || exit 1
   phase_end
 
+  phase "partition shapes on 4 nodes: a ring, a minority, healed"
+  api_checks tests/cluster/partition-shapes.test.ts
+  phase_end
   # --- node 5 on a second host: a failed start there, checks across hosts, its daemon down --
   phase "node 5 fails to start on a second host ($H2), then one make up"
   second_host_join || die "the second host did not start"
