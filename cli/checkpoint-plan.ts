@@ -128,3 +128,29 @@ export function checkpointsJson(stack: string, rows: CheckpointRow[], nodeCount:
         nodeDiskBytes: diskBytes,
     }, null, 2);
 }
+
+/** libvirt reverts internal snapshots of domains with pflash (UEFI) firmware from this version on. */
+export const UEFI_SNAPSHOTS_SINCE = [10, 10, 0];
+
+/**
+ * How a host's nodes are checkpointed: internal snapshots in their qcow2 disks, or, for a
+ * UEFI (pflash) domain on a daemon older than UEFI_SNAPSHOTS_SINCE, which refuses those,
+ * files (checkpoint-files.ts). From a node's domain XML and `virsh version`'s text.
+ */
+export function checkpointKind(domainXml: string, versionText: string): "snapshots" | "files" {
+    if (!/<loader[^>]*type=.pflash/.test(domainXml)) return "snapshots";
+    const m = /daemon:\s*(\d+)\.(\d+)\.(\d+)/.exec(versionText);
+    const version = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+    const differs = version.findIndex((v, i) => v !== UEFI_SNAPSHOTS_SINCE[i]);
+    return differs >= 0 && version[differs] < UEFI_SNAPSHOTS_SINCE[differs] ? "files" : "snapshots";
+}
+
+/** Where a node's file checkpoints are kept: beside the stack's seeds, which go on destroy. */
+export function nodeCheckpointDir(stackSeedDir: string, domain: string): string {
+    return `${stackSeedDir}/checkpoints/${domain}`;
+}
+
+/** The files of one checkpoint of one node. */
+export function checkpointFiles(dir: string): { manifest: string; disk: string; memory: string } {
+    return { manifest: `${dir}/manifest.json`, disk: `${dir}/disk.qcow2`, memory: `${dir}/memory.save` };
+}

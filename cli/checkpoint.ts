@@ -3,20 +3,25 @@
 // reverts every node paused, resumes them together, sets the guest clocks and renews the
 // WireGuard sessions. Checkpoints are libvirt snapshots of the stack's domains: they go
 // away with the domains, on `pulumi destroy` (the provider undefines with their metadata).
+// UEFI nodes on a libvirt older than 10.10, which refuses internal snapshots of pflash
+// domains, are checkpointed as files instead (checkpoint-files.ts), with the same steps
+// around them: the same moment for every node, the same checks before a restore.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
+import { projectName } from "../components/plan/defaults";
+import { libvirtPrefix } from "../components/plan/names";
+import { seedDir } from "../components/plan/paths";
+import { bootDisk, keptBytes, keptCheckpoints, manifestIn, restoreNode, saveNode } from "./checkpoint-files";
 import {
-    checkNames, checkpointRows, checkpointsJson, ClusterShape, formatBytes, Manifest, manifestOf, NodeShape, parseDominfo,
-    parseManifest, restoreProblems,
+    checkNames, checkpointKind, checkpointRows, checkpointsJson, ClusterShape, formatBytes, Manifest, manifestOf, nodeCheckpointDir,
+    NodeShape, parseDominfo, parseManifest, restoreProblems,
 } from "./checkpoint-plan";
 import { CliError, NodeInfo, StackInfo } from "./stack";
 import { agentRun, must, onEveryNode, Virsh, virshFor } from "./virsh";
 
 const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
-/** libvirt reverts internal snapshots of UEFI (pflash) domains from this version on. */
-const UEFI_SNAPSHOTS_SINCE = [10, 10, 0];
 
 /** Seconds since a Date.now() moment, as the commands print them. */
 export function secondsSince(started: number): string {
@@ -48,36 +53,50 @@ function snapshotNames(virsh: Virsh, domain: string): string[] {
     return r.ok ? r.out.split("\n").map((s) => s.trim()).filter((s) => s !== "") : [];
 }
 
-/** Each host's daemon is asked once, about the first of its nodes (a stack's nodes share their firmware). */
-function refuseUefiOnOldLibvirt(info: StackInfo): void {
+/**
+ * How the stack's nodes are checkpointed (checkpointKind): files when any host's daemon
+ * refuses internal snapshots of its UEFI nodes. Each host is asked once, about the first of
+ * its nodes (a stack's nodes share their firmware).
+ */
+function kindOf(info: StackInfo): "snapshots" | "files" {
     const firstOnEachHost = info.hosts.map((h) => info.nodes.find((n) => n.host === h.name)).filter((n): n is NodeInfo => n !== undefined);
-    for (const node of firstOnEachHost) refuseUefiOnOldDaemon(node, virshFor(info, node));
+    const kinds = firstOnEachHost.map((node) => {
+        const virsh = virshFor(info, node);
+        return checkpointKind(must(virsh, "reading the domain", "dumpxml", node.domain), must(virsh, "libvirt's version", "version"));
+    });
+    return kinds.includes("files") ? "files" : "snapshots";
 }
 
-function refuseUefiOnOldDaemon(node: NodeInfo, virsh: Virsh): void {
-    const xml = must(virsh, "reading the domain", "dumpxml", node.domain);
-    if (!/<loader[^>]*type=.pflash/.test(xml)) return;
-    const m = /daemon:\s*(\d+)\.(\d+)\.(\d+)/.exec(must(virsh, "libvirt's version", "version"));
-    const version = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
-    const older = version.findIndex((v, i) => v !== UEFI_SNAPSHOTS_SINCE[i]);
-    if (older >= 0 && version[older] < UEFI_SNAPSHOTS_SINCE[older]) {
-        throw new CliError(`checkpoints of UEFI nodes need libvirt ${UEFI_SNAPSHOTS_SINCE.join(".")} or newer (host ${node.host}'s daemon is `
-            + `${version.join(".")}: it refuses internal snapshots of domains with pflash firmware). Use a stack with `
-            + "firmware: bios for checkpoints, or a newer libvirt");
-    }
+/** Where a node's file checkpoints are kept on this machine (checkpoint-files.ts). */
+function keptDir(info: StackInfo, node: NodeInfo): string {
+    return nodeCheckpointDir(seedDir(libvirtPrefix(projectName(), info.stack)), node.domain);
+}
+
+/** Where one node's file checkpoint `name` is kept. */
+function fileDir(info: StackInfo, node: NodeInfo, name: string): string {
+    return path.join(keptDir(info, node), name);
+}
+
+/** The manifest of checkpoint `name` on each node, wherever it is kept. */
+function savedManifests(info: StackInfo, name: string, kind: "snapshots" | "files"): (Manifest | undefined)[] {
+    return info.nodes.map((n) => kind === "files" ? manifestIn(fileDir(info, n, name)) : manifestOn(virshFor(info, n), n.domain, name));
 }
 
 export function save(info: StackInfo, name: string, replace: boolean): number {
     checkNames(name);
-    refuseUefiOnOldLibvirt(info);
+    const kind = kindOf(info);
     const shape = shapeOf(info);
     const virsh = (n: NodeInfo) => virshFor(info, n);
+    const exists = (n: NodeInfo) => kind === "files" ? fs.existsSync(fileDir(info, n, name)) : snapshotNames(virsh(n), n.domain).includes(name);
+    const drop = (n: NodeInfo) => kind === "files"
+        ? fs.rmSync(fileDir(info, n, name), { recursive: true, force: true })
+        : virsh(n)("snapshot-delete", n.domain, name);
     for (const n of info.nodes) {
         const state = must(virsh(n), `state of ${n.domain}`, "domstate", n.domain);
         if (state !== "running") throw new CliError(`${n.domain} is ${state}: a checkpoint is taken of a running cluster (make up STACK=${info.stack})`);
-        if (snapshotNames(virsh(n), n.domain).includes(name)) {
+        if (exists(n)) {
             if (!replace) throw new CliError(`stack '${info.stack}' already has a checkpoint '${name}': remove it first (lab checkpoint rm ${name}) or pass --replace`);
-            must(virsh(n), `removing the old '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
+            drop(n);
         }
     }
     const manifest = JSON.stringify(manifestOf(name, shape, new Date()));
@@ -92,17 +111,29 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
             paused.push(n);
         }
         for (const n of info.nodes) {
-            must(virsh(n), `snapshot of ${n.domain}`, "snapshot-create-as", n.domain, name, "--description", manifest, "--atomic");
+            if (kind === "files") saveNode(info, n, fileDir(info, n, name), manifest);
+            else must(virsh(n), `snapshot of ${n.domain}`, "snapshot-create-as", n.domain, name, "--description", manifest, "--atomic");
             taken.push(n);
         }
     } catch (e) {
-        for (const n of taken) virsh(n)("snapshot-delete", n.domain, name);
+        for (const n of taken) drop(n);
         throw e;
     } finally {
         for (const n of paused) virsh(n)("resume", n.domain);
     }
-    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${secondsSince(started)} s`);
+    const how = kind === "files" ? " (UEFI on this libvirt: saved as files, see lab checkpoint list)" : "";
+    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${secondsSince(started)} s${how}`);
     return 0;
+}
+
+/** What a step did, as a virsh Result: ok, or the error it threw. */
+function attempt(step: () => void): { ok: boolean; err: string } {
+    try {
+        step();
+        return { ok: true, err: "" };
+    } catch (e) {
+        return { ok: false, err: (e as Error).message };
+    }
 }
 
 export interface Restored {
@@ -115,14 +146,17 @@ export interface Restored {
 /** Reverts every node, resumes them together; then clocks and WireGuard sessions. */
 export async function restore(info: StackInfo, name: string): Promise<Restored> {
     checkNames(name);
+    const kind = kindOf(info);
     const shape = shapeOf(info);
-    const saved = info.nodes.map((n) => manifestOn(virshFor(info, n), n.domain, name));
+    const saved = savedManifests(info, name, kind);
     const problems = restoreProblems(name, shape, saved);
     if (problems.length > 0) {
         throw new CliError(`checkpoint '${name}' cannot be restored, nothing was changed:\n  - ${problems.join("\n  - ")}`);
     }
     const started = Date.now();
-    const reverted = await onEveryNode(info, (d) => ["snapshot-revert", d, name, "--paused"]);
+    const reverted = kind === "files"
+        ? info.nodes.map((n) => ({ domain: n.domain, ...attempt(() => restoreNode(info, n, fileDir(info, n, name))) }))
+        : await onEveryNode(info, (d) => ["snapshot-revert", d, name, "--paused"]);
     const failed = reverted.filter((r) => !r.ok);
     if (failed.length > 0) {
         throw new CliError(`reverting to '${name}' failed (nodes stay paused where reverted; run the restore again):\n  - `
@@ -159,24 +193,18 @@ export function remove(info: StackInfo, name: string): number {
     let removed = 0;
     for (const n of info.nodes) {
         const virsh = virshFor(info, n);
-        if (!manifestOn(virsh, n.domain, name)) continue;
-        must(virsh, `removing '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
-        removed++;
+        const dir = fileDir(info, n, name);
+        if (manifestIn(dir)) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            removed++;
+        } else if (manifestOn(virsh, n.domain, name)) {
+            must(virsh, `removing '${name}' of ${n.domain}`, "snapshot-delete", n.domain, name);
+            removed++;
+        }
     }
     if (removed === 0) throw new CliError(`stack '${info.stack}' has no checkpoint '${name}' (lab checkpoint list shows what it has)`);
     console.log(`checkpoint '${name}' removed from ${removed} nodes`);
     return 0;
-}
-
-/** The path of the node's own disk (its first disk; the second is its seed). */
-function bootDisk(virsh: Virsh, domain: string): string | undefined {
-    const xml = virsh("dumpxml", domain).out;
-    const source = /<disk[^>]*device='disk'[\s\S]*?<source ([^>]*)\/?>/.exec(xml)?.[1] ?? "";
-    const attr = (name: string) => new RegExp(`${name}='([^']*)'`).exec(source)?.[1];
-    const file = attr("file");
-    if (file) return file;
-    const [pool, volume] = [attr("pool"), attr("volume")];
-    return pool && volume ? virsh("vol-path", volume, "--pool", pool).out || undefined : undefined;
 }
 
 /** Saved guest memory per snapshot, from the node disk's qcow2 header (when this user may read it). */
@@ -198,14 +226,16 @@ function diskBytes(virsh: Virsh, disk: string | undefined): number {
 export function list(info: StackInfo, json = false): number {
     const virshes = info.nodes.map((n) => virshFor(info, n));
     const disks = info.nodes.map((n, i) => bootDisk(virshes[i], n.domain));
+    const kept = info.nodes.map((n) => keptDir(info, n));
     const perNode = info.nodes.map((n, i) => {
         const sizes = vmStateSizes(disks[i]);
-        return snapshotNames(virshes[i], n.domain).map((s) => ({
+        return [...snapshotNames(virshes[i], n.domain).map((s) => ({
             name: s, manifest: manifestOn(virshes[i], n.domain, s), vmStateBytes: sizes.get(s) ?? 0,
-        }));
+        })), ...keptCheckpoints(kept[i])];
     });
     const rows = checkpointRows(perNode);
     const used = disks.reduce((sum, d, i) => sum + diskBytes(virshes[i], d), 0);
+    const files = kept.reduce((sum, dir) => sum + keptBytes(dir), 0);
     if (json) {
         console.log(checkpointsJson(info.stack, rows, info.nodes.length, used));
         return 0;
@@ -221,5 +251,6 @@ export function list(info: StackInfo, json = false): number {
     console.log(table.toString());
     const where = info.hosts.length > 1 ? `across ${info.hosts.length} hosts` : "on the host";
     console.log(`node disks, holding every checkpoint's disk and memory state: ${formatBytes(used)} ${where}`);
+    if (files > 0) console.log(`checkpoints of UEFI nodes kept as files on this machine: ${formatBytes(files)} in ${path.dirname(kept[0])}`);
     return 0;
 }

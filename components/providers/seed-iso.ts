@@ -58,11 +58,11 @@ export const seedIsoProvider: pulumi.dynamic.ResourceProvider = {
     async delete(id: string) {
         const fs = require("node:fs");
         fs.rmSync(id, { force: true });
-        try {
-            fs.rmdirSync(require("node:path").dirname(id)); // the stack's last seed takes its directory along
-        } catch {
-            // other seeds of the stack are still there
-        }
+        // The stack's last seed takes the stack's directory along, with what else is kept
+        // there for the stack's nodes (checkpoints of UEFI nodes, cli/checkpoint-files.ts).
+        const dir = require("node:path").dirname(id);
+        const seeds = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f: string) => f.endsWith(".iso")) : [];
+        if (seeds.length === 0) fs.rmSync(dir, { recursive: true, force: true });
     },
 };
 

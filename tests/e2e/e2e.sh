@@ -137,13 +137,14 @@ main() {
 
   # --- a second stack on the same daemon, up for the rest of the test ------------------
   if [ -z "$OTHERS_BEFORE" ]; then
-    phase "second stack (1 node, UEFI) beside it: make image, make up, make stop, make start"
+    phase "second stack (1 node, UEFI) beside it: make image, make up, make stop, make start, a checkpoint"
     new_stack "$BYSTANDER" 1
     pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
     E2E_IMAGE_STACK="$BYSTANDER" e2e_run tests/e2e/image.test.ts
     E2E_UP_STACK="$BYSTANDER" e2e_run tests/e2e/up.test.ts \
       && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
-      && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts
+      && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts \
+      && E2E_CHECKPOINT_STACK="$BYSTANDER" e2e_run tests/e2e/uefi-checkpoint.test.ts
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   fi
@@ -168,10 +169,10 @@ main() {
   phase "scale out 3 -> 4, kill -9, make up"
   e2e_run tests/e2e/scale-out.test.ts || exit 1
   phase_end
-
   phase "partition shapes on 4 nodes: a ring, a minority, healed"
   api_checks tests/cluster/partition-shapes.test.ts
   phase_end
+
   # --- node 5 on a second host: a failed start there, checks across hosts, its daemon down --
   phase "node 5 fails to start on a second host ($H2), then one make up"
   second_host_join || die "the second host did not start"

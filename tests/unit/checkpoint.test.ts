@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-    checkNames, checkpointRows, checkpointsJson, ClusterShape, formatBytes, manifestOf, parseDominfo, parseManifest, restoreProblems,
+    checkNames, checkpointFiles, checkpointKind, checkpointRows, checkpointsJson, ClusterShape, formatBytes, manifestOf, nodeCheckpointDir,
+    parseDominfo, parseManifest, restoreProblems,
 } from "../../cli/checkpoint-plan";
 
 const node = (i: number, memoryKiB = 1048576) => ({ domain: `clusteros-lab-ci-node-${i}`, memoryKiB, vcpus: 1 });
@@ -31,6 +32,27 @@ describe("checkpoint manifests", () => {
     it("takes names libvirt and a shell take as they are, and says what a name may be", () => {
         expect(checkNames("ready-2.b_1")).toBe("ready-2.b_1");
         for (const bad of ["", "-x", "a b", "a/b", "x".repeat(65)]) expect(() => checkNames(bad)).toThrow(/letters, digits/);
+    });
+});
+
+describe("how a stack is checkpointed", () => {
+    const uefi = "<domain><os><loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>/x_VARS.fd</nvram></os></domain>";
+    const bios = "<domain><os><type arch='x86_64'>hvm</type></os></domain>";
+    const version = (v: string) => `Compiled against library: libvirt 9.0.0\nUsing library: libvirt ${v}\nUsing API: QEMU ${v}\nRunning hypervisor: QEMU 7.2.0\nRunning against daemon: ${v}\n`;
+
+    it("as snapshots, except UEFI nodes on a libvirt that refuses internal snapshots of pflash domains (before 10.10): files", () => {
+        expect(checkpointKind(bios, version("9.0.0"))).toBe("snapshots");
+        expect(checkpointKind(uefi, version("9.0.0"))).toBe("files");   // Debian 12
+        expect(checkpointKind(uefi, version("10.0.0"))).toBe("files");  // Ubuntu 24.04
+        expect(checkpointKind(uefi, version("10.9.5"))).toBe("files");
+        expect(checkpointKind(uefi, version("10.10.0"))).toBe("snapshots");
+        expect(checkpointKind(uefi, version("11.2.0"))).toBe("snapshots");
+    });
+
+    it("keeps a UEFI node's files beside the stack's seeds, which go on destroy, one directory per checkpoint", () => {
+        const dir = nodeCheckpointDir("/root/.local/state/clusteros-lab/seeds/clusteros-lab-ci", "clusteros-lab-ci-node-2");
+        expect(dir).toBe("/root/.local/state/clusteros-lab/seeds/clusteros-lab-ci/checkpoints/clusteros-lab-ci-node-2");
+        expect(checkpointFiles(`${dir}/ready`)).toEqual({ manifest: `${dir}/ready/manifest.json`, disk: `${dir}/ready/disk.qcow2`, memory: `${dir}/ready/memory.save` });
     });
 });
 

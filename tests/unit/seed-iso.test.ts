@@ -40,11 +40,15 @@ describe("SeedIso", () => {
         expect((await seedIsoProvider.read!(id, { ...inputs, path: id })).id).toBe(id);
         const other = path.join(inputs.dir, "other-node-cidata.iso");
         fs.writeFileSync(other, "", { mode: 0o600 });
+        // A UEFI node's checkpoint kept as files beside the seeds (cli/checkpoint-files.ts).
+        const kept = path.join(inputs.dir, "checkpoints", "node-1", "ready");
+        fs.mkdirSync(kept, { recursive: true });
+        fs.writeFileSync(path.join(kept, "memory.save"), "");
         await seedIsoProvider.delete!(id, inputs);
         expect(fs.existsSync(id)).toBe(false);
-        expect(fs.existsSync(inputs.dir)).toBe(true); // another seed of the stack is still there
+        expect(fs.existsSync(kept)).toBe(true); // another seed of the stack is still there
         await seedIsoProvider.delete!(other, inputs);
-        expect(fs.existsSync(inputs.dir)).toBe(false); // the last one takes the directory along
+        expect(fs.existsSync(inputs.dir)).toBe(false); // the last one takes the directory along, checkpoints and all
         expect((await seedIsoProvider.read!(id, { ...inputs, path: id })).id).toBe("");
     });
 });
