@@ -118,6 +118,10 @@ main() {
   api_checks tests/cluster/partition.test.ts
   phase_end
 
+  phase "faults from the host: a paused controller, a clock an hour ahead, a lossy link, each healed"
+  api_checks tests/cluster/host-faults.test.ts
+  phase_end
+
   phase "slurmd over a failed scope, then killed: it recovers by itself"
   api_checks tests/cluster/slurmd-recovery.test.ts
   phase_end
