@@ -69,7 +69,7 @@ exec:             ## run CMD on node N (N=all for every node)
 vnc:              ## node N's VNC display, reachable from this host (namespace mode: forwarded until Ctrl-C)
 	@scripts/lab.sh --stack $(stack) vnc $(N)
 
-usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir INSTALL_CONF=file)
+usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir, SEEDS=dir of seeds by machine ID, INSTALL_CONF=file)
 	@scripts/usb.sh $(stack)
 
 checkpoint:       ## save the whole cluster at this moment as NAME (every node paused, snapshotted, resumed)

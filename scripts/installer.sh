@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--config FILE] [--preseed FILE]
+# installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--seeds DIR] [--config FILE] [--preseed FILE]
 # Release artifacts from a built node image (the seed's create-usb-installer.sh), written
 # to DIST_DIR (argument, else $DIST_DIR, else dist/):
 #   clusteros-node.raw        the whole-disk image (GPT, GRUB for BIOS and UEFI): dd it onto
@@ -11,6 +11,9 @@
 #   SHA256SUMS
 # Options put more on the installer medium:
 #   --seed DIR      a NoCloud seed (user-data, meta-data, network-config) for the machine
+#   --seeds DIR     a NoCloud seed per machine, each in a directory named by one of the
+#                   machine's IDs: a MAC address (52:54:00:12:34:56 or 52-54-00-12-34-56),
+#                   uuid-<system UUID> or serial-<serial number> (see clusteros-install)
 #   --config FILE   install.conf (target=, overwrite=, after=, on_error=, mode=)
 #   --preseed FILE  the stack's bareMetal output as JSON ({files, enableUnits}): the network
 #                   pre-seed, written into the installed system
@@ -23,27 +26,30 @@ set -euo pipefail
 LABEL=CLUSTEROS_INSTALL
 
 main() {
-  local img="" dist="" seed="" conf="" preseed=""
+  local img="" dist="" seed="" seeds="" conf="" preseed=""
   while [ $# -gt 0 ]; do
     case "$1" in
       --seed) seed="$2"; shift 2 ;;
+      --seeds) seeds="$2"; shift 2 ;;
       --config) conf="$2"; shift 2 ;;
       --preseed) preseed="$2"; shift 2 ;;
       -*) lab_die "installer.sh: unknown option $1" ;;
       *) if [ -z "$img" ]; then img="$1"; else dist="$1"; fi; shift ;;
     esac
   done
-  [ -n "$img" ] || lab_die "usage: installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--config FILE] [--preseed FILE]"
+  [ -n "$img" ] || lab_die "usage: installer.sh IMAGE_DIR [DIST_DIR] [--seed DIR] [--seeds DIR] [--config FILE] [--preseed FILE]"
   dist="${dist:-${DIST_DIR:-$LAB_ROOT/dist}}"
   [ -f "$img/clusteros-node.qcow2" ] || lab_die "$img has no clusteros-node.qcow2: build the image first (make up)"
   [ -f "$img/boot/vmlinuz" ] && [ -f "$img/boot/initrd.img" ] \
     || lab_die "$img has no boot/vmlinuz and boot/initrd.img: it was built before images boot through firmware; make up rebuilds it"
   [ -z "$seed" ] || [ -f "$seed/user-data" ] || lab_die "--seed $seed: no user-data there (a NoCloud seed has user-data and meta-data)"
+  [ -z "$seeds" ] || check_seeds "$seeds"
   [ -z "$conf" ] || [ -f "$conf" ] || lab_die "--config $conf does not exist"
   [ -z "$preseed" ] || [ -f "$preseed" ] || lab_die "--preseed $preseed does not exist"
 
   local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0"; find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
-    [ -z "$seed" ] || cat "$seed"/*; [ -z "$conf" ] || cat "$conf"; [ -z "$preseed" ] || cat "$preseed"; } | sha256sum | cut -c1-16)"
+    [ -z "$seed" ] || cat "$seed"/*; [ -z "$seeds" ] || (cd "$seeds" && find . -type f | sort | xargs -r tail -n +1)
+    [ -z "$conf" ] || cat "$conf"; [ -z "$preseed" ] || cat "$preseed"; } | sha256sum | cut -c1-16)"
   if [ "$(cat "$dist/.image" 2>/dev/null)" = "$stamp" ] && [ -f "$dist/SHA256SUMS" ]; then
     lab_log "installer artifacts in $dist are up to date"; return 0
   fi
@@ -65,11 +71,12 @@ main() {
   (cd "$medium" && sha256sum clusteros-node.raw.gz > SHA256SUMS)
   [ -z "$conf" ] || cp "$conf" "$medium/install.conf"
   if [ -n "$seed" ]; then mkdir "$medium/seed" && cp "$seed"/* "$medium/seed/"; fi
+  [ -z "$seeds" ] || copy_seeds "$seeds" "$medium/seeds"
   [ -z "$preseed" ] || preseed_tar "$preseed" "$medium/preseed.tar"
   grub-mkrescue --quiet -o "$work/clusteros-installer.iso" "$iso" -- -volid "$LABEL" 2>"$work/mkrescue.log" \
     || { cat "$work/mkrescue.log" >&2; lab_die "grub-mkrescue failed (make setup installs grub-pc-bin, grub-efi-amd64-bin, mtools, xorriso)"; }
   rm -rf "$iso" "$work/overlay"
-  [ -z "$seed$preseed" ] || chmod 0600 "$work/clusteros-installer.iso"
+  [ -z "$seed$seeds$preseed" ] || chmod 0600 "$work/clusteros-installer.iso"
   (cd "$work" && sha256sum clusteros-node.raw clusteros-node.raw.gz clusteros-installer.iso > SHA256SUMS)
   echo "$stamp" > "$work/.image"
   rm -rf "${dist:?}"/clusteros-node.raw* "$dist/clusteros-installer.iso" "$dist/SHA256SUMS"
@@ -95,6 +102,42 @@ raw_image() {
   for f in clusteros-node.raw clusteros-node.raw.gz; do
     cp --sparse=always "$cache/$f" "$work/$f" && chmod 0644 "$work/$f"
   done
+}
+
+# The medium's name of a machine's seed directory, as the installer looks it up: a MAC
+# address in lower case with dashes, a UUID in lower case, a serial number as it is.
+id_dir() {
+  case "$1" in
+    serial-*) printf '%s' "$1" ;;
+    *) printf '%s' "$1" | tr 'A-F:' 'a-f-' ;;
+  esac
+}
+
+# check_seeds DIR: every entry of DIR is a seed directory named by a machine's ID.
+check_seeds() {
+  local d n=0 id
+  [ -d "$1" ] || lab_die "--seeds $1 is not a directory (it holds a NoCloud seed per machine, in a directory named by the machine's MAC address, uuid-<UUID> or serial-<serial>)"
+  for d in "$1"/*; do
+    [ -e "$d" ] || continue
+    id="$(basename "$d")"
+    [[ "$id" =~ ^([0-9A-Fa-f]{2}[:-]){5}[0-9A-Fa-f]{2}$ || "$id" =~ ^uuid-[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$
+       || "$id" =~ ^serial-[A-Za-z0-9._-]+$ ]] \
+      || lab_die "--seeds $1: $id is not a machine ID (a MAC address 52:54:00:12:34:56, uuid-<system UUID> or serial-<serial number>)"
+    [ -f "$d/user-data" ] || lab_die "--seeds $1: $(basename "$d") has no user-data (a NoCloud seed has user-data and meta-data)"
+    n=$((n + 1))
+  done
+  [ "$n" -gt 0 ] || lab_die "--seeds $1 is empty"
+}
+
+# copy_seeds DIR TO: each machine's seed under its MAC as the installer looks it up.
+copy_seeds() {
+  local d to
+  for d in "$1"/*; do
+    to="$2/$(id_dir "$(basename "$d")")"
+    [ ! -e "$to" ] || lab_die "--seeds $1: two directories name the machine $(basename "$to")"
+    mkdir -p "$to" && cp "$d"/* "$to/"
+  done
+  lab_log "seeds for $(find "$2" -mindepth 1 -maxdepth 1 -type d | wc -l) machines, by machine ID"
 }
 
 # preseed_tar JSON TAR: the bareMetal output's files (and unit links) as a tar archive the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # usb.sh STACK [DIST_DIR]: the release artifacts of STACK's image (scripts/installer.sh), with
 # the stack's bare-metal network pre-seed (its secret bareMetal output) when it has one.
-# SEED=DIR adds a NoCloud seed, INSTALL_CONF=FILE an install.conf (see make usb in the README).
+# SEED=DIR adds a NoCloud seed, SEEDS=DIR one per machine (by MAC, UUID or serial), INSTALL_CONF=FILE an
+# install.conf (see make usb in the README).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env
@@ -10,6 +11,7 @@ image="$(pulumi stack output image --stack "$stack" --json | node -p 'JSON.parse
   || lab_die "stack $stack has no image output: make up STACK=$stack first"
 args=("$(dirname "$image")" ${2:+"$2"})
 [ -z "${SEED:-}" ] || args+=(--seed "$SEED")
+[ -z "${SEEDS:-}" ] || args+=(--seeds "$SEEDS")
 [ -z "${INSTALL_CONF:-}" ] || args+=(--config "$INSTALL_CONF")
 # The pre-seed is a secret: decrypted only into a private file, removed on exit.
 tmp="$(umask 077 && mktemp -d)"

@@ -9,7 +9,9 @@
 //      SeaBIOS and on OVMF (a fresh variable store: the firmware takes the removable-media
 //      path, on the stick and then on the installed disk): an unattended install onto an empty
 //      disk, and that disk alone boots through the same firmware with the seed's hostname and
-//      SSH key.
+//      SSH key. These two machines have serial numbers of their own (SMBIOS), and the medium a
+//      seed for each (make usb SEEDS=dir): each comes up with its own hostname, where the CD's
+//      machine, which has no seed of its own, takes the medium's seed for every machine.
 // The four machines run side by side from the moment the artifacts are checked; each test
 // awaits its machine's course (metal.ts) and asserts on it.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
@@ -42,20 +44,25 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
     beforeAll(async () => {
         key = workFile("metal");
         expectOk(await run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e-metal", "-f", key]), "ssh-keygen");
-        fs.mkdirSync(workFile("seed"), { recursive: true });
-        fs.writeFileSync(workFile("seed/user-data"), renderFile(path.join(FIXTURES, "user-data.mustache"), { publicKey: fs.readFileSync(`${key}.pub`, "utf8").trim() }));
-        fs.copyFileSync(path.join(FIXTURES, "meta-data"), workFile("seed/meta-data"));
+        const publicKey = fs.readFileSync(`${key}.pub`, "utf8").trim();
+        const seed = (dir: string, hostname: string) => {
+            fs.mkdirSync(dir, { recursive: true });
+            for (const f of ["user-data", "meta-data"]) fs.writeFileSync(path.join(dir, f), renderFile(path.join(FIXTURES, `${f}.mustache`), { publicKey, hostname }));
+        };
+        seed(workFile("seed"), "metal-1");
         const target = async (): Promise<SshTarget> => ({ user: "clusteros", host: "127.0.0.1", key, port: await freePort() });
         machines.cd = { name: "cd-bios", firmware: "bios", medium: "cd", target: await target() };
-        machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target() };
-        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target() };
+        machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target(), serial: "rack1-u01" };
+        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02" };
+        for (const m of [machines.bios, machines.uefi]) seed(workFile(`seeds/serial-${m.serial}`), `metal-${m.serial}`);
     });
     afterAll(async () => { await killAll(); });
 
-    it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed and the network pre-seed", async () => {
-        const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`],
-            { log: "usb.log", env: { DIST_DIR: dist() } });
+    it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed, a seed per machine and the network pre-seed", async () => {
+        const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `SEEDS=${workFile("seeds")}`,
+            `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`], { log: "usb.log", env: { DIST_DIR: dist() } });
         expectOk(r, "make usb");
+        expect(r.output).toContain("seeds for 2 machines, by machine ID");
     }, 1_800_000);
 
     it("the artifacts match their SHA256SUMS", async () => {
@@ -100,7 +107,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             const r = await courses.cd.installed;
             expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
             console.log(`install from a CD (bios) took ${r.seconds} s, side by side with the other machines`);
-            for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added", "network pre-seed added"]) expect(r.serial).toContain(line);
+            for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added from seed ", "network pre-seed added"]) expect(r.serial).toContain(line);
         }, COURSE_MS);
 
         describe("the installed disk alone, through SeaBIOS", () => {
@@ -149,7 +156,8 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
                     console.log(`install from a USB stick (${firmware}) took ${r.seconds} s, side by side with the other machines`);
                     expect(r.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
-                    for (const line of ["target rules 'virtio,largest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda", "NoCloud seed added"]) expect(r.serial).toContain(line);
+                    for (const line of ["target rules 'virtio,largest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda",
+                        `NoCloud seed added from seeds/serial-${machines[firmware].serial} `]) expect(r.serial).toContain(line);
                 }, COURSE_MS);
 
                 it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {
@@ -157,9 +165,9 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(b.ssh, `no SSH:\n${tailOf(b.serial, 2000)}`).toBe(true);
                 }, COURSE_MS);
 
-                it(`USB stick, ${firmware}: hostname from the seed, started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
+                it(`USB stick, ${firmware}: hostname from its own seed (by its serial number), started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
                     const b = await courses[firmware].booted;
-                    expect(b.hostname).toBe("metal-1");
+                    expect(b.hostname).toBe(`metal-${machines[firmware].serial}`);
                     expectOk(await onMachine(machines[firmware].target, firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi"), "the firmware");
                     await b.vm?.kill();
                 }, 400_000);

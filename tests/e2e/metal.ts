@@ -20,6 +20,8 @@ export interface Machine {
     medium: Medium;
     /** Where the installed machine's SSH is forwarded, with the seed's user and key. */
     target: SshTarget;
+    /** The serial number its firmware reports (SMBIOS), which names its own seed on the medium. */
+    serial?: string;
 }
 
 export interface Installed {
@@ -69,7 +71,7 @@ function firmwareArgs(firmware: Firmware, vmName: string): string[] {
  */
 export const machineVm = (m: Machine, role: string, args: string[]) => {
     const name = `${role}-${m.name}`;
-    return vm(name, [...firmwareArgs(m.firmware, name), ...args]);
+    return vm(name, [...firmwareArgs(m.firmware, name), ...(m.serial ? ["-smbios", `type=1,serial=${m.serial}`] : []), ...args]);
 };
 
 /** A command on the installed machine, as the seed's user with the seed's key. */

@@ -136,3 +136,51 @@ describe("installer target disk", () => {
         expect(run("setting overwrite no").out).toBe("no");
     });
 });
+
+describe("installer seed per machine", () => {
+    /** A medium under the fake /sys's directory, with seeds/<id>/ for each ID given and seed/ when asked. */
+    function medium(macs: string[], shared = false): string {
+        const dir = path.join(sys, "medium");
+        for (const m of macs) fs.mkdirSync(path.join(dir, "clusteros", "seeds", m), { recursive: true });
+        if (shared) fs.mkdirSync(path.join(dir, "clusteros", "seed"), { recursive: true });
+        return dir;
+    }
+    function nics(spec: Record<string, string>): void {
+        for (const [name, mac] of Object.entries(spec)) {
+            fs.mkdirSync(path.join(sys, "class", "net", name), { recursive: true });
+            fs.writeFileSync(path.join(sys, "class", "net", name, "address"), `${mac}\n`);
+        }
+    }
+    const seedOf = () => {
+        const r = spawnSync(process.env.INSTALLER_SHELL ?? "sh", ["-c", `. "${INSTALLER}"; machine_seed`], {
+            encoding: "utf8", env: { ...process.env, CLUSTEROS_INSTALL_TEST: "1", SYS: sys, MEDIUM_DIR: path.join(sys, "medium") },
+        });
+        return { out: r.stdout.trim().replace(path.join(sys, "medium", "clusteros") + "/", ""), ok: r.status === 0 };
+    };
+
+    it("takes the seed under one of the machine's MAC addresses (any interface, written in lower case with dashes)", () => {
+        nics({ lo: "00:00:00:00:00:00", eno1: "52:54:00:AA:00:01", eno2: "52:54:00:aa:00:02" });
+        medium(["52-54-00-aa-00-02", "52-54-00-aa-00-09"], true);
+        expect(seedOf()).toEqual({ out: "seeds/52-54-00-aa-00-02", ok: true });
+    });
+
+    it("without a network driver, takes the seed under the firmware's system UUID or serial number", () => {
+        nics({ lo: "00:00:00:00:00:00" });
+        const dmi = path.join(sys, "class", "dmi", "id");
+        fs.mkdirSync(dmi, { recursive: true });
+        fs.writeFileSync(path.join(dmi, "product_uuid"), "4C4C4544-0042-3510-8051-B4C04F393432\n");
+        fs.writeFileSync(path.join(dmi, "product_serial"), "rack7-u12\n");
+        medium(["serial-rack7-u12"]);
+        expect(seedOf()).toEqual({ out: "seeds/serial-rack7-u12", ok: true });
+        medium(["uuid-4c4c4544-0042-3510-8051-b4c04f393432"]);
+        expect(seedOf()).toEqual({ out: "seeds/uuid-4c4c4544-0042-3510-8051-b4c04f393432", ok: true });
+    });
+
+    it("falls back to the medium's one seed for every machine, and fails when there is neither", () => {
+        nics({ eno1: "52:54:00:aa:00:01" });
+        medium(["52-54-00-aa-00-09"], true);
+        expect(seedOf()).toEqual({ out: "seed", ok: true });
+        fs.rmSync(path.join(sys, "medium", "clusteros", "seed"), { recursive: true });
+        expect(seedOf().ok).toBe(false);
+    });
+});

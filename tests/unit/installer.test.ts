@@ -74,6 +74,30 @@ describe("installer artifacts", () => {
         expect(sh("xorriso", ["-indev", iso, "-pvd_info"])).toMatch(/Volume Id\s*:\s*CLUSTEROS_INSTALL/);
     });
 
+    it("puts a seed per machine on the medium under its ID (MAC in lower case with dashes, UUID, serial), and makes the ISO private", () => {
+        const seeds = path.join(tmp, "seeds");
+        for (const mac of ["52:54:00:AA:00:01", "52-54-00-aa-00-02", "serial-rack7-u12"]) {
+            fs.mkdirSync(path.join(seeds, mac), { recursive: true });
+            fs.writeFileSync(path.join(seeds, mac, "user-data"), `#cloud-config\nhostname: m-${mac.slice(-2)}\n`);
+            fs.writeFileSync(path.join(seeds, mac, "meta-data"), `instance-id: ${mac}\n`);
+        }
+        const out = path.join(tmp, "dist-seeds");
+        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), out, "--seeds", seeds], { encoding: "utf8" });
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout + r.stderr).toContain("seeds for 3 machines, by machine ID");
+        const iso = path.join(out, "clusteros-installer.iso");
+        const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros/seeds", "-type", "f"]);
+        for (const f of ["52-54-00-aa-00-01/user-data", "52-54-00-aa-00-01/meta-data", "52-54-00-aa-00-02/user-data", "serial-rack7-u12/user-data"]) {
+            expect(files).toContain(`/clusteros/seeds/${f}`);
+        }
+        expect(fs.statSync(iso).mode & 0o777).toBe(0o600);
+        // A directory that is not a MAC address is refused, naming it.
+        fs.mkdirSync(path.join(seeds, "node-3"));
+        const bad = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), path.join(tmp, "dist-bad"), "--seeds", seeds], { encoding: "utf8" });
+        expect(bad.status).not.toBe(0);
+        expect(bad.stderr).toContain("node-3 is not a machine ID (a MAC address 52:54:00:12:34:56, uuid-<system UUID> or serial-<serial number>)");
+    });
+
     it("puts the image, its checksum, the image's kernel and initrd and the installer on the medium", () => {
         const iso = path.join(dist, "clusteros-installer.iso");
         const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros", "-type", "f"]);
