@@ -10,7 +10,9 @@
 // a fresh volume of the same name and restores the save. What it does not bring back: the
 // UEFI variable store (no libvirt call copies it), which the guest rarely writes after boot.
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { renderFile } from "../components/plan/templates";
 import { checkpointFiles, Manifest, parseManifest } from "./checkpoint-plan";
 import { CliError, NodeInfo, StackInfo } from "./stack";
 import { must, Virsh, virshFor } from "./virsh";
@@ -34,13 +36,13 @@ function where(virsh: Virsh, node: NodeInfo): { disk: string; pool: string; save
     return { disk, pool, save: path.join(path.dirname(disk), `${node.domain}.checkpoint.save`) };
 }
 
+const VOLUME = path.join(__dirname, "checkpoint-volume.xml.mustache");
+
 /** A volume of `bytes` in `pool`, readable by root only, into which a file is then uploaded. */
 function createVolume(virsh: Virsh, pool: string, name: string, bytes: number): void {
-    const xml = `<volume><name>${name}</name><capacity unit='bytes'>${bytes}</capacity><allocation>0</allocation>`
-        + "<target><format type='raw'/><permissions><mode>0600</mode></permissions></target></volume>";
-    const file = path.join(fs.mkdtempSync("/tmp/clusteros-vol-"), "volume.xml");
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-vol-")), "volume.xml");
     try {
-        fs.writeFileSync(file, xml);
+        fs.writeFileSync(file, renderFile(VOLUME, { name, bytes }));
         must(virsh, `creating volume ${name}`, "vol-create", pool, file);
     } finally {
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
