@@ -11,7 +11,9 @@
 //      disk, and that disk alone boots through the same firmware with the seed's hostname and
 //      SSH key. These two machines have serial numbers of their own (SMBIOS), and the medium a
 //      seed for each (make usb SEEDS=dir): each comes up with its own hostname, where the CD's
-//      machine, which has no seed of its own, takes the medium's seed for every machine.
+//      machine, which has no seed of its own, takes the medium's seed for every machine. The
+//      UEFI machine has a second, smaller empty disk: the install's rule (virtio,largest)
+//      picks the larger one, and the other's checksum is unchanged.
 // The four machines run side by side from the moment the artifacts are checked; each test
 // awaits its machine's course (metal.ts) and asserts on it.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
@@ -39,6 +41,7 @@ let key = "";
 const machines = {} as Record<"cd" | "bios" | "uefi", Machine>;
 const courses: Record<string, { installed: Promise<Installed>; booted: Promise<Booted> }> = {};
 let refusal: { vm: PlainVm; disk: string; before: string; off: Promise<boolean> };
+let spareBefore = "";
 
 describe("installer: make usb, refusal, unattended install, boot from disk", () => {
     beforeAll(async () => {
@@ -53,7 +56,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         const target = async (): Promise<SshTarget> => ({ user: "clusteros", host: "127.0.0.1", key, port: await freePort() });
         machines.cd = { name: "cd-bios", firmware: "bios", medium: "cd", target: await target() };
         machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target(), serial: "rack1-u01" };
-        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02" };
+        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02", spareDisk: workFile("spare.raw") };
         for (const m of [machines.bios, machines.uefi]) seed(workFile(`seeds/serial-${m.serial}`), `metal-${m.serial}`);
     });
     afterAll(async () => { await killAll(); });
@@ -94,6 +97,10 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             const vm = machineVm({ name: "refuse", firmware: "bios", medium: "cd", target: machines.cd.target }, "install",
                 ["-drive", `file=${disk},if=virtio,format=raw`, ...mediumArgs(machines.cd)]);
             refusal = { vm, disk, before, off: vm.powersOff(300) };
+            // The UEFI machine's second, smaller disk: the rule 'virtio,largest' must pick the other.
+            expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", machines.uefi.spareDisk!, "1G"]), "qemu-img create");
+            fs.writeFileSync(machines.uefi.spareDisk!, "spare disk", { flag: "r+" });
+            spareBefore = sha256(machines.uefi.spareDisk!);
             for (const [k, m] of Object.entries(machines)) courses[k] = course(m, INSTALL_TIMEOUT);
         }, 300_000);
 
@@ -158,6 +165,10 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(r.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
                     for (const line of ["target rules 'virtio,largest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda",
                         `NoCloud seed added from seeds/serial-${machines[firmware].serial} `]) expect(r.serial).toContain(line);
+                    if (firmware === "uefi") {
+                        expect(r.serial).toContain("target rules 'virtio,largest' chose /dev/vda among: vda vdb");
+                        expect(sha256(machines.uefi.spareDisk!), "the smaller disk the rule left alone").toBe(spareBefore);
+                    }
                 }, COURSE_MS);
 
                 it(`USB stick, ${firmware}: the installed disk boots alone and answers SSH with the seed's key`, async () => {

@@ -22,6 +22,8 @@ export interface Machine {
     target: SshTarget;
     /** The serial number its firmware reports (SMBIOS), which names its own seed on the medium. */
     serial?: string;
+    /** A second, smaller empty disk (raw) the target rules must leave alone. */
+    spareDisk?: string;
 }
 
 export interface Installed {
@@ -77,12 +79,13 @@ export const machineVm = (m: Machine, role: string, args: string[]) => {
 /** A command on the installed machine, as the seed's user with the seed's key. */
 export const onMachine = (target: SshTarget, command: string) => spawnCollect(sshArgv(target, "batch", [command]));
 
-/** The unattended install onto a new empty 6 GiB disk, the medium attached as `m.medium`, no network. */
+/** The unattended install onto a new empty 6 GiB disk (beside the spare disk, if any), the medium attached as `m.medium`, no network. */
 export async function install(m: Machine, timeoutSeconds: number): Promise<Installed> {
     const made = await run(["qemu-img", "create", "-q", "-f", "qcow2", diskOf(m), "6G"]);
     if (made.code !== 0) return { off: false, seconds: 0, serial: `qemu-img create: ${made.output}` };
     const start = Date.now();
-    const installer = machineVm(m, "install", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...mediumArgs(m)]);
+    const spare = m.spareDisk ? ["-drive", `file=${m.spareDisk},if=virtio,format=raw`] : [];
+    const installer = machineVm(m, "install", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...spare, ...mediumArgs(m)]);
     const off = await installer.powersOff(timeoutSeconds);
     return { off, seconds: Math.round((Date.now() - start) / 1000), serial: serialOf(installer) };
 }
