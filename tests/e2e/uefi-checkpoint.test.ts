@@ -7,13 +7,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkpointFiles, nodeCheckpointDir } from "../../cli/checkpoint-plan";
 import { seedDir } from "../../components/plan/paths";
 import { expectOk, inHost, modeOf, prefixOf, run, virsh } from "./context";
 
 const stack = process.env.E2E_CHECKPOINT_STACK ?? "";
 const MARK = "/var/tmp/clusteros-e2e-after-checkpoint";
 const onNode = (command: string) => run(["make", "-s", "--no-print-directory", "exec", `STACK=${stack}`, "N=1", `CMD=${command}`]);
-const kept = () => path.join(seedDir(prefixOf(stack)), "checkpoints", `${prefixOf(stack)}-node-1`, "ready");
+/** Where the CLI keeps node 1's checkpoint 'ready' (cli/checkpoint-plan.ts), not a second copy of that layout. */
+const kept = () => checkpointFiles(path.join(nodeCheckpointDir(seedDir(prefixOf(stack)), `${prefixOf(stack)}-node-1`), "ready"));
 
 describe("a checkpoint of a UEFI node on libvirt before 10.10", () => {
     it("make checkpoint keeps it as files: disk and memory, 0600, in the stack's 0700 directory; nothing extra in the pool", async () => {
@@ -22,8 +24,8 @@ describe("a checkpoint of a UEFI node on libvirt before 10.10", () => {
         const r = await run(["make", "checkpoint", `STACK=${stack}`, "NAME=ready"], { log: "uefi-checkpoint.log" });
         expectOk(r, "make checkpoint");
         expect(r.stdout).toContain("saved as files");
-        for (const f of ["disk.qcow2", "memory.save", "manifest.json"]) expect(modeOf(path.join(kept(), f)), f).toBe(0o600);
-        expect(fs.statSync(path.join(kept(), "memory.save")).size).toBeGreaterThan(50 * 1024 * 1024);
+        for (const f of Object.values(kept())) expect(modeOf(f), f).toBe(0o600);
+        expect(fs.statSync(kept().memory).size).toBeGreaterThan(50 * 1024 * 1024);
         expect(modeOf(seedDir(prefixOf(stack)))).toBe(0o700);
         const pool = (await virsh("vol-list", `${prefixOf(stack)}-pool`)).stdout;
         expect(pool).not.toContain(".checkpoint.save");
