@@ -17,6 +17,8 @@ export interface Probe {
     slurmd?: string;
     /** slurmd's last log lines, " | " between them, when it is not active. */
     slurmdLog?: string;
+    /** Whether a file can be made on the root file system: "writable", or "read-only" after I/O errors. */
+    rootFs?: string;
     /**
      * The node's Kubernetes state, either distribution: its Ready column, "" while it starts,
      * "absent" when the image has no Kubernetes, "off" when the node was given none.
@@ -88,7 +90,7 @@ export function parseProbe(text: string): Omit<Probe, "domainState" | "reachable
     const handshakeAges = kv.handshakes ? kv.handshakes.split(",").map((a: string) => (a === "inf" ? Infinity : Number(a))) : [];
     return {
         cloudInit: kv.cloudinit || undefined, handshakeAges, slurm: kv.slurm, kubernetes: kv.kubernetes,
-        slurmReason: kv.slurm_reason, slurmd: kv.slurmd, slurmdLog: kv.slurmd_log,
+        slurmReason: kv.slurm_reason, slurmd: kv.slurmd, slurmdLog: kv.slurmd_log, rootFs: kv.rootfs || undefined,
         ...("agent_sha" in kv ? { agentSha: kv.agent_sha } : {}),
         ...("agent_state" in kv ? {
             agentState: kv.agent_state,
@@ -148,6 +150,7 @@ export function assess(node: NodeInfo, probe: Probe, peers: number, slurmOn: boo
     else if (!probe.reachable) problems.push(`no SSH answer${probe.error ? ` (${probe.error})` : ""}`);
     const ages = probe.handshakeAges ?? [];
     if (probe.reachable) {
+        if (probe.rootFs === "read-only") problems.push("root file system read-only (I/O errors?)");
         if (probe.cloudInit !== "done") problems.push(`cloud-init ${probe.cloudInit ?? "unknown"}`);
         if (ages.length !== peers) problems.push(`${ages.length} of ${peers} WireGuard peers`);
         const stale = ages.filter((a) => a > HANDSHAKE_MAX_AGE).length;

@@ -1,6 +1,6 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
 // console, vnc, ssh-config, networks, checkpoints, stop and start, topology, completion, and
-// faults for tests: partition, heal, crash, power-off, power-on), and recovery from an
+// faults for tests: partition, link, clock, disk, heal, crash, power-off, power-on), and recovery from an
 // interrupted up (lab/recover.ts). Reads the stack's outputs.
 // Runs from the host shell in either mode: in namespace mode it enters the lab namespace to
 // reach nodes (cli/place.ts).
@@ -14,6 +14,7 @@ import { freeRanges } from "../components/plan/network-conflicts";
 import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
 import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
+import { applyDiskFault, DISK_FAULTS, DiskFault, healDisk, healedMessage } from "./disk-faults";
 import { healRuleset, linkRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
 import { describeViews, ShapeOptions, shapeFromOptions } from "./partition-shapes";
 import { loadRuleset, nftNeedsRoot } from "./nft";
@@ -254,7 +255,22 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                 result = Promise.resolve(0);
             }
         });
-    program.command("heal").description("undo the stack's network faults (partition, degraded links), resume paused nodes, set every clock right")
+    program.command("disk <n>")
+        .description("a fault under node n's root disk, from the host (QEMU's block layer): full (its file may not grow: QEMU pauses the node, as on a full datastore), fail-reads, fail-writes or fail (I/O errors); heal takes it away")
+        .addArgument(new Argument("<fault>").choices([...DISK_FAULTS, "heal"]))
+        .option("--for <seconds>", "heal it again after this long")
+        .action((n: string, fault: DiskFault | "heal", o: { for?: string }) => {
+            const info = stack();
+            const node = nodeByNumber(info, n);
+            const virsh = virshFor(info, node);
+            const heal = () => console.log(healedMessage(node.name, asCliError(() => healDisk(virsh, node.domain))) ?? `${node.name}'s disk had no fault`);
+            if (fault === "heal") { heal(); result = Promise.resolve(0); return; }
+            asCliError(() => applyDiskFault(virsh, node.domain, fault));
+            console.log(`${node.name}'s disk: ${fault}${o.for ? ` for ${o.for} s` : " until lab disk " + n + " heal or lab heal"}`);
+            result = o.for === undefined ? Promise.resolve(0)
+                : new Promise((done) => setTimeout(done, wholeSeconds(o.for!) * 1000)).then(() => { heal(); return 0; });
+        });
+    program.command("heal").description("undo the stack's network faults (partition, degraded links), take disk faults away, resume paused nodes, set every clock right")
         .action(() => {
             const info = stack();
             // A user who is not root cannot have made nftables faults, nor undo root's: said, and the rest healed.
@@ -262,6 +278,12 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             if (needsRoot) console.error(`network faults (partitions, degraded links), if any, are left as they are: ${needsRoot}`);
             const nft = needsRoot ? Promise.resolve(0) : applyNft(healRuleset(info.stack), () => "no partition, no degraded link");
             result = nft.then(async (code) => {
+                for (const node of info.nodes) {
+                    try {
+                        const said = healedMessage(node.name, healDisk(virshFor(info, node), node.domain));
+                        if (said) console.log(said);
+                    } catch (e) { console.error(`${node.name}'s disk: ${(e as Error).message}`); code = 1; }
+                }
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {
                     if (r.ok && r.out.trim() === "paused") must(virshFor(info, info.nodes.find((x) => x.domain === r.domain)!), `resume ${r.domain}`, "resume", r.domain);
                 }

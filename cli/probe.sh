@@ -8,6 +8,9 @@ elif [ -e /run/cloud-init/status.json ]; then
 else
   echo "cloudinit=not-started"
 fi
+# Whether a file can be made on the root file system: not once ext4 aborted its journal on
+# I/O errors (lab disk N fail-writes), although the mount may still say rw.
+if t="$(mktemp /var/tmp/.lab-probe.XXXXXX 2>/dev/null)"; then rm -f "$t"; echo "rootfs=writable"; else echo "rootfs=read-only"; fi
 now=$(date +%s)
 echo "handshakes=$(sudo wg show wg0 latest-handshakes 2>/dev/null | awk -v now="$now" '{ print ($2 == 0 ? "inf" : now - $2) }' | paste -sd, -)"
 echo "slurm=$(sinfo -h -N -n "$(hostname)" -o %t 2>/dev/null | head -1)"

@@ -9,3 +9,4 @@ export { CommandFailed, LabNode, TimedOut } from "./lab-node";
 export type { Degradation } from "./netem";
 export type { LinkFault } from "../cli/faults";
 export type { PartitionShape } from "../cli/partition-shapes";
+export type { DiskFault } from "../cli/disk-faults";

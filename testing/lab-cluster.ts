@@ -15,6 +15,7 @@ import { MAIN_HOST } from "../components/plan/hosts";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
 import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
+import { applyDiskFault, DiskFault, healDisk, pausedForIo } from "../cli/disk-faults";
 import { healRuleset, linkRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
 import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
@@ -72,6 +73,8 @@ export class LabCluster {
     /** Nodes this test paused, and those whose clock it moved: what heal() undoes. */
     private readonly paused = new Set<number>();
     private readonly clocked = new Set<number>();
+    /** Nodes with a disk fault: what heal() takes away. */
+    private readonly disks = new Set<number>();
 
     private constructor(
         readonly info: StackInfo,
@@ -256,10 +259,37 @@ export class LabCluster {
         }
     }
 
-    /** Removes the partition and every degradation, resumes the nodes it paused and sets right the clocks it moved. */
+    /**
+     * A fault under node n's root disk, from the host (cli/disk-faults.ts): "full" (its file may
+     * not grow; QEMU pauses the node on the write that needs more), or I/O errors on reads,
+     * writes or both. heal() takes it away and lets a node QEMU paused run on; what a guest made
+     * of I/O errors (a read-only root) stays until a restore or a power cycle. When writes
+     * failed, QEMU may be unable to flush the disk to let go of the fault: heal() then powers
+     * the node off (cli/disk-faults.ts healDisk), and a restore or powerOn(n) brings it back.
+     */
+    diskFault(n: number, fault: DiskFault): void {
+        const node = this.node(n).node;
+        applyDiskFault(virshFor(this.info, node), node.domain, fault);
+        this.disks.add(n);
+        // A node QEMU pauses for its full disk has its clock stand still meanwhile: heal() sets it right.
+        if (fault === "full") this.clocked.add(n);
+    }
+
+    /** Whether QEMU paused node n for an I/O error (its full disk), rather than someone pausing it. */
+    pausedForIo(n: number): boolean {
+        const node = this.node(n).node;
+        return pausedForIo(virshFor(this.info, node), node.domain);
+    }
+
+    /** Removes the partition, every degradation and disk fault, resumes the nodes it paused and sets right the clocks it moved. */
     async heal(): Promise<void> {
         // A user who is not root made no nftables faults (loadRuleset refused them).
         if (!nftNeedsRoot()) await loadRuleset(healRuleset(this.info.stack));
+        for (const n of this.disks) {
+            const node = this.node(n).node;
+            healDisk(virshFor(this.info, node), node.domain);
+        }
+        this.disks.clear();
         for (const n of this.paused) this.resume(n);
         for (const n of this.clocked) {
             const node = this.node(n).node;

@@ -1,5 +1,5 @@
 // Faults applied from the host, each undone by heal(): a paused controller, a node's clock an
-// hour ahead, a lossy link. What SLURM, munge and WireGuard do under each, and that the
+// hour ahead, the same clock strobed, a lossy link. What SLURM, munge and WireGuard do under each, and that the
 // cluster is whole again afterwards.
 import { afterAll, describe, expect, it } from "vitest";
 import { e2eCluster } from "./e2e-cluster";
@@ -32,6 +32,25 @@ describe("faults from the host, each healed", () => {
         const accepted = await c.node(1).exec("unmunge -o /dev/null", fresh);
         expect(accepted.code, accepted.output).toBe(0);
         // Every pair handshakes afresh (the peers no longer hold the hour-ahead times) and the cluster is healthy.
+        await c.waitHealthy(180);
+    }, 400_000);
+
+    it("a node's clock strobed (an hour ahead, then right, every 2 s for 30 s): node 1 refuses some of its munge credentials and accepts others; healed, all is well", async () => {
+        const c = lab();
+        const verdicts: boolean[] = [];
+        const strobe = c.clockStrobe(3, 3600, 2, 30);
+        let done = false;
+        void strobe.finally(() => { done = true; });
+        while (!done) {
+            const credential = await c.node(3).exec("munge -n");
+            if (credential.code === 0) verdicts.push((await c.node(1).exec("unmunge -o /dev/null", credential.stdout)).code === 0);
+        }
+        await strobe;
+        console.log(`munge credentials from node 3 during the strobe: ${verdicts.filter((ok) => ok).length} accepted, ${verdicts.filter((ok) => !ok).length} refused`);
+        expect(verdicts.filter((ok) => !ok).length, `accepted or not, in order: ${verdicts}`).toBeGreaterThan(0);
+        expect(verdicts.filter((ok) => ok).length, `accepted or not, in order: ${verdicts}`).toBeGreaterThan(0);
+        await c.heal();
+        expect((await c.node(1).exec("unmunge -o /dev/null", await c.node(3).succeed("munge -n"))).code).toBe(0);
         await c.waitHealthy(180);
     }, 400_000);
 

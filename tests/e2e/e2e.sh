@@ -118,7 +118,7 @@ main() {
   api_checks tests/cluster/partition.test.ts
   phase_end
 
-  phase "faults from the host: a paused controller, a clock an hour ahead, a lossy link, each healed"
+  phase "faults from the host: a paused controller, a clock an hour ahead, a strobed clock, a lossy link, each healed"
   api_checks tests/cluster/host-faults.test.ts
   phase_end
 
@@ -128,6 +128,10 @@ main() {
 
   phase "checkpoint: save, break, restore"
   api_checks tests/cluster/checkpoint.test.ts
+  phase_end
+
+  phase "disk faults from the host: a full disk, failing writes; healed, restored"
+  api_checks tests/cluster/disk-faults.test.ts
   phase_end
 
   phase "host and namespace mode"

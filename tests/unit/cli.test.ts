@@ -88,6 +88,14 @@ describe("health", () => {
             "SLURM down* (slurmctld gives no reason; slurmd's state unknown)"]);
     });
 
+    it("calls a node whose root file system takes no new file unhealthy (after I/O errors), and says so first", () => {
+        const probe = parseProbe("cloudinit=done\nrootfs=read-only\nhandshakes=12,40\nslurm=idle\nkubernetes=absent\n");
+        expect(probe.rootFs).toBe("read-only");
+        const row = assess(info.nodes[0], { domainState: "running", reachable: true, ...probe }, 2, true, false);
+        expect(row.problems).toEqual(["root file system read-only (I/O errors?)"]);
+        expect(assess(info.nodes[0], { ...healthy, rootFs: "writable" }, 2, true, false).healthy).toBe(true);
+    });
+
     it("never reports an unhealthy SLURM node without slurmctld's reason and slurmd's state", () => {
         const failed = { ...healthy, slurm: "unk*", slurmReason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed",
             slurmdLog: "slurmd: error: Long time waiting for scope | slurmd: fatal: scope and/or cgroup directory for slurmstepd could not be set." };
@@ -163,7 +171,7 @@ describe("ssh-config", () => {
 describe("probe.sh", () => {
     const PROBE = fs.readFileSync(path.join(__dirname, "..", "..", "cli", "probe.sh"), "utf8");
     /** The paths probe.sh looks at, moved under a scratch root. */
-    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/etc/kubernetes/", "/run/cloud-init/"];
+    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/etc/kubernetes/", "/run/cloud-init/", "/var/tmp/"];
 
     interface Node {
         binaries?: ("k3s" | "kubelet" | "kubectl")[];
@@ -171,6 +179,8 @@ describe("probe.sh", () => {
         slurm?: { state: string; reason: string; slurmd: string };
         /** The node agent binary's content. */
         agent?: string;
+        /** No file can be made on its root file system (here: no /var/tmp to make one in). */
+        readOnlyRoot?: boolean;
     }
 
     /** Runs probe.sh as `lab status` does (bash -s), on a fake node: its binaries, files and a recording sudo. */
@@ -179,7 +189,9 @@ describe("probe.sh", () => {
         try {
             const bin = path.join(root, "usr/local/bin");
             const stubs = path.join(root, "stubs");
-            for (const d of [bin, stubs, path.join(root, "var/lib/kubelet/pki"), path.join(root, "etc/clusteros")]) fs.mkdirSync(d, { recursive: true });
+            for (const d of [bin, stubs, path.join(root, "var/lib/kubelet/pki"), path.join(root, "etc/clusteros"), ...(node.readOnlyRoot ? [] : [path.join(root, "var/tmp")])]) {
+                fs.mkdirSync(d, { recursive: true });
+            }
             const log = path.join(root, "calls.log");
             const stub = (dir: string, name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
             stub(stubs, "hostname", "echo cluster-node-2");
@@ -248,7 +260,18 @@ JSON
     it("prints what lab status parses, whatever the node lacks", () => {
         const parsed = parseProbe(probe({}).output);
         expect(parsed).toEqual({ cloudInit: "not-started", handshakeAges: [], slurm: "", kubernetes: "absent", slurmReason: "",
-            slurmd: "inactive", slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set.", agentSha: "" });
+            slurmd: "inactive", slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set.", agentSha: "", rootFs: "writable" });
+    });
+
+    it("says the root file system is read-only when no file can be made on it, and leaves no file when one can", () => {
+        expect(parseProbe(probe({ readOnlyRoot: true }).output).rootFs).toBe("read-only");
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "probe-tmp-"));
+        try {
+            execFileSync("bash", ["-s"], { input: PROBE.split("/var/tmp/").join(`${root}/`), encoding: "utf8", env: { ...process.env, PATH: "/usr/bin:/bin" } });
+            expect(fs.readdirSync(root)).toEqual([]);
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
     });
 
     it("reports the sha256 of the node's agent binary, which lab status compares with the stack's build", () => {
