@@ -127,19 +127,23 @@ export async function eventually(seconds: number, check: () => Promise<boolean> 
 
 /**
  * `pulumi up` on the stack, where the daemon is, killed with SIGKILL `seconds` after it printed
- * `<marker> creating` (a resource's create under way), as a crashed or killed run would be.
- * Expects the marker within 15 minutes and the CLI's pid; its output goes to WORK/log and is
- * returned.
+ * `<marker> creating` (a resource's create under way), as a crashed or killed run would be:
+ * its whole process group, so no orphaned plugin finishes the create. Expects the marker
+ * within 15 minutes; its output goes to WORK/log and is returned.
  */
 export async function killedUp(stack: string, marker: string, seconds: number, log: string): Promise<string> {
     let reached = false;
-    const up = spawnCollect(inHost(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview"]),
-        { onLine: (l) => { if (l.includes(`${marker} creating`)) reached = true; } });
+    let group = 0;
+    const up = spawnCollect(inHost(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview"]), {
+        group: true, onStart: (pid) => { group = pid; },
+        onLine: (l) => { if (l.includes(`${marker} creating`)) reached = true; },
+    });
     expect(await eventually(900, () => reached, 2000), `pulumi up never reached ${marker} creating`).toBe(true);
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const pid = (await run(["pgrep", "-o", "-f", `pulumi up --stack ${stack} --yes`])).stdout.trim();
-    expect(pid, "the pulumi CLI's pid").toMatch(/^\d+$/);
-    process.kill(Number(pid), "SIGKILL");
+    expect(group, "the pulumi CLI's process group").toBeGreaterThan(0);
+    // The CLI with its language host, providers and their commands, as a terminal's kill -9 of
+    // make up's process group would stop them; the domains run on in the daemon.
+    process.kill(-group, "SIGKILL");
     const output = (await up).output;
     fs.writeFileSync(workFile(log), output);
     return output;

@@ -1,7 +1,7 @@
 // Before the test API's own stack comes up (tests/cluster/own-stack.test.ts), an up of that
 // very stack, with the same settings (tests/cluster/own-stack.settings.ts), is interrupted:
-// the pulumi CLI killed with SIGKILL 10 s into node 1's boot step, as a crashed or
-// killed run would be. It leaves the stack locked, with pending operations; the own stack's
+// the pulumi CLI and its plugins killed with SIGKILL (its process group) 10 s into node 1's
+// boot step, as a crashed or killed run would be. It leaves the stack locked, with pending operations; the own stack's
 // LabCluster.up must clear both as make up does (lab/recover.ts) and converge.
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
-// Scaling out 3 -> 4 with the pulumi CLI killed (SIGKILL) while node 4 boots (its boot step
-// waits for its SSH), then one make up: it clears the dead run's lock and converges, creating
+// Scaling out 3 -> 4 with the pulumi CLI and its plugins killed (SIGKILL to its process group)
+// while node 4 boots (its boot step waits for its SSH), then one make up: it clears the dead run's lock and converges, creating
 // and neither replacing nor deleting, without Packer. Then restoring the 3-node checkpoint
 // 'ready' into 4 nodes is refused and touches nothing.
 import { describe, expect, it } from "vitest";
