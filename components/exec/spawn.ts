@@ -19,8 +19,6 @@ export interface SpawnOptions {
     onLine?: (line: string) => void;
     /** Added to this process's environment. */
     env?: Record<string, string>;
-    /** The program leads a process group of its own, whose id is its pid (given to onStart). */
-    group?: boolean;
     /** Called with the program's pid once it runs. */
     onStart?: (pid: number) => void;
 }
@@ -32,7 +30,6 @@ export function spawnCollect(argv: string[], opts: SpawnOptions = {}): Promise<R
         const child = spawn(program, args, {
             stdio: ["pipe", "pipe", "pipe"],
             env: opts.env ? { ...process.env, ...opts.env } : process.env,
-            detached: opts.group === true,
         });
         if (child.pid !== undefined) opts.onStart?.(child.pid);
         const ran: Ran = { code: 255, stdout: "", stderr: "", output: "" };

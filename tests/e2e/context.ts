@@ -3,6 +3,7 @@
 // the test's own shell (namespace mode when the daemon has a namespace of its own); inHost
 // runs a command where the daemon is, as a shell on a host with a system libvirt: the lab
 // detects host mode there (tests/e2e/daemon.sh's in_host, the same rule).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "vitest";
@@ -125,25 +126,34 @@ export async function eventually(seconds: number, check: () => Promise<boolean> 
     return (await untilDeadline(Date.now() + seconds * 1000, everyMs, async () => ((await check()) ? true : undefined))) ?? false;
 }
 
+/** pid and every process below it, from ps: parents before children. */
+function processTree(pid: number): number[] {
+    const rows = spawnSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" }).stdout.trim().split("\n").map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = [pid];
+    for (let i = 0; i < tree.length; i++) tree.push(...rows.filter(([, ppid]) => ppid === tree[i]).map(([child]) => child));
+    return tree;
+}
+
 /**
  * `pulumi up` on the stack, where the daemon is, killed with SIGKILL `seconds` after it printed
  * `<marker> creating` (a resource's create under way), as a crashed or killed run would be:
- * its whole process group, so no orphaned plugin finishes the create. Expects the marker
- * within 15 minutes; its output goes to WORK/log and is returned.
+ * the CLI and every process it started (its language host and providers run in process groups
+ * of their own), so no orphan finishes the create or lingers. Expects the marker within 15
+ * minutes; its output goes to WORK/log and is returned.
  */
 export async function killedUp(stack: string, marker: string, seconds: number, log: string): Promise<string> {
     let reached = false;
-    let group = 0;
+    let cli = 0;
     const up = spawnCollect(inHost(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview"]), {
-        group: true, onStart: (pid) => { group = pid; },
+        onStart: (pid) => { cli = pid; },
         onLine: (l) => { if (l.includes(`${marker} creating`)) reached = true; },
     });
     expect(await eventually(900, () => reached, 2000), `pulumi up never reached ${marker} creating`).toBe(true);
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    expect(group, "the pulumi CLI's process group").toBeGreaterThan(0);
-    // The CLI with its language host, providers and their commands, as a terminal's kill -9 of
-    // make up's process group would stop them; the domains run on in the daemon.
-    process.kill(-group, "SIGKILL");
+    expect(cli, "the pulumi CLI's pid").toBeGreaterThan(0);
+    for (const pid of processTree(cli)) {
+        try { process.kill(pid, "SIGKILL"); } catch { /* gone already */ }
+    }
     const output = (await up).output;
     fs.writeFileSync(workFile(log), output);
     return output;
