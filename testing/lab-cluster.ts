@@ -285,11 +285,14 @@ export class LabCluster {
     async heal(): Promise<void> {
         // A user who is not root made no nftables faults (loadRuleset refused them).
         if (!nftNeedsRoot()) await loadRuleset(healRuleset(this.info.stack));
+        // A node powered off for its failing writes has no clock to set until it runs again.
+        const off = new Set<number>();
         for (const n of this.disks) {
             const node = this.node(n).node;
-            healDisk(virshFor(this.info, node), node.domain);
+            if (healDisk(virshFor(this.info, node), node.domain) === "powered off") off.add(n);
         }
         this.disks.clear();
+        for (const n of off) { this.clocked.delete(n); this.paused.delete(n); }
         for (const n of this.paused) this.resume(n);
         for (const n of this.clocked) {
             const node = this.node(n).node;
