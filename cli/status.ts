@@ -35,8 +35,13 @@ function domainStates(info: StackInfo, probers: Probers): DomainState[] {
         const known = down.get(host.name);
         if (known) return { down: known };
         try {
-            const r = probers.virsh(host)("domstate", n.domain);
-            return { state: r.ok ? r.out.split("\n")[0] : "missing" };
+            const virsh = probers.virsh(host);
+            const r = virsh("domstate", n.domain);
+            const state = r.ok ? r.out.split("\n")[0] : "missing";
+            // QEMU pauses a node on an I/O error it does not report to the guest (a full disk,
+            // lab disk N full): said, apart from a pause someone made.
+            if (state === "paused" && virsh("domstate", "--reason", n.domain).out.startsWith("paused (I/O error)")) return { state: "paused (I/O error)" };
+            return { state };
         } catch (e) {
             if (!(e instanceof HostUnreachable)) throw e;
             down.set(host.name, e);

@@ -27,7 +27,7 @@ describe("disk faults from the host, healed", () => {
         console.log(`node 2 paused for its full disk ${((Date.now() - t0) / 1000).toFixed(1)} s after the writes began`);
         const rows = await c.status();
         expect(rows[1].healthy).toBe(false);
-        expect(rows[1].problems.join("; ")).toMatch(/domain is paused/);
+        expect(rows[1].problems.join("; ")).toMatch(/domain is paused \(I\/O error\)/);
         expect((await c.node(1).succeed("srun -N1 -w cluster-node-3 hostname")).trim()).toBe("cluster-node-3");
         await c.heal();
         await c.node(2).succeed("sudo touch /run/full-disk-stop");

@@ -426,6 +426,20 @@ echo running
         expect(virshCalls().filter((c) => c.includes(LAB2_URI))).toHaveLength(1);
     });
 
+    it("says a node QEMU paused for an I/O error (a full disk) is paused for that, and a node someone paused is paused", async () => {
+        const states: Record<string, [string, string]> = { "clusteros-lab-ci-node-1": ["paused", "paused (user)"], "clusteros-lab-ci-node-2": ["paused", "paused (I/O error)"] };
+        const probers: Probers = {
+            virsh: () => (...args: string[]) => {
+                const [plain, reason] = states[args[args.length - 1]] ?? ["running", "running (booted)"];
+                return { ok: true, out: args[1] === "--reason" ? reason : plain, err: "" };
+            },
+            probe: async () => ({ code: 0, stdout: "cloudinit=done\nhandshakes=10,20\nslurm=idle\nkubernetes=absent\n", stderr: "", output: "" }),
+        };
+        const { rows } = await assessAll(info, probers);
+        expect(rows.map((r) => r.domain)).toEqual(["paused", "paused (I/O error)", "running"]);
+        expect(rows[1].problems).toEqual(["domain is paused (I/O error)"]);
+    });
+
     it("with an agent built from source, shows which build each node runs (nodeAgentSource)", async () => {
         const built = { source: "/src/node/cmd/node-agent", sourceHash: "0123456789abcdef", sha256: "a".repeat(64), delivery: "image" };
         const withBuild = parseStackOutputs("ci", JSON.stringify({ ...outputs, nodeAgent: built }));
