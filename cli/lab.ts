@@ -1,6 +1,6 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
 // console, vnc, ssh-config, networks, checkpoints, stop and start, topology, completion, and
-// faults for tests: partition, link, clock, disk, heal, crash, power-off, power-on), and recovery from an
+// faults for tests: partition, link, delay, clock, disk, heal, crash, power-off, power-on), and recovery from an
 // interrupted up (lab/recover.ts). Reads the stack's outputs.
 // Runs from the host shell in either mode: in namespace mode it enters the lab namespace to
 // reach nodes (cli/place.ts).
@@ -18,6 +18,7 @@ import { applyDiskFault, DISK_FAULTS, DiskFault, healDisk, healedMessage } from 
 import { healRuleset, linkRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
 import { describeViews, ShapeOptions, shapeFromOptions } from "./partition-shapes";
 import { loadRuleset, nftNeedsRoot } from "./nft";
+import { delayNode, undelayNode } from "./nic-delay";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { startAll, stopAll } from "./power";
@@ -255,6 +256,15 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                 result = Promise.resolve(0);
             }
         });
+    program.command("delay <n> <ms>")
+        .description("hold every frame node n sends for up to ms milliseconds, from the hypervisor (QEMU's filter-buffer on its NIC): a delay with jitter on all its traffic; heal removes it")
+        .action((n: string, ms: string) => {
+            const info = stack();
+            const node = nodeByNumber(info, n);
+            asCliError(() => delayNode(virshFor(info, node), node.domain, Number(ms)));
+            console.log(`${node.name}'s frames held up to ${ms} ms, until lab heal`);
+            result = Promise.resolve(0);
+        });
     program.command("disk <n>")
         .description("a fault under node n's root disk, from the host (QEMU's block layer): full (its file may not grow: QEMU pauses the node, as on a full datastore), fail-reads, fail-writes or fail (I/O errors); heal takes it away")
         .addArgument(new Argument("<fault>").choices([...DISK_FAULTS, "heal"]))
@@ -270,7 +280,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             result = o.for === undefined ? Promise.resolve(0)
                 : new Promise((done) => setTimeout(done, wholeSeconds(o.for!) * 1000)).then(() => { heal(); return 0; });
         });
-    program.command("heal").description("undo the stack's network faults (partition, degraded links), take disk faults away, resume paused nodes, set every clock right")
+    program.command("heal").description("undo the stack's network faults (partition, degraded links, delays), take disk faults away, resume paused nodes, set every clock right")
         .action(() => {
             const info = stack();
             // A user who is not root cannot have made nftables faults, nor undo root's: said, and the rest healed.
@@ -282,7 +292,8 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                     try {
                         const said = healedMessage(node.name, healDisk(virshFor(info, node), node.domain));
                         if (said) console.log(said);
-                    } catch (e) { console.error(`${node.name}'s disk: ${(e as Error).message}`); code = 1; }
+                        if (undelayNode(virshFor(info, node), node.domain) > 0) console.log(`${node.name}'s frames go without delay again`);
+                    } catch (e) { console.error(`${node.name}: ${(e as Error).message}`); code = 1; }
                 }
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {
                     if (r.ok && r.out.trim() === "paused") must(virshFor(info, info.nodes.find((x) => x.domain === r.domain)!), `resume ${r.domain}`, "resume", r.domain);

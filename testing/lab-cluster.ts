@@ -17,6 +17,7 @@ import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
 import { applyDiskFault, DiskFault, healDisk, pausedForIo } from "../cli/disk-faults";
 import { healRuleset, linkRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
+import { delayNode, undelayNode } from "../cli/nic-delay";
 import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
 import { loadRuleset, nftNeedsRoot } from "../cli/nft";
@@ -73,8 +74,9 @@ export class LabCluster {
     /** Nodes this test paused, and those whose clock it moved: what heal() undoes. */
     private readonly paused = new Set<number>();
     private readonly clocked = new Set<number>();
-    /** Nodes with a disk fault: what heal() takes away. */
+    /** Nodes with a disk fault, and those whose frames are held up: what heal() takes away. */
     private readonly disks = new Set<number>();
+    private readonly delayed = new Set<number>();
 
     private constructor(
         readonly info: StackInfo,
@@ -275,13 +277,24 @@ export class LabCluster {
         if (fault === "full") this.clocked.add(n);
     }
 
+    /**
+     * Holds every frame node n sends for up to ms milliseconds, from the hypervisor (QEMU's
+     * filter-buffer on its NIC, cli/nic-delay.ts): a delay with jitter on all its traffic, the
+     * host's included. Replaces an earlier one on that node; heal() removes it.
+     */
+    delaySends(n: number, ms: number): void {
+        const node = this.node(n).node;
+        delayNode(virshFor(this.info, node), node.domain, ms);
+        this.delayed.add(n);
+    }
+
     /** Whether QEMU paused node n for an I/O error (its full disk), rather than someone pausing it. */
     pausedForIo(n: number): boolean {
         const node = this.node(n).node;
         return pausedForIo(virshFor(this.info, node), node.domain);
     }
 
-    /** Removes the partition, every degradation and disk fault, resumes the nodes it paused and sets right the clocks it moved. */
+    /** Removes the partition, every degradation, delay and disk fault, resumes the nodes it paused and sets right the clocks it moved. */
     async heal(): Promise<void> {
         // A user who is not root made no nftables faults (loadRuleset refused them).
         if (!nftNeedsRoot()) await loadRuleset(healRuleset(this.info.stack));
@@ -292,6 +305,11 @@ export class LabCluster {
             if (healDisk(virshFor(this.info, node), node.domain) === "powered off") off.add(n);
         }
         this.disks.clear();
+        for (const n of this.delayed) {
+            const node = this.node(n).node;
+            undelayNode(virshFor(this.info, node), node.domain);
+        }
+        this.delayed.clear();
         for (const n of off) { this.clocked.delete(n); this.paused.delete(n); }
         for (const n of this.paused) this.resume(n);
         for (const n of this.clocked) {

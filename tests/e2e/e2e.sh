@@ -118,7 +118,7 @@ main() {
   api_checks tests/cluster/partition.test.ts
   phase_end
 
-  phase "faults from the host: a paused controller, a clock an hour ahead, a strobed clock, a lossy link, each healed"
+  phase "faults from the host: a paused controller, a clock an hour ahead, a strobed clock, a lossy link, a delayed node, each healed"
   api_checks tests/cluster/host-faults.test.ts
   phase_end
 
