@@ -9,8 +9,9 @@
 // heal: the format node takes its own file back and the filter goes; a node QEMU paused for
 // its full disk runs on, its pending write retried. A guest that saw I/O errors keeps what
 // it made of them (a read-only root): restore a checkpoint or power it off and on.
-import type { Virsh } from "./virsh";
+import { qmp } from "./qmp";
 import { CliError } from "./stack";
+import type { Virsh } from "./virsh";
 
 export const DISK_FAULTS = ["full", "fail-reads", "fail-writes", "fail"] as const;
 export type DiskFault = (typeof DISK_FAULTS)[number];
@@ -98,15 +99,6 @@ export function faultCommands(disk: RootDisk, fault: DiskFault): object[] {
 export function healCommands(disk: RootDisk): object[] {
     if (!faulted(disk)) return [];
     return [reopen(disk, disk.storage.name), { execute: "blockdev-del", arguments: { "node-name": FAULT_NODE } }];
-}
-
-/** One QMP command's answer (ran: its virsh call, when made already); throws on an error. */
-function qmp<T>(virsh: Virsh, domain: string, command: object, ran?: { ok: boolean; out: string; err: string }): T {
-    const r = ran ?? virsh("qemu-monitor-command", domain, JSON.stringify(command));
-    if (!r.ok) throw new CliError(`${domain}: QMP ${(command as { execute: string }).execute}: ${r.err}`);
-    const answer = JSON.parse(r.out) as { return?: T; error?: { desc: string } };
-    if (answer.error) throw new CliError(`${domain}: QMP ${(command as { execute: string }).execute}: ${answer.error.desc}`);
-    return answer.return as T;
 }
 
 /** The domain's root disk as QEMU has it now. */

@@ -4,6 +4,7 @@
 // `ms` (on average half). Nothing runs in the guest and the host kernel needs no netem; the
 // domain's definition is untouched. It acts on all the node's traffic, to every peer and to the
 // host alike. heal removes it (object-del).
+import { qmp } from "./qmp";
 import { CliError } from "./stack";
 import type { Virsh } from "./virsh";
 
@@ -28,13 +29,6 @@ export function delayCommands(devs: string[], ms: number): object[] {
 /** QMP commands that remove the lab's delays among a domain's objects (qom-list /objects). */
 export function undelayCommands(objects: { name: string }[]): object[] {
     return objects.filter((o) => o.name.startsWith(DELAY_PREFIX)).map((o) => ({ execute: "object-del", arguments: { id: o.name } }));
-}
-
-function qmp(virsh: Virsh, domain: string, command: object): unknown {
-    const r = virsh("qemu-monitor-command", domain, JSON.stringify(command));
-    const answer = r.ok ? JSON.parse(r.out) as { return?: unknown; error?: { desc: string } } : undefined;
-    if (!answer || answer.error) throw new CliError(`${domain}: QMP ${(command as { execute: string }).execute}: ${answer?.error?.desc ?? r.err}`);
-    return answer.return;
 }
 
 /** Delays what the running domain sends by up to `ms`; an earlier delay is replaced. */
