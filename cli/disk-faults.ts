@@ -9,7 +9,7 @@
 // heal: the format node takes its own file back and the filter goes; a node QEMU paused for
 // its full disk runs on, its pending write retried. A guest that saw I/O errors keeps what
 // it made of them (a read-only root): restore a checkpoint or power it off and on.
-import { qmp } from "./qmp";
+import { qmp, qemuRuns } from "./qmp";
 import { CliError } from "./stack";
 import type { Virsh } from "./virsh";
 
@@ -124,17 +124,18 @@ export type Healed = "no fault" | "healed" | "powered off";
  * and the fault with it ("powered off": power it on or restore a checkpoint).
  */
 export function healDisk(virsh: Virsh, domain: string): Healed {
-    if (!["running", "paused"].includes(virsh("domstate", domain).out.trim())) return "no fault";
+    if (!qemuRuns(virsh, domain)) return "no fault";
     const commands = healCommands(readRootDisk(virsh, domain));
     if (commands.length === 0) return "no fault";
     const [back, remove] = commands;
-    const r = virsh("qemu-monitor-command", domain, JSON.stringify(back));
-    if (r.ok && /"error"/.test(r.out) && /Error flushing drive/.test(r.out)) {
+    try {
+        qmp(virsh, domain, back);
+    } catch (e) {
+        if (!/Error flushing drive/.test((e as Error).message)) throw e;
         const off = virsh("destroy", domain);
         if (!off.ok) throw new CliError(`${domain}: its disk cannot be switched back (QEMU cannot flush it), nor could it be powered off: ${off.err}`);
         return "powered off";
     }
-    qmp(virsh, domain, back, r);
     qmp(virsh, domain, remove);
     if (pausedForIo(virsh, domain)) {
         const resumed = virsh("resume", domain);

@@ -290,9 +290,10 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             result = nft.then(async (code) => {
                 for (const node of info.nodes) {
                     try {
-                        const said = healedMessage(node.name, healDisk(virshFor(info, node), node.domain));
+                        const virsh = virshFor(info, node);
+                        const said = healedMessage(node.name, healDisk(virsh, node.domain));
                         if (said) console.log(said);
-                        if (undelayNode(virshFor(info, node), node.domain) > 0) console.log(`${node.name}'s frames go without delay again`);
+                        if (undelayNode(virsh, node.domain) > 0) console.log(`${node.name}'s frames go without delay again`);
                     } catch (e) { console.error(`${node.name}: ${(e as Error).message}`); code = 1; }
                 }
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {

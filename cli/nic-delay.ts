@@ -4,7 +4,7 @@
 // `ms` (on average half). Nothing runs in the guest and the host kernel needs no netem; the
 // domain's definition is untouched. It acts on all the node's traffic, to every peer and to the
 // host alike. heal removes it (object-del).
-import { qmp } from "./qmp";
+import { qmp, qemuRuns } from "./qmp";
 import { CliError } from "./stack";
 import type { Virsh } from "./virsh";
 
@@ -43,7 +43,7 @@ export function delayNode(virsh: Virsh, domain: string, ms: number): void {
 
 /** Removes the lab's delays from a domain; how many there were. A domain that does not run has none. */
 export function undelayNode(virsh: Virsh, domain: string): number {
-    if (!["running", "paused"].includes(virsh("domstate", domain).out.trim())) return 0;
+    if (!qemuRuns(virsh, domain)) return 0;
     const commands = undelayCommands(qmp(virsh, domain, { execute: "qom-list", arguments: { path: "/objects" } }) as { name: string }[]);
     for (const command of commands) qmp(virsh, domain, command);
     return commands.length;

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
 import { Ran } from "../components/exec/spawn";
+import { pausedForIo } from "./disk-faults";
 import { agentBuildCell, assess, parseProbe, Probe, Row, runsKubernetes } from "./health";
 import { isStopped, stoppedLine } from "./power-plan";
 import { keyFile, runOn } from "./ssh";
@@ -40,7 +41,7 @@ function domainStates(info: StackInfo, probers: Probers): DomainState[] {
             const state = r.ok ? r.out.split("\n")[0] : "missing";
             // QEMU pauses a node on an I/O error it does not report to the guest (a full disk,
             // lab disk N full): said, apart from a pause someone made.
-            if (state === "paused" && virsh("domstate", "--reason", n.domain).out.startsWith("paused (I/O error)")) return { state: "paused (I/O error)" };
+            if (state === "paused" && pausedForIo(virsh, n.domain)) return { state: "paused (I/O error)" };
             return { state };
         } catch (e) {
             if (!(e instanceof HostUnreachable)) throw e;
