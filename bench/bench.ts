@@ -13,7 +13,7 @@ import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
 import { LabCluster } from "../testing/lab-cluster";
 import { lastUpdateChanges, projectStack } from "../lab/stacks";
-import { bareBoot, firstBootProfile } from "./first-boot";
+import { bareBoot, firstBootProfile, rawDiskBoots } from "./first-boot";
 import { writeChart } from "./chart";
 import { Measures, MEASURES, Results, writeReport } from "./report";
 
@@ -160,7 +160,9 @@ class Bench {
         console.log("== P2: first boot of one node, against a bare Debian guest");
         await this.withCluster(async (c) => {
             await firstBootProfile(c, this.r);
-            await bareBoot(c, virshAt(c.info.hosts[0]!), `${this.prefix}-pool`, this.work, this.r).catch((e) => console.log(`bench: bare guest: ${e.message}`));
+            const virsh = virshAt(c.info.hosts[0]!);
+            await bareBoot(c, virsh, `${this.prefix}-pool`, this.work, this.r).catch((e) => console.log(`bench: bare guest: ${e.message}`));
+            await rawDiskBoots(virsh, `${this.prefix}-pool`, this.work, this.r).catch((e) => console.log(`bench: raw disk: ${e.message}`));
         });
     }
 
@@ -219,7 +221,9 @@ async function main(): Promise<void> {
     }
     const stack = await projectStack(stackName);
     const bench = new Bench(stack, measures as Measures, work);
-    // A live node agent: P6 measures how fast a new binary reaches running nodes.
+    // A live node agent: P6 measures how fast a new binary reaches running nodes. The binary
+    // replaces the ci settings' agent source (both set is a configuration error).
+    await stack.removeConfig(`${projectName()}:nodeAgentSource`);
     const agentFile = path.join(work, "node-agent");
     fs.writeFileSync(agentFile, agent(1), { mode: 0o755 });
     await bench.setConfig("nodeAgentPath", agentFile);

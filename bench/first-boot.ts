@@ -8,6 +8,7 @@ import { cacheDir, PROJECT_ROOT } from "../components/plan/paths";
 import { must, Virsh } from "../cli/virsh";
 import type { LabCluster } from "../testing/lab-cluster";
 import type { Results } from "./report";
+import { rawBootSeconds } from "./raw-boot";
 
 const BARE_XSL = path.join(PROJECT_ROOT, "bench", "bare-domain.xsl");
 
@@ -55,40 +56,51 @@ async function agentExec(virsh: Virsh, domain: string, program: string, ...args:
     return undefined;
 }
 
+/** The stack's base volume in its pool, and the image's cached disk that volume was made from (named by its content hash). */
+function baseAndImage(virsh: Virsh, pool: string): { base: string; image: string } {
+    const base = must(virsh, `volumes of ${pool}`, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]).find((v) => v?.includes("-base-"));
+    if (!base) throw new Error(`no base volume in pool ${pool}`);
+    const hash = base.replace(/^.*-base-/, "").replace(/\.qcow2$/, "");
+    const images = path.join(cacheDir(), "images");
+    const dir = fs.readdirSync(images).find((d) => d.endsWith(`-${hash}`) && fs.statSync(path.join(images, d)).isDirectory());
+    if (!dir) throw new Error(`no cached image for ${base} in ${images}`);
+    return { base, image: path.join(images, dir, "clusteros-node.qcow2") };
+}
+
+/**
+ * The image as `make usb` ships it (raw), booted with nothing given through SeaBIOS and
+ * through OVMF: seconds to a login prompt (bench/raw-boot.ts).
+ */
+export async function rawDiskBoots(virsh: Virsh, pool: string, work: string, r: Results): Promise<void> {
+    const raw = path.join(work, "clusteros-node.raw");
+    try {
+        const converted = await spawnCollect(["qemu-img", "convert", "-O", "raw", baseAndImage(virsh, pool).image, raw]);
+        if (converted.code !== 0) throw new Error(`qemu-img convert: ${converted.stderr}`);
+        r.boot_raw_bios = await rawBootSeconds(raw, "bios", work) ?? "n/a";
+        r.boot_raw_uefi = await rawBootSeconds(raw, "uefi", work) ?? "n/a";
+    } finally {
+        fs.rmSync(raw, { force: true });
+    }
+}
+
 /**
  * A copy of node 1's domain without identity or seed, on a fresh overlay of the same base
- * volume, started from the image's kernel and initramfs with cloud-init disabled, timed
- * until systemd reports startup finished. The guest and its volumes are removed whatever
- * happened, so the stack's pool can still be destroyed.
+ * volume, booted as the node is (its firmware, the image's GRUB and kernel), timed until
+ * systemd reports startup finished. The image, given no seed, keeps cloud-init off by itself
+ * (boot_bare_cloudinit says whether it did). The guest, its volume and its variable store are
+ * removed whatever happened, so the stack's pool can still be destroyed.
  */
 export async function bareBoot(c: LabCluster, virsh: Virsh, pool: string, work: string, r: Results): Promise<void> {
     const node = c.node(1);
     const name = node.domain.replace(/-node-1$/, "-bare");
-    const volumes = { disk: `${name}.qcow2`, kernel: `${name}-vmlinuz`, initrd: `${name}-initrd.img` };
+    const disk = `${name}.qcow2`;
+    const nvram = `/var/lib/libvirt/qemu/nvram/${name}_VARS.fd`;
     try {
-        const base = must(virsh, `volumes of ${pool}`, "vol-list", pool).split("\n").map((l) => l.trim().split(/\s+/)[0]).find((v) => v?.includes("-base-"));
-        if (!base) throw new Error(`no base volume in pool ${pool}`);
-        // The image's content hash names its cache directory, which holds its kernel and initramfs.
-        const hash = base.replace(/^.*-base-/, "").replace(/\.qcow2$/, "");
-        const images = path.join(cacheDir(), "images");
-        const boot = path.join(images, fs.readdirSync(images).find((d) => d.endsWith(`-${hash}`)) ?? "none", "boot");
-        if (!fs.existsSync(path.join(boot, "vmlinuz"))) throw new Error(`no kernel of the image in ${boot}`);
-        // Without cloud-init nothing configures its network, and systemd-networkd-wait-online would
-        // wait out its 2 minutes: masked, so the bare guest is the floor of a boot of this image.
-        const cmdline = `${(await node.succeed("cat /proc/cmdline")).trim().replace(/^BOOT_IMAGE=\S* /, "")} cloud-init=disabled`
-            + " systemd.mask=systemd-networkd-wait-online.service";
-        // Kernel and initramfs go in the pool too, where the QEMU user may read them.
-        for (const [vol, file] of [[volumes.kernel, "vmlinuz"], [volumes.initrd, "initrd.img"]]) {
-            const src = path.join(boot, file);
-            must(virsh, `volume ${vol}`, "vol-create-as", pool, vol, String(fs.statSync(src).size), "--format", "raw");
-            must(virsh, `upload of ${vol}`, "vol-upload", "--pool", pool, vol, src);
-        }
-        must(virsh, "the bare guest's overlay", "vol-create-as", pool, volumes.disk, "8G", "--format", "qcow2",
+        const { base } = baseAndImage(virsh, pool);
+        must(virsh, "the bare guest's overlay", "vol-create-as", pool, disk, "8G", "--format", "qcow2",
             "--backing-vol", base, "--backing-vol-format", "qcow2");
-        const xml = await spawnCollect(["xsltproc", "--stringparam", "name", name, "--stringparam", "volume", volumes.disk,
-            "--stringparam", "kernel", must(virsh, "kernel path", "vol-path", "--pool", pool, volumes.kernel),
-            "--stringparam", "initrd", must(virsh, "initrd path", "vol-path", "--pool", pool, volumes.initrd),
-            "--stringparam", "cmdline", cmdline, BARE_XSL, "-"], { input: must(virsh, "node 1's domain", "dumpxml", "--inactive", node.domain) });
+        const xml = await spawnCollect(["xsltproc", "--stringparam", "name", name, "--stringparam", "volume", disk,
+            "--stringparam", "nvram", nvram, BARE_XSL, "-"], { input: must(virsh, "node 1's domain", "dumpxml", "--inactive", node.domain) });
         if (xml.code !== 0) throw new Error(`xsltproc: ${xml.stderr}`);
         const file = path.join(work, "bare.xml");
         fs.writeFileSync(file, xml.stdout);
@@ -105,6 +117,7 @@ export async function bareBoot(c: LabCluster, virsh: Virsh, pool: string, work: 
         r.boot_bare_cloudinit = (await agentExec(virsh, name, "/usr/bin/systemctl", "is-active", "cloud-init.target"))?.out.trim() ?? "n/a";
     } finally {
         virsh("destroy", name);
-        for (const vol of Object.values(volumes)) virsh("vol-delete", "--pool", pool, vol);
+        virsh("vol-delete", "--pool", pool, disk);
+        fs.rmSync(nvram, { force: true });
     }
 }

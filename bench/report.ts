@@ -35,10 +35,15 @@ export function reportRows(r: Results, measures: Measures): string[][] {
             [v("packer_first"), v("packer_noop"), v("packer_n2"), v("packer_provision"), v("packer_restore")].join(" / "), "- / 0 / 0 / 1 / 0"],
         ["P1 image build (Packer)", `${v("image_build")} (first up with it: ${sec("up_n1")})`, ""],
         ["P2 up from nothing (image cached), N=1 / 2 / 3", `${sec("up_n1_warm")} / ${sec("up_n2")} / ${sec("up_n3")}`, ""],
-        ["P2 ratio N=3 / N=1", ratio(r.up_n3, r.up_n1_warm), "~1.5"],
-        ["P2 first boot in the guest (systemd, kernel + userspace): lab node / bare Debian (same image and domain, "
+        ["P2 ratio N=3 / N=1", ratio(r.up_n3, r.up_n1_warm), "<= 1.5"],
+        ["P2 first boot in the guest (systemd, kernel + userspace): lab node / bare guest (same image, domain and firmware, "
             + `no seed: cloud-init ${v("boot_bare_cloudinit")})`,
             `${sec("boot_node_systemd")} / ${sec("boot_bare_systemd")} (bare guest answering after ${sec("boot_bare_wall")})`, ""],
+        ["P2 ratio first boot lab node / bare guest", ratio(r.boot_node_systemd, r.boot_bare_systemd), "<= 1.3"],
+        ["P2 the shipped raw disk, no seed, no network (plain QEMU): login prompt through SeaBIOS / OVMF",
+            `${sec("boot_raw_bios")} / ${sec("boot_raw_uefi")}`, ""],
+        ["P2 ratio raw disk's login prompt / bare guest answering, SeaBIOS / OVMF",
+            `${ratio(r.boot_raw_bios, r.boot_bare_wall)} / ${ratio(r.boot_raw_uefi, r.boot_bare_wall)}`, "<= 1.3"],
         ["P2 slowest units of the lab node's first boot", v("boot_node_top"), ""],
         ["P3 no-op up / full up of the same stack (N=1, image cached)",
             `${sec("up_noop")} / ${sec("up_n1_warm")} = ${ratio(r.up_noop, r.up_n1_warm)}`, "< 0.15"],
@@ -46,9 +51,9 @@ export function reportRows(r: Results, measures: Measures): string[][] {
             `${v("cow_created_bytes")} B; ${v("cow_node_bytes")} / ${v("cow_base_bytes")} B = ${ratio(r.cow_node_bytes, r.cow_base_bytes, 100)} %`, "< 5 %"],
         ["P5 scale out 3 -> 4", `${sec("scale_out")} (created ${c}, updated ${u}, replaced ${rep}, deleted ${d}) vs N=1 up ${sec("up_n1_warm")}`, "replaced 0"],
         ["P7 3-node checkpoint: save / restore: reverted and resumed; healthy after; whole call",
-            `${sec("checkpoint_save")} / ${sec("restore_reverted")}; ${sec("restore_healthy")}; ${sec("restore_total")}`, "restore < 10s"],
+            `${sec("checkpoint_save")} / ${sec("restore_reverted")}; ${sec("restore_healthy")}; ${sec("restore_total")}`, "healthy <= 6s"],
         ["P7 ratio restore (whole call) / 3-node up from nothing",
-            `${ratio(r.restore_total, r.up_n3)} (${sec("restore_total")} / ${sec("up_n3")})`, "< 0.05"],
+            `${ratio(r.restore_total, r.up_n3)} (${sec("restore_total")} / ${sec("up_n3")})`, "<= 0.03"],
         ["P6 new node-agent on 4 nodes", `${sec("agent_total")} (up ${sec("agent_up")}), ${v("agent_nodes_updated")}/4 nodes run it`, "< 120s"],
     ];
     const keep = measures === "p2" ? (m: string) => m.startsWith("P2")

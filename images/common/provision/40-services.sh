@@ -3,9 +3,9 @@
 # systemd reload, and SysV-backed ones are slow), and wait for their configuration through
 # drop-in conditions and ordering: wg-quick@wg0 for wg0.conf, munge for cloud-init (which
 # writes the cluster's key), slurmd for slurm.conf (cluster membership), slurmctld also for
-# the controller marker (cloud-init).
+# the controller marker (cloud-init); systemd-networkd-wait-online for a network to configure.
 . /tmp/clusteros-payload/lib.sh
-for unit in slurmd slurmctld munge wg-quick@; do
+for unit in slurmd slurmctld munge wg-quick@ systemd-networkd-wait-online; do
   install -D -m 0644 "$PAYLOAD/systemd/$unit.conf" "/etc/systemd/system/$unit.service.d/clusteros.conf"
 done
 systemctl enable munge.service slurmd.service slurmctld.service wg-quick@wg0.service
