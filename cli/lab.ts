@@ -21,6 +21,8 @@ import { loadRuleset, nftNeedsRoot } from "./nft";
 import { delayNode, undelayNode } from "./nic-delay";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
+import { daemonCommand } from "../lab/daemon";
+import { labMode, ModeError, runInPlace } from "../lab/mode";
 import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
@@ -175,6 +177,14 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
             result = recoverNamed(name);
         });
+    program.command("mode").description("where the lab runs on this machine (host or namespace mode), and why")
+        .action(() => { console.log(labMode().why); });
+    program.command("daemon <action> [netns]")
+        .description("the libvirt daemon: ensure (what make up checks: in namespace mode the lab's own is started if needed), or start, stop, status of the lab's own in namespace NETNS")
+        .action((action: string, netns?: string) => { result = Promise.resolve(daemonCommand(action, netns)); });
+    program.command("in-place <command...>")
+        .description("run a command where this machine's nodes are reachable (inside the lab namespace in namespace mode): lab in-place -- CMD ARGS...")
+        .action((command: string[]) => { result = Promise.resolve(runInPlace(command)); });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
         .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")
@@ -367,7 +377,7 @@ if (require.main === module) {
         .then(() => main(process.argv))
         .then((code) => process.exit(code))
         .catch((e) => {
-            console.error(`lab: ${e instanceof CliError ? e.message : e instanceof Error ? e.stack : e}`);
+            console.error(`lab: ${e instanceof CliError || e instanceof ModeError ? e.message : e instanceof Error ? e.stack : e}`);
             process.exit(2);
         });
 }

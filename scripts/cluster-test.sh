@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cluster-test.sh [FILE|DIR...] [VITEST ARGS...]: cluster tests written with
 # clusteros-lab/testing (vitest, one file at a time), run where the nodes are reachable
-# (scripts/lib/mode.sh). FILEs and DIRs may be anywhere; without them, this project's. With STACK set,
+# (lab/mode.ts). FILEs and DIRs may be anywhere; without them, this project's. With STACK set,
 # every test attaches to that running stack instead of bringing up its own
 # (CLUSTEROS_LAB_TEST_STACK). JUNIT_XML=FILE writes a JUnit report.
 set -euo pipefail

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # in-lab.sh CMD...: run CMD where this machine's lab nodes are reachable, with the project's
 # environment: here in host mode, inside the lab namespace in namespace mode (see
-# scripts/lib/mode.sh). Starts nothing. Example: scripts/in-lab.sh pulumi preview --stack ci
+# lab/mode.ts). Starts nothing. Example: scripts/in-lab.sh pulumi preview --stack ci
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 lab_load_env

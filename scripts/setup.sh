@@ -79,5 +79,4 @@ step rekey tc_rekey_published
 
 lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version)"
 lab_log "use the tools in your shell with: eval \"\$(make -s env)\""
-lab_mode
-lab_log "this machine: $LAB_MODE_WHY (make mode; README: host mode and namespace mode)"
+lab_log "this machine: $("$LAB_ROOT/scripts/lab.sh" mode) (make mode; README: host mode and namespace mode)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# up.sh STACK: converge a stack, where this machine's mode puts the lab (scripts/lib/mode.sh):
+# up.sh STACK: converge a stack, where this machine's mode puts the lab (lab/mode.ts):
 # host mode uses the running system libvirt as it is; namespace mode starts the lab's own
 # libvirtd in its namespace when needed and runs Pulumi inside it.
 #   1. the Debian base (it needs apt) and, with kubernetes=upstream, the Kubernetes bundle

@@ -1,5 +1,5 @@
 // How a person reaches a node from the machine that ran `pulumi up`, as the stack outputs
-// print it. Pure. In namespace mode (scripts/lib/mode.sh) the nodes live in a network
+// print it. Pure. In namespace mode (lab/mode.ts) the nodes live in a network
 // namespace, so the commands enter it; in host mode they run as printed.
 
 /** Where and how the lab's nodes are reachable. */

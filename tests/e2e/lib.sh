@@ -225,7 +225,7 @@ bare_metal_config() {
   pulumi config set --stack "$1" --secret --path bareMetal.network.wifi.psk "$E2E_PSK" >/dev/null
 }
 
-# --- modes (scripts/lib/mode.sh) -----------------------------------------------------------
+# --- modes (lab/mode.ts) ------------------------------------------------------------------
 
 # mode_is PREFIX RUNNER: `scripts/libvirtd.sh mode`, run through RUNNER (in_host, or env for
 # the test's own shell), starts with PREFIX ("host mode", "namespace mode (NS)").

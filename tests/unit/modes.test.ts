@@ -1,6 +1,6 @@
-// Where the lab runs (scripts/lib/mode.sh) and what that changes for a person: which mode a
+// Where the lab runs (lab/mode.ts) and what that changes for a person: which mode a
 // machine gets, and how the printed and spawned commands reach nodes in each mode.
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { HOST_KEY_OPTIONS } from "../../components/exec/ssh";
@@ -9,35 +9,33 @@ import { inPlace, labNetns } from "../../cli/place";
 import { sshArgvOf, sshConfig } from "../../cli/ssh";
 import { parseStackOutputs } from "../../cli/stack";
 import { vncPort } from "../../cli/vnc";
+import { labMode, ModeFacts } from "../../lab/mode";
 
 const ROOT = path.join(__dirname, "..", "..");
 
-interface Facts { pid?: string; visible?: boolean; sameNetns?: boolean; netnsOf?: string; systemd?: boolean; env?: Record<string, string> }
+interface Facts { pid?: number; visible?: boolean; sameNetns?: boolean; netnsOf?: string; systemd?: boolean; env?: Record<string, string> }
 
-/** Runs lab_mode with these facts in place of the machine's; returns "MODE|NETNS|WHY". */
+/** This machine's mode as lab/mode.ts decides it with these facts in place of the machine's: "MODE|NETNS|WHY". */
 function mode(f: Facts): string {
-    const script = `
-        set -euo pipefail
-        . scripts/lib/common.sh
-        lab_fact_daemon_pid() { echo "${f.pid ?? ""}"; }
-        lab_fact_netns_visible() { ${f.visible === false ? "false" : "true"}; }
-        lab_fact_same_netns() { ${f.sameNetns ? "true" : "false"}; }
-        lab_fact_netns_of() { echo "${f.netnsOf ?? ""}"; }
-        lab_fact_systemd() { ${f.systemd ? "true" : "false"}; }
-        lab_mode
-        echo "$LAB_MODE|$LAB_NETNS|$LAB_MODE_WHY"`;
-    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/root", ...(f.env ?? {}) };
-    return execFileSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" }).trim();
+    const facts: ModeFacts = {
+        daemonPid: () => f.pid,
+        netnsVisible: () => f.visible !== false,
+        sameNetns: () => Boolean(f.sameNetns),
+        netnsOf: () => f.netnsOf ?? "",
+        systemd: () => Boolean(f.systemd),
+    };
+    const m = labMode(f.env ?? {}, facts);
+    return `${m.mode}|${m.netns}|${m.why}`;
 }
 
 describe("mode of a machine", () => {
     it("uses a workstation's running libvirt service as it is (host mode)", () => {
-        expect(mode({ pid: "812", sameNetns: true, systemd: true }))
+        expect(mode({ pid: 812, sameNetns: true, systemd: true }))
             .toBe("host||host mode: the libvirt daemon (pid 812) runs here; the lab uses it as it is");
     });
 
     it("uses the workstation's libvirt service as it is for a user in the libvirt group, who may not look into root's namespace (host mode)", () => {
-        expect(mode({ pid: "812", visible: false, systemd: true }))
+        expect(mode({ pid: 812, visible: false, systemd: true }))
             .toBe("host||host mode: the libvirt daemon (pid 812) runs as another user, as a system service does; the lab uses it as it is");
     });
 
@@ -46,7 +44,7 @@ describe("mode of a machine", () => {
     });
 
     it("joins the namespace where a lab daemon already runs", () => {
-        expect(mode({ pid: "77", sameNetns: false, netnsOf: "clusteros-lab" }))
+        expect(mode({ pid: 77, sameNetns: false, netnsOf: "clusteros-lab" }))
             .toBe("namespace|clusteros-lab|namespace mode (clusteros-lab): the libvirt daemon (pid 77) runs in network namespace clusteros-lab");
     });
 
@@ -55,15 +53,25 @@ describe("mode of a machine", () => {
     });
 
     it("lets NETNS or MODE choose, over what it detects", () => {
-        expect(mode({ pid: "812", sameNetns: true, env: { CLUSTEROS_LAB_NETNS: "mine" } })).toMatch(/^namespace\|mine\|/);
-        expect(mode({ pid: "77", netnsOf: "clusteros-lab", env: { CLUSTEROS_LAB_MODE: "host" } })).toMatch(/^host\|\|/);
+        expect(mode({ pid: 812, sameNetns: true, env: { CLUSTEROS_LAB_NETNS: "mine" } })).toMatch(/^namespace\|mine\|/);
+        expect(mode({ pid: 77, netnsOf: "clusteros-lab", env: { CLUSTEROS_LAB_MODE: "host" } })).toMatch(/^host\|\|/);
         expect(mode({ systemd: true, env: { CLUSTEROS_LAB_MODE: "namespace" } })).toMatch(/^namespace\|clusteros-lab\|/);
+        // make passes NETNS= and MODE= through as empty variables: empty is not a choice.
+        expect(mode({ pid: 77, netnsOf: "clusteros-lab", env: { CLUSTEROS_LAB_MODE: "", CLUSTEROS_LAB_NETNS: "" } })).toMatch(/^namespace\|clusteros-lab\|/);
     });
 
-    it("names the variable and the choices for an unknown MODE", () => {
-        expect(() => execFileSync("bash", ["-c", ". scripts/lib/common.sh; CLUSTEROS_LAB_MODE=vm lab_mode"],
-            { cwd: ROOT, encoding: "utf8", stdio: "pipe" }))
-            .toThrow(/CLUSTEROS_LAB_MODE \(make MODE=\) is 'vm': use host or namespace/);
+    it("names the variable and the choices for an unknown MODE, from the command too", () => {
+        expect(() => mode({ env: { CLUSTEROS_LAB_MODE: "vm" } })).toThrow(/CLUSTEROS_LAB_MODE \(make MODE=\) is 'vm': use host or namespace/);
+        const r = spawnSync("bash", ["scripts/lab.sh", "mode"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, CLUSTEROS_LAB_MODE: "vm" } });
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain("lab: CLUSTEROS_LAB_MODE (make MODE=) is 'vm'");
+    });
+
+    it("runs a command in place with the namespace named in its environment, and gives back its exit code", () => {
+        const r = spawnSync("bash", ["scripts/lab.sh", "in-place", "--", "sh", "-c", "echo \"[$CLUSTEROS_LAB_NETNS]\"; exit 3"],
+            { cwd: ROOT, encoding: "utf8", env: { ...process.env, CLUSTEROS_LAB_MODE: "host" } });
+        expect(r.stdout.trim()).toBe("[]");
+        expect(r.status).toBe(3);
     });
 });
 
@@ -83,11 +91,11 @@ describe("reaching nodes in each mode", () => {
     });
 
     it("spawns ssh through the namespace only in namespace mode", () => {
-        expect(labNetns({ CLUSTEROS_LAB_NETNS: "" })).toBeUndefined();
+        expect(labNetns({ CLUSTEROS_LAB_NETNS: "", CLUSTEROS_LAB_MODE: "host" })).toBeUndefined();
         expect(labNetns({ CLUSTEROS_LAB_NETNS: "clusteros-lab" })).toBe("clusteros-lab");
         expect(inPlace(["socat", "STDIO", "TCP:127.0.0.1:5900"], "ns1"))
             .toEqual(["ip", "netns", "exec", "ns1", "socat", "STDIO", "TCP:127.0.0.1:5900"]);
-        const host = sshArgvOf(info, info.nodes[0], "/k", "batch", [], undefined);
+        const host = sshArgvOf(info, info.nodes[0], "/k", "batch", [], "");
         expect(host[0]).toBe("ssh");
         expect(host.at(-1)).toBe("clusteros@10.79.0.10");
         expect(sshArgvOf(info, info.nodes[0], "/k", "batch", [], "ns1").slice(0, 5)).toEqual(["ip", "netns", "exec", "ns1", "ssh"]);
@@ -96,7 +104,7 @@ describe("reaching nodes in each mode", () => {
     it("writes an ssh_config whose plain ssh enters the namespace by ProxyCommand, and none in host mode", () => {
         expect(sshConfig(info, "/k", "ci.ssh", "clusteros-lab"))
             .toContain("    ProxyCommand ip netns exec clusteros-lab socat STDIO TCP:%h:%p\n");
-        expect(sshConfig(info, "/k", "ci.ssh", undefined)).not.toContain("ProxyCommand");
+        expect(sshConfig(info, "/k", "ci.ssh", "")).not.toContain("ProxyCommand");
     });
 
     it("turns virsh's VNC display into its TCP port", () => {
