@@ -15,6 +15,7 @@ import * as checkpoint from "./checkpoint";
 import { completionScript, Shell, SHELLS } from "./completion";
 import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
 import { applyDiskFault, DISK_FAULTS, DiskFault, healDisk, healedMessage } from "./disk-faults";
+import { corruptedMessage, corruptFile } from "./disk-corruption";
 import { healRuleset, linkRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
 import { describeViews, ShapeOptions, shapeFromOptions } from "./partition-shapes";
 import { loadRuleset, nftNeedsRoot } from "./nft";
@@ -29,6 +30,7 @@ import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
 import { status } from "./status";
 import { topologyDot, topologySvg } from "./topology";
 import { must, onEveryNode, virshFor } from "./virsh";
+import { shellQuote } from "../components/exec/spawn";
 import { forwardVnc, vncPort } from "./vnc";
 
 async function execOn(info: StackInfo, which: string, command: string): Promise<number> {
@@ -289,6 +291,18 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             console.log(`${node.name}'s disk: ${fault}${o.for ? ` for ${o.for} s` : " until lab disk " + n + " heal or lab heal"}`);
             result = o.for === undefined ? Promise.resolve(0)
                 : new Promise((done) => setTimeout(done, wholeSeconds(o.for!) * 1000)).then(() => { heal(); return 0; });
+        });
+    program.command("corrupt <n> <file>")
+        .description("silent corruption from the host: the first bytes of a file on node n's disk overwritten in QEMU's block layer, under the guest (it reads them once its cache drops the file); a checkpoint restore takes them back")
+        .option("--bytes <count>", "how many bytes", "4096")
+        .action((n: string, file: string, o: { bytes: string }) => {
+            const info = stack();
+            const node = nodeByNumber(info, n);
+            const { file: key, cleanup } = keyFile(info);
+            result = corruptFile(virshFor(info, node), node.domain, file, Number(o.bytes),
+                (script, target) => runOn(info, node, key, `bash -s -- ${shellQuote(target)}`, script))
+                .then((c) => { console.log(corruptedMessage(node.name, c)); return 0; })
+                .finally(cleanup);
         });
     program.command("heal").description("undo the stack's network faults (partition, degraded links, delays), take disk faults away, resume paused nodes, set every clock right")
         .action(() => {

@@ -10,3 +10,4 @@ export type { Degradation } from "./netem";
 export type { LinkFault } from "../cli/faults";
 export type { PartitionShape } from "../cli/partition-shapes";
 export type { DiskFault } from "../cli/disk-faults";
+export type { Corrupted } from "../cli/disk-corruption";

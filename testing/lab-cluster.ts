@@ -16,13 +16,14 @@ import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
 import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
 import { applyDiskFault, DiskFault, healDisk, pausedForIo } from "../cli/disk-faults";
+import { Corrupted, corruptFile } from "../cli/disk-corruption";
 import { healRuleset, linkRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
 import { delayNode, undelayNode } from "../cli/nic-delay";
 import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
 import { loadRuleset, nftNeedsRoot } from "../cli/nft";
 import { Row } from "../cli/health";
-import { keyFile } from "../cli/ssh";
+import { keyFile, runOn } from "../cli/ssh";
 import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
 import { assessAll, realProbers } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
@@ -289,6 +290,18 @@ export class LabCluster {
     }
 
     /** Whether QEMU paused node n for an I/O error (its full disk), rather than someone pausing it. */
+    /**
+     * Silent corruption from the host (cli/disk-corruption.ts): the first `bytes` bytes of
+     * `file` on node n's disk overwritten with 0x5a in QEMU's block layer, under the guest. The
+     * guest reads them once its page cache drops the file. heal() cannot take them back; a
+     * checkpoint restore does.
+     */
+    async corruptFile(n: number, file: string, bytes = 4096): Promise<Corrupted> {
+        const node = this.node(n).node;
+        return corruptFile(virshFor(this.info, node), node.domain, file, bytes,
+            (script, target) => runOn(this.info, node, this.key.file, `bash -s -- ${shellQuote(target)}`, script));
+    }
+
     pausedForIo(n: number): boolean {
         const node = this.node(n).node;
         return pausedForIo(virshFor(this.info, node), node.domain);

@@ -1,7 +1,9 @@
-// Disk faults under running nodes, from the host (lab disk, cli/disk-faults.ts), on the e2e's
-// 3-node cluster: a full disk pauses its node until healed, with nothing lost; failing writes
-// leave the node's root file system read-only, lab status says so, and the checkpoint 'ready'
-// (tests/cluster/checkpoint.test.ts left it) brings the node back after healing.
+// Disk faults under running nodes, from the host (lab disk, cli/disk-faults.ts; lab corrupt,
+// cli/disk-corruption.ts), on the e2e's 3-node cluster: a full disk pauses its node until
+// healed, with nothing lost; a file's bytes overwritten under the guest go unnoticed until
+// read past the page cache; failing writes leave the node's root file system read-only, lab
+// status says so, and the checkpoint 'ready' (tests/cluster/checkpoint.test.ts left it) brings
+// the nodes back after healing, the corrupted file with them.
 import { afterAll, describe, expect, it } from "vitest";
 import { untilDeadline } from "../../components/exec/spawn";
 import { e2eCluster } from "./e2e-cluster";
@@ -39,6 +41,23 @@ describe("disk faults from the host, healed", () => {
         await c.waitHealthy(180);
         console.log(`node 2 healthy ${((Date.now() - t0) / 1000).toFixed(1)} s after the writes began`);
     }, 600_000);
+
+    it("silent corruption on node 2: the first 4 KiB of a file overwritten from the host, under the guest; lab status sees nothing, and once the guest's cache drops the file it reads them, the rest of the file as it was", async () => {
+        const c = lab();
+        const file = "/var/tmp/precious";
+        const sums = `sudo sh -c 'head -c 4096 ${file} | sha256sum; tail -c +4097 ${file} | sha256sum'`;
+        await c.node(2).succeed(`head -c 1048576 /dev/urandom | sudo tee ${file} >/dev/null`);
+        const [head, rest] = (await c.node(2).succeed(sums)).trim().split("\n");
+        const corrupted = await c.corruptFile(2, file);
+        expect(corrupted).toMatchObject({ file, disk: "vda", length: 4096 });
+        expect(corrupted.qemu).toMatch(/^wrote 4096\/4096 bytes/);
+        expect((await c.status())[1].healthy, "nothing in the guest noticed").toBe(true);
+        await c.node(2).succeed("sync; echo 3 | sudo tee /proc/sys/vm/drop_caches >/dev/null");
+        const [headAfter, restAfter] = (await c.node(2).succeed(sums)).trim().split("\n");
+        expect(headAfter, "the first 4 KiB read back changed").not.toBe(head);
+        expect((await c.node(2).succeed(`sudo head -c 4096 ${file} | tr -d Z | wc -c`)).trim(), "all of them now 0x5a ('Z')").toBe("0");
+        expect(restAfter, "the rest of the file unchanged").toBe(rest);
+    }, 300_000);
 
     it("failing writes on node 3: its writes get I/O errors, its root turns read-only and lab status says so; healed and restored to 'ready', all three are healthy and srun -N3 runs", async () => {
         const c = lab();
