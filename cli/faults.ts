@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { renderFile } from "../components/plan/templates";
 import { PartitionShape, shapeCuts, views } from "./partition-shapes";
+import type { Impairment } from "./relay-rules";
 import { NodeInfo } from "./stack";
 
 /** The nftables table of a stack's faults: one per stack, so heal never touches another's. */
@@ -72,8 +73,11 @@ export function healRuleset(stack: string): string {
         + renderFile(LINKS_TEMPLATE, { stack, table: linksTable(stack), heal: true });
 }
 
-/** How a link is degraded from outside the guests. */
-export interface LinkFault {
+/**
+ * How a link is degraded from outside the guests: loss and a rate on the bridge (nftables),
+ * the rest by the frame relay in QEMU's path (cli/link-relay.ts).
+ */
+export interface LinkFault extends Impairment {
     /** Percent of frames dropped at random, 1-99. */
     lossPct?: number;
     /** Frames beyond this rate are dropped, in kilobytes per second. */

@@ -16,10 +16,12 @@ import { completionScript, Shell, SHELLS } from "./completion";
 import { jumpClock, parseDomtime, strobeClock, syncGuestTime } from "./clock";
 import { applyDiskFault, DISK_FAULTS, DiskFault, healDisk, healedMessage } from "./disk-faults";
 import { corruptedMessage, corruptFile } from "./disk-corruption";
-import { healRuleset, linkRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
+import { healRuleset, parseGroup, partitionRuleset, shapeRuleset } from "./faults";
 import { describeViews, ShapeOptions, shapeFromOptions } from "./partition-shapes";
 import { loadRuleset, nftNeedsRoot } from "./nft";
 import { delayNode, undelayNode } from "./nic-delay";
+import { degradedMessage, degradeLinks } from "./link-fault";
+import { unrelayNode } from "./link-relay";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { daemonCommand } from "../lab/daemon";
@@ -231,18 +233,24 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                 `partitioned ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`);
         });
     program.command("link <from> <to>")
-        .description("degrade the links between nodes <from> and <to> (comma-separated numbers) from outside the guests: loss, a rate limit")
+        .description("degrade the links between nodes <from> and <to> (comma-separated numbers) from outside the guests: loss and a rate on the bridge; "
+            + "delay, jitter, duplication, reordering and corruption by a frame relay in the sending nodes' QEMU")
         .option("--loss <percent>", "drop this percent of frames at random (1-99)")
         .option("--rate <kBps>", "drop frames beyond this many kilobytes per second")
+        .option("--delay <ms>", "hold each frame this long")
+        .option("--jitter <ms>", "vary each delay by up to this much, either way (frames overtake each other)")
+        .option("--duplicate <percent>", "send this percent of frames twice")
+        .option("--reorder <percent>", "send this percent of frames at once while the others wait out the delay")
+        .option("--corrupt <percent>", "flip one bit in this percent of frames")
         .option("--one-way", "only what <from> sends to <to>")
-        .action((from: string, to: string, o: { loss?: string; rate?: string; oneWay?: boolean }) => {
+        .action((from: string, to: string, o: Record<string, string | boolean | undefined>) => {
             nftAsRoot(); // before anything else: no use checking nodes a user cannot cut
             const info = stack();
             const [a, b] = [from, to].map((g) => asCliError(() => parseGroup(g, info.nodes)));
-            const fault = { lossPct: o.loss === undefined ? undefined : Number(o.loss), rateKBps: o.rate === undefined ? undefined : Number(o.rate) };
-            const ruleset = asCliError(() => linkRuleset(info.stack, a, b, fault, !!o.oneWay));
-            result = applyNft(ruleset, () => `degraded ${a.map((n) => n.name).join(",")} ${o.oneWay ? "->" : "<->"} ${b.map((n) => n.name).join(",")}`
-                + `${fault.lossPct ? `: ${fault.lossPct}% loss` : ""}${fault.rateKBps ? `${fault.lossPct ? "," : ":"} at most ${fault.rateKBps} kB/s` : ""}`);
+            const num = (key: string) => (o[key] === undefined ? undefined : Number(o[key]));
+            const fault = { lossPct: num("loss"), rateKBps: num("rate"), delayMs: num("delay"), jitterMs: num("jitter"),
+                duplicatePct: num("duplicate"), reorderPct: num("reorder"), corruptPct: num("corrupt") };
+            result = degradeLinks(info, a, b, fault, !!o.oneWay).then(() => { console.log(degradedMessage(a, b, fault, !!o.oneWay)); return 0; });
         });
     program.command("clock <n> [offset]")
         .description("move node n's clock by offset seconds (+3600, -120), from the host; --strobe moves it back and forth; --reset sets it right")
@@ -318,6 +326,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
                         const said = healedMessage(node.name, healDisk(virsh, node.domain));
                         if (said) console.log(said);
                         if (undelayNode(virsh, node.domain) > 0) console.log(`${node.name}'s frames go without delay again`);
+                        if (unrelayNode(virsh, node.domain)) console.log(`${node.name}'s frames go straight again (no relay)`);
                     } catch (e) { console.error(`${node.name}: ${(e as Error).message}`); code = 1; }
                 }
                 for (const r of await onEveryNode(info, (d) => ["domstate", d])) {

@@ -17,8 +17,10 @@ import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
 import { applyDiskFault, DiskFault, healDisk, pausedForIo } from "../cli/disk-faults";
 import { Corrupted, corruptFile } from "../cli/disk-corruption";
-import { healRuleset, linkRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
+import { healRuleset, partitionRuleset, shapeRuleset } from "../cli/faults";
 import { delayNode, undelayNode } from "../cli/nic-delay";
+import { degradeLinks } from "../cli/link-fault";
+import { unrelayNode } from "../cli/link-relay";
 import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
 import { loadRuleset, nftNeedsRoot } from "../cli/nft";
@@ -78,6 +80,8 @@ export class LabCluster {
     /** Nodes with a disk fault, and those whose frames are held up: what heal() takes away. */
     private readonly disks = new Set<number>();
     private readonly delayed = new Set<number>();
+    /** Domains whose frames go through the lab's relay (degradeLink). */
+    private readonly relayed = new Set<string>();
 
     private constructor(
         readonly info: StackInfo,
@@ -212,13 +216,14 @@ export class LabCluster {
     }
 
     /**
-     * Degrades the links between group a and group b from outside the guests (nftables on the
-     * nodes' bridge): frames lost at random, or beyond a rate. Both ways unless oneWay.
-     * Replaces an earlier such degradation; heal() removes it. Delay, jitter, duplication,
-     * reordering and corruption need netem, which runs in the guests: degrade().
+     * Degrades the links between group a and group b from outside the guests: frames lost at
+     * random or beyond a rate (nftables on the nodes' bridge), delayed with jitter, duplicated,
+     * reordered or corrupted (the frame relay in each sending node's QEMU, cli/link-relay.ts).
+     * Both ways unless oneWay. Replaces an earlier such degradation of the same senders;
+     * heal() removes them all.
      */
     async degradeLink(a: number[], b: number[], fault: LinkFault, opts: { oneWay?: boolean } = {}): Promise<void> {
-        await loadRuleset(linkRuleset(this.info.stack, this.group(a), this.group(b), fault, opts.oneWay));
+        for (const domain of await degradeLinks(this.info, this.group(a), this.group(b), fault, opts.oneWay)) this.relayed.add(domain);
     }
 
     /**
@@ -323,6 +328,11 @@ export class LabCluster {
             undelayNode(virshFor(this.info, node), node.domain);
         }
         this.delayed.clear();
+        for (const domain of this.relayed) {
+            const node = this.info.nodes.find((x) => x.domain === domain)!;
+            unrelayNode(virshFor(this.info, node), domain);
+        }
+        this.relayed.clear();
         for (const n of off) { this.clocked.delete(n); this.paused.delete(n); }
         for (const n of this.paused) this.resume(n);
         for (const n of this.clocked) {

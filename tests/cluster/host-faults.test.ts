@@ -1,6 +1,7 @@
 // Faults applied from the host, each undone by heal(): a paused controller, a node's clock an
-// hour ahead, the same clock strobed, a lossy link, a node's frames delayed. What SLURM, munge and WireGuard do under each, and that the
-// cluster is whole again afterwards.
+// hour ahead, the same clock strobed, a lossy link, a node's frames delayed, and delay, jitter,
+// duplication, reordering and corruption between one pair of nodes (the frame relay). What
+// SLURM, munge and WireGuard do under each, and that the cluster is whole again afterwards.
 import { afterAll, describe, expect, it } from "vitest";
 import { e2eCluster } from "./e2e-cluster";
 
@@ -82,5 +83,39 @@ describe("faults from the host, each healed", () => {
         console.log(`node 1 -> node 3, average round trip: ${before} ms, ${during} ms with the delay, ${after} ms healed`);
         expect(during, "the delay shows in the round trip").toBeGreaterThan(before + 40);
         expect(after, "healed, no delay left").toBeLessThan(before + 40);
+    }, 300_000);
+
+    it("netem's impairments from the hypervisor, per pair (the lab's frame relay in QEMU's path between nodes 1 and 3): pings between them come back late, out of order, duplicated and some lost to corruption, node 2's are untouched, srun -N3 completes; healed, all is plain again", async () => {
+        const c = lab();
+        // Replies in arrival order, the duplicates, and the average round trip, of quick pings from node `from` to node `to`.
+        const pings = async (from: number, to: number) => {
+            const out = await c.node(from).succeed(`sudo ping -c 60 -i 0.05 -W 2 cluster-node-${to} || true`);
+            const seqs = [...out.matchAll(/icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+            return {
+                out, seqs,
+                duplicates: Number(/\+(\d+) duplicates/.exec(out)?.[1] ?? 0),
+                lost: Number(/([0-9.]+)% packet loss/.exec(out)?.[1] ?? 100),
+                rtt: Number(/= [0-9.]+\/([0-9.]+)\//.exec(out)?.[1] ?? 0),
+            };
+        };
+        const before = await pings(1, 3);
+        await c.degradeLink([3], [1], { delayMs: 100, jitterMs: 80, duplicatePct: 20, reorderPct: 25, corruptPct: 10 });
+        const between = await pings(1, 3);
+        const aside = await pings(2, 3);
+        const outOfOrder = between.seqs.some((seq, i) => i > 0 && seq < between.seqs[i - 1]);
+        console.log(`node 1 -> node 3: ${before.rtt} ms before, ${between.rtt} ms with the relay (${between.duplicates} duplicates, `
+            + `${between.lost}% lost, out of order: ${outOfOrder}); node 2 -> node 3 meanwhile ${aside.rtt} ms`);
+        expect(between.rtt, "the delay shows between nodes 1 and 3").toBeGreaterThan(before.rtt + 60);
+        expect(between.duplicates, between.out).toBeGreaterThan(0);
+        expect(outOfOrder, `replies in arrival order: ${between.seqs.join(",")}`).toBe(true);
+        expect(between.lost, "frames with a flipped bit are dropped by the receiver").toBeGreaterThan(0);
+        expect(aside.rtt, "node 2 to node 3 is not impaired").toBeLessThan(before.rtt + 40);
+        expect(aside.duplicates).toBe(0);
+        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 180);
+        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        await c.heal();
+        const after = await pings(1, 3);
+        expect(after.duplicates).toBe(0);
+        expect(after.rtt, "healed, no delay left").toBeLessThan(before.rtt + 40);
     }, 300_000);
 });
