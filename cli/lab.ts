@@ -26,6 +26,7 @@ import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { daemonCommand } from "../lab/daemon";
 import { labMode, ModeError, runInPlace } from "../lab/mode";
+import { sweepLeftovers } from "../lab/sweep";
 import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
@@ -189,6 +190,9 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("in-place <command...>")
         .description("run a command where this machine's nodes are reachable (inside the lab namespace in namespace mode): lab in-place -- CMD ARGS...")
         .action((command: string[]) => { result = Promise.resolve(runInPlace(command)); });
+    program.command("sweep")
+        .description("remove what killed test runs of this project left (their stacks, daemons, namespaces, users, scratch and libvirt records), only once their process is gone; make test runs it first")
+        .action(() => { sweepLeftovers(); });
     program.command("networks").description("IPv4 ranges in use on the libvirt daemon and where nodes live")
         .option("-c, --uri <uri>", "libvirt URI", process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system")
         .option("--free <count>", "print only this many free /24 ranges, one per line (for new stacks)")

@@ -12,7 +12,7 @@ e2e_run_start() {
   # shellcheck disable=SC2034 # read by record and the sourcing scripts
   E2E_RESULTS="${E2E_RESULTS:-/dev/null}" KEEP="$LAB_STATE/e2e-failures/$RUN_ID" FAILED=0 PREFIX="clusteros-lab-$STACK"
   WORK="$(mktemp -d "/tmp/clusteros-$1.XXXXXX")"
-  echo $$ > "$WORK/pid" # whose it is, for a later run's sweep (sweep.sh)
+  echo $$ > "$WORK/pid" # whose it is, for a later run's sweep (lab/sweep.ts)
 }
 
 # keep_logs_on_failure RC WHAT FILE...: after a failed run (a failed check, or exit status RC),

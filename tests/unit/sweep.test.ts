@@ -1,25 +1,28 @@
-// The sweep before make test's e2e (tests/e2e/sweep.sh): what a killed run left is removed,
+// The sweep before make test's e2e (lab/sweep.ts, `lab sweep`): what a killed run left is removed,
 // only when it is a test run's and that run is gone; the user's stacks and a live run's are not.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { sweepLeftovers, sweepLibvirt, sweepOwner } from "../../lab/sweep";
 
-const ROOT = path.join(__dirname, "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sweep-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const bash = (script: string, env: Record<string, string> = {}) =>
-    execFileSync("bash", ["-c", `set -uo pipefail; . "${ROOT}/scripts/lib/common.sh"; . "${ROOT}/tests/e2e/sweep.sh"; ${script}`],
-        { encoding: "utf8", env: { ...process.env, ...env } });
+/** What the sweep says, run with these commands in the PATH and these settings. */
+function said(sweep: (lines: string[]) => void): string {
+    const lines: string[] = [];
+    sweep(lines);
+    return lines.join("\n");
+}
 
 /** A pid no process has any more: a process that ran and ended. */
 const deadPid = () => spawnSync("true").pid!;
 
 describe("sweep", () => {
     it("knows a test run's stacks and namespaces, and the run's pid, by their names alone", () => {
-        const owners = (names: string[]) => names.map((n) => bash(`sweep_owner '${n}'`).trim());
+        const owners = (names: string[]) => names.map((n) => { const o = sweepOwner(n); return o ? `${o.kind} ${o.pid}` : ""; });
         expect(owners(["e2e-1796272642-21279", "e2e-1796272642-21279-b", "e2e-1796272642-21279-own", "e2e-1796272642-21279-agent", "mh-1796-77", "k8s-1796-78",
             "clab-e2e-21279", "clab-h2-77", "clab-fail-5", "clab-k8s-78"]))
             .toEqual(["e2e 21279", "e2e 21279", "e2e 21279", "e2e 21279", "mh 77", "k8s 78", "e2e 21279", "h2 77", "fail 5", "k8s 78"]);
@@ -48,8 +51,9 @@ describe("sweep", () => {
         const scratch = (pid: number) => { const d = fs.mkdtempSync(path.join(dir, "clusteros-e2e.")); fs.writeFileSync(path.join(d, "pid"), `${pid}\n`); return d; };
         const [gone, going] = [scratch(dead), scratch(live)];
         try {
-            // The libvirt files it looks at live under a scratch root (sweep_libvirt has its own test).
-            const out = bash(`sweep_leftovers '${dir}'`, { PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state"), SWEEP_ROOT: path.join(dir, "no-root") });
+            // The libvirt files it looks at live under a scratch root (sweepLibvirt has its own test).
+            const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state") };
+            const out = said((lines) => sweepLeftovers({ env, scratchRoot: dir, libvirtRoot: path.join(dir, "no-root"), say: (l) => lines.push(l) }));
             const calls = fs.readFileSync(log, "utf8");
             for (const s of [`e2e-100-${dead}`, `e2e-100-${dead}-b`]) {
                 expect(calls).toContain(`pulumi destroy --stack ${s} --yes --skip-preview`);
@@ -97,7 +101,7 @@ describe("sweep", () => {
         const bin = path.join(root, "bin");
         fs.mkdirSync(bin);
         fs.writeFileSync(path.join(bin, "virsh"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
-        const out = bash(`sweep_libvirt '${root}'`, { PATH: `${bin}:${process.env.PATH}` });
+        const out = said((lines) => sweepLibvirt(root, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, say: (l) => lines.push(l) }));
         expect(gone.filter((f) => fs.existsSync(path.join(root, f)))).toEqual([]);
         expect(kept.filter((f) => !fs.existsSync(path.join(root, f)))).toEqual([]);
         expect(out).toContain(`sweep: removed libvirt domain clusteros-lab-e2e-100-${dead}-node-1, left by test run ${dead}`);
