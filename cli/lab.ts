@@ -25,7 +25,8 @@ import { unrelayNode } from "./link-relay";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { daemonCommand } from "../lab/daemon";
-import { labMode, ModeError, runInPlace } from "../lab/mode";
+import { LabError } from "../lab/errors";
+import { labMode, runInPlace } from "../lab/mode";
 import { sweepLeftovers } from "../lab/sweep";
 import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
@@ -82,20 +83,12 @@ function wholeSeconds(value: string): number {
 }
 
 /**
- * `lab recover`. Pulumi's Automation API is loaded here only: it costs every other command
- * about a second of startup.
+ * `lab recover`, `lab up`, `lab image` (lab/recover.ts, lab/up.ts). Pulumi's Automation API is
+ * loaded for them only: it costs every other command about a second of startup.
  */
-async function recoverNamed(name: string): Promise<number> {
-    const [{ StackNotFoundError }, { projectStack }, { recoverStack }] =
-        await Promise.all([import("@pulumi/pulumi/automation"), import("../lab/stacks"), import("../lab/recover")]);
-    const stack = await projectStack(name).catch((e: Error) => {
-        if (e instanceof StackNotFoundError) {
-            throw new CliError(`no stack named '${name}': make it with pulumi stack init ${name} --secrets-provider passphrase (pulumi stack ls lists them)`);
-        }
-        throw e;
-    });
-    await recoverStack(stack);
-    return 0;
+async function withAutomation(name: string | undefined, run: (name: string) => Promise<number>): Promise<number> {
+    if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
+    return run(name);
 }
 
 /** The lab command tree; `result` is the exit code's promise of the action that ran. */
@@ -178,9 +171,19 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("recover")
         .description("clear what an interrupted pulumi up left (a dead run's lock, objects it never recorded, pending operations); make up runs it first")
         .action(() => {
-            const name = program.opts().stack;
-            if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
-            result = recoverNamed(name);
+            result = withAutomation(program.opts().stack, async (name) => { await (await import("../lab/recover")).recoverNamed(name); return 0; });
+        });
+    program.command("up")
+        .description("what make up does: the image's inputs, the daemon, recovery, pulumi up --refresh where the nodes are, then wait until every node is healthy")
+        .option("-w, --wait <seconds>", "how long to wait for health", process.env.CLUSTEROS_LAB_READY_SECONDS ?? "600")
+        .action((o: { wait: string }) => {
+            result = withAutomation(program.opts().stack, async (name) => (await import("../lab/up")).up(name, wholeSeconds(o.wait),
+                (stack, seconds) => status(loadStack(stack), seconds)));
+        });
+    program.command("image")
+        .description("what make image does: build or find the stack's node image (Packer) and print its path and hash; creates no node")
+        .action(() => {
+            result = withAutomation(program.opts().stack, async (name) => (await import("../lab/up")).image(name));
         });
     program.command("mode").description("where the lab runs on this machine (host or namespace mode), and why")
         .action(() => { console.log(labMode().why); });
@@ -404,7 +407,7 @@ if (require.main === module) {
         .then(() => main(process.argv))
         .then((code) => process.exit(code))
         .catch((e) => {
-            console.error(`lab: ${e instanceof CliError || e instanceof ModeError ? e.message : e instanceof Error ? e.stack : e}`);
+            console.error(`lab: ${e instanceof CliError || e instanceof LabError ? e.message : e instanceof Error ? e.stack : e}`);
             process.exit(2);
         });
 }

@@ -16,6 +16,7 @@
 //   4. otherwise (sandboxes, containers, this project's CI) -> namespace clusteros-lab
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import { LabError } from "./errors";
 
 export const DEFAULT_NETNS = "clusteros-lab";
 
@@ -39,7 +40,7 @@ export interface ModeFacts {
     systemd(): boolean;
 }
 
-export class ModeError extends Error {}
+export class ModeError extends LabError {}
 
 const netnsLink = (pid: number | "self") => {
     try {
@@ -99,10 +100,10 @@ export function inPlace(argv: string[], netns: string | undefined): string[] {
  * Runs argv where the nodes are reachable, its output on this process's, with
  * CLUSTEROS_LAB_NETNS naming the namespace ("" in host mode); its exit code.
  */
-export function runInPlace(argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+export function runInPlace(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): number {
     const { netns } = labMode(env);
     const [program, ...args] = inPlace(argv, netns);
-    const r = spawnSync(program, args, { stdio: "inherit", env: { ...env, CLUSTEROS_LAB_NETNS: netns } });
+    const r = spawnSync(program, args, { stdio: "inherit", cwd, env: { ...env, CLUSTEROS_LAB_NETNS: netns } });
     if (r.error) throw new ModeError(`${argv[0]}: ${r.error.message}`);
     return r.status ?? 1;
 }

@@ -1,6 +1,6 @@
 // What an interrupted `pulumi up` (Ctrl-C, kill -9, a crash) leaves behind, cleared so that
 // one up converges. The one implementation: `make up` and `make image` run it through `lab
-// recover` (scripts/up.sh, scripts/image.sh), LabCluster.up calls it before its update.
+// recover` and `lab up`/`lab image` (lab/up.ts), LabCluster.up calls it before its update.
 //   - a lock whose process is gone (this host's, by pid): cancelled, with a message;
 //   - libvirt objects that a run made but never recorded (lab/orphans.ts: pending creates,
 //     and a node's domain defined by a create whose start failed), removed on the host whose
@@ -12,11 +12,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
+import { Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { projectName } from "../components/plan/defaults";
 import { libvirtPrefix } from "../components/plan/names";
 import { stateDir } from "../components/plan/paths";
+import { LabError } from "./errors";
 import { Deployment, DOMAIN, hostUris, Orphan, orphansOf } from "./orphans";
+import { projectStack } from "./stacks";
 
 /** Where a file backend (PULUMI_BACKEND_URL file://..., the lab's default) keeps the stack's locks; undefined for other backends. */
 export function lockDir(stack: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -94,4 +96,15 @@ export async function recoverStack(stack: Stack, log: (line: string) => void = (
         log("dropping the pending operations an interrupted run left from the state; the update makes them again");
         await stack.refresh({ clearPendingCreates: true });
     }
+}
+
+/** `lab recover NAME` and make up's recovery: the project's stack NAME, recovered; a clear error when there is none. */
+export async function recoverNamed(name: string, say?: (line: string) => void): Promise<void> {
+    const stack = await projectStack(name).catch((e: Error) => {
+        if (e instanceof StackNotFoundError) {
+            throw new LabError(`no stack named '${name}': make it with pulumi stack init ${name} --secrets-provider passphrase (pulumi stack ls lists them)`);
+        }
+        throw e;
+    });
+    await recoverStack(stack, say);
 }
