@@ -107,9 +107,11 @@ export function start(ns: string, facts: ModeFacts = machineFacts): void {
     const created = !namespaces().includes(ns);
     if (created && !ok(["ip", "netns", "add", ns])) throw new ModeError(`ip netns add ${ns} failed`);
     try {
+        // No pipes to what starts a daemon: a daemon that kept one open would hold this process
+        // waiting; its complaints go to this process's standard error as they are.
         const inNs = (...argv: string[]) => {
-            const r = run(["ip", "netns", "exec", ns, ...argv]);
-            if (r.status !== 0) throw new ModeError(`${argv.join(" ")} failed in namespace ${ns}: ${(r.stderr || r.stdout).trim()}`);
+            const r = spawnSync("ip", ["netns", "exec", ns, ...argv], { stdio: ["ignore", "ignore", "inherit"] });
+            if (r.status !== 0) throw new ModeError(`${argv.join(" ")} failed in namespace ${ns} (exit ${r.status ?? r.signal})`);
         };
         inNs("ip", "link", "set", "lo", "up");
         fixKvmPermissions();
