@@ -1,9 +1,10 @@
 // lab: everyday cluster control for a ClusterOS Lab stack (status, ssh, exec, logs,
 // console, vnc, ssh-config, networks, checkpoints, stop and start, topology, completion, and
-// faults for tests: partition, link, delay, clock, disk, heal, crash, power-off, power-on), and recovery from an
-// interrupted up (lab/recover.ts). Reads the stack's outputs.
-// Runs from the host shell in either mode: in namespace mode it enters the lab namespace to
-// reach nodes (cli/place.ts).
+// faults for tests: partition, link, delay, clock, disk, corrupt, heal, crash, power-off,
+// power-on), and the host-side operations of lab/ it only parses: up, image, recover
+// (lab/up.ts, lab/recover.ts), mode, daemon, in-place (lab/mode.ts, lab/daemon.ts), sweep.
+// Reads the stack's outputs. Runs from the host shell in either mode: in namespace mode it
+// enters the lab namespace to reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { newTable } from "./table";
