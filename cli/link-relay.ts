@@ -30,8 +30,10 @@ export function relayCommands(netdev: string, dir: string): object[] {
     return [
         client(CHARDEVS.out, "from-qemu.sock"),
         client(CHARDEVS.in, "to-qemu.sock"),
+        // vnet_hdr_support: each packet comes with the length of the virtio-net header it
+        // starts with (libvirt's virtio NICs carry one), and goes back the same way.
         { execute: "object-add", arguments: { "qom-type": "filter-redirector", id: `${RELAY_PREFIX}${netdev}`, netdev, queue: "rx",
-            outdev: CHARDEVS.out, indev: CHARDEVS.in } },
+            outdev: CHARDEVS.out, indev: CHARDEVS.in, vnet_hdr_support: true } },
     ];
 }
 

@@ -69,51 +69,65 @@ export function relayPlan(a: NodeInfo[], b: NodeInfo[], impairment: Impairment, 
     return plan;
 }
 
-/** The IPv4 destination of an Ethernet frame (untagged), if it carries IPv4. */
-export function ipv4Dst(frame: Buffer): string | undefined {
-    if (frame.length < 34 || frame.readUInt16BE(12) !== 0x0800) return undefined;
-    return `${frame[30]}.${frame[31]}.${frame[32]}.${frame[33]}`;
+/**
+ * A frame as QEMU's filter hands it over: the virtio-net header the backend carries (tap with
+ * vnet_hdr, as libvirt sets up virtio NICs; 0 bytes otherwise), then the Ethernet frame.
+ */
+export interface Packet { vnetHdr: number; data: Buffer }
+
+/** The IPv4 destination of the packet's Ethernet frame (untagged), if it carries IPv4. */
+export function ipv4Dst(p: Packet): string | undefined {
+    const at = p.vnetHdr;
+    if (p.data.length < at + 34 || p.data.readUInt16BE(at + 12) !== 0x0800) return undefined;
+    return `${p.data[at + 30]}.${p.data[at + 31]}.${p.data[at + 32]}.${p.data[at + 33]}`;
 }
 
-/** QEMU's framing on a filter's chardev (no vnet header): a 4-byte length, big-endian, then the frame. */
-export function framed(frame: Buffer): Buffer {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(frame.length);
-    return Buffer.concat([len, frame]);
+/**
+ * QEMU's framing on a filter's chardev with vnet_hdr_support: the packet's length and its
+ * vnet header's length, 4 bytes each, big-endian, then the packet.
+ */
+export function framed(p: Packet): Buffer {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(p.data.length, 0);
+    head.writeUInt32BE(p.vnetHdr, 4);
+    return Buffer.concat([head, p.data]);
 }
 
-/** Splits a chardev's byte stream into frames, across reads. */
+/** Splits a chardev's byte stream into packets, across reads. */
 export class FrameReader {
     private pending = Buffer.alloc(0);
 
-    push(chunk: Buffer): Buffer[] {
+    push(chunk: Buffer): Packet[] {
         this.pending = Buffer.concat([this.pending, chunk]);
-        const frames: Buffer[] = [];
-        while (this.pending.length >= 4) {
+        const packets: Packet[] = [];
+        while (this.pending.length >= 8) {
             const len = this.pending.readUInt32BE(0);
-            if (this.pending.length < 4 + len) break;
-            frames.push(this.pending.subarray(4, 4 + len));
-            this.pending = this.pending.subarray(4 + len);
+            if (this.pending.length < 8 + len) break;
+            packets.push({ vnetHdr: this.pending.readUInt32BE(4), data: this.pending.subarray(8, 8 + len) });
+            this.pending = this.pending.subarray(8 + len);
         }
-        return frames;
+        return packets;
     }
 }
 
-/** When (ms from now) to send which frame; a frame with no rule is sent once, at once. */
-export function impair(frame: Buffer, rules: RelayRule[], random: () => number): { frame: Buffer; afterMs: number }[] {
-    const dst = ipv4Dst(frame);
+/** When (ms from now) to send which packet; one with no rule is sent once, at once. */
+export function impair(p: Packet, rules: RelayRule[], random: () => number): { packet: Packet; afterMs: number }[] {
+    const dst = ipv4Dst(p);
     const rule = dst === undefined ? undefined : rules.find((r) => r.dst === dst);
-    if (!rule) return [{ frame, afterMs: 0 }];
+    if (!rule) return [{ packet: p, afterMs: 0 }];
     const chance = (pct: number) => pct > 0 && random() * 100 < pct;
-    let out = frame;
-    if (chance(rule.corruptPct) && frame.length > 14) {
-        out = Buffer.from(frame);
-        const bit = 14 * 8 + Math.floor(random() * (frame.length - 14) * 8);
-        out[bit >> 3] ^= 1 << (bit & 7);
+    let out = p;
+    // One bit flipped past the vnet and Ethernet headers: in the IP header or what it carries.
+    const from = p.vnetHdr + 14;
+    if (chance(rule.corruptPct) && p.data.length > from) {
+        const data = Buffer.from(p.data);
+        const bit = from * 8 + Math.floor(random() * (data.length - from) * 8);
+        data[bit >> 3] ^= 1 << (bit & 7);
+        out = { vnetHdr: p.vnetHdr, data };
     }
     const delay = () => (chance(rule.reorderPct) ? 0
         : Math.max(0, Math.round(rule.delayMs + (rule.jitterMs ? (random() * 2 - 1) * rule.jitterMs : 0))));
-    const sends = [{ frame: out, afterMs: delay() }];
-    if (chance(rule.duplicatePct)) sends.push({ frame: out, afterMs: delay() });
+    const sends = [{ packet: out, afterMs: delay() }];
+    if (chance(rule.duplicatePct)) sends.push({ packet: out, afterMs: delay() });
     return sends;
 }

@@ -7,11 +7,11 @@
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
-import { FrameReader, framed, impair, RelayRule } from "./relay-rules";
+import { FrameReader, framed, impair, Packet, RelayRule } from "./relay-rules";
 
 function main(dir: string, rules: RelayRule[]): void {
     let toQemu: net.Socket | undefined;
-    const send = (frame: Buffer) => { toQemu?.write(framed(frame)); };
+    const send = (p: Packet) => { toQemu?.write(framed(p)); };
     const listen = (name: string, onConnection: (s: net.Socket) => void) => {
         const file = path.join(dir, name);
         fs.rmSync(file, { force: true });
@@ -23,8 +23,8 @@ function main(dir: string, rules: RelayRule[]): void {
         listen("to-qemu.sock", (s) => { toQemu = s; s.on("error", () => undefined); }),
         listen("from-qemu.sock", (s) => {
             s.on("data", (chunk: Buffer) => {
-                for (const frame of reader.push(chunk)) {
-                    for (const { frame: out, afterMs } of impair(frame, rules, Math.random)) {
+                for (const packet of reader.push(chunk)) {
+                    for (const { packet: out, afterMs } of impair(packet, rules, Math.random)) {
                         if (afterMs === 0) send(out); else setTimeout(() => send(out), afterMs);
                     }
                 }
