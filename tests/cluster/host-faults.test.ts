@@ -72,7 +72,7 @@ describe("faults from the host, each healed", () => {
         const c = lab();
         // The average round trip of 20 pings from node 1 to node 3 on the lab network, in ms.
         // Every 70 ms, not a divisor of the filter's 200 ms: pings sent in step with its
-            // releases would all wait the same, anything from 0 to 200 ms (20 and 157 ms seen in CI).
+        // releases would all wait the same, anything from 0 to 200 ms (20 and 157 ms seen in CI).
         const rtt = async () => Number((await c.node(1).succeed(
             "sudo ping -q -c 20 -i 0.07 -W 3 cluster-node-3 | sed -n 's|^rtt [^=]*= [0-9.]*/\\([0-9.]*\\)/.*|\\1|p'")).trim());
         const before = await rtt();
