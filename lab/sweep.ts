@@ -53,7 +53,7 @@ class Sweep {
     }
 
     run(argv: string[]): { ok: boolean; out: string } {
-        const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+        const r = spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_ROOT, encoding: "utf8", env: this.env, stdio: ["ignore", "pipe", "pipe"] });
         return { ok: r.status === 0, out: r.stdout ?? "" };
     }
 
@@ -69,7 +69,8 @@ class Sweep {
         const destroy = ["pulumi", "destroy", "--stack", s, "--yes", "--skip-preview"];
         const where = this.namespaces().includes(ns) ? ns : labMode(this.env).netns;
         const env = { ...this.env, CLUSTEROS_LAB_NETNS: where };
-        const r = spawnSync(inPlace(destroy, where)[0], inPlace(destroy, where).slice(1), { env, stdio: "ignore" });
+        const [program, ...args] = inPlace(destroy, where);
+        const r = spawnSync(program, args, { cwd: PROJECT_ROOT, env, stdio: "ignore" });
         if (r.status !== 0) this.say(`sweep: pulumi destroy of ${s} failed; its state is removed all the same`);
         const selected = this.run(["pulumi", "stack", "--show-name"]).out.trim();
         this.run(["pulumi", "stack", "rm", s, "--yes", "--force"]);
