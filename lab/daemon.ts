@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT_ROOT } from "../components/plan/paths";
 import { DEFAULT_NETNS, labMode, machineFacts, Mode, ModeError, ModeFacts } from "./mode";
+import { alive, sleepSync } from "./processes";
 
 const LIBVIRTD_PID = "/run/libvirtd.pid";
 const VIRTLOGD_PID = "/run/virtlogd.pid";
@@ -26,8 +27,9 @@ export function answers(env: NodeJS.ProcessEnv = process.env): boolean {
     return ok(["virsh", "-c", env.LIBVIRT_DEFAULT_URI || "qemu:///system", "version"]);
 }
 
-export function namespaces(): string[] {
-    return run(["ip", "netns", "list"]).stdout.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
+/** This machine's network namespaces, by name (env: the one `ip` runs with). */
+export function namespaces(env: NodeJS.ProcessEnv = process.env): string[] {
+    return spawnSync("ip", ["netns", "list"], { encoding: "utf8", env, stdio: ["ignore", "pipe", "ignore"] }).stdout.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
 }
 
 function pidOf(file: string): number | undefined {
@@ -39,24 +41,12 @@ function pidOf(file: string): number | undefined {
     }
 }
 
-function alive(pid: number | undefined): boolean {
-    if (pid === undefined) return false;
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 /** Stops the process a pid file names (TERM, at most 10 s, then KILL) and removes the file. */
 export function stopPidFile(file: string): void {
     const pid = pidOf(file);
     if (pid !== undefined && alive(pid)) {
         process.kill(pid, "SIGTERM");
-        for (let i = 0; i < 50 && alive(pid); i++) sleep(200);
+        for (let i = 0; i < 50 && alive(pid); i++) sleepSync(200);
         if (alive(pid)) process.kill(pid, "SIGKILL");
     }
     fs.rmSync(file, { force: true });
@@ -122,7 +112,7 @@ export function start(ns: string, facts: ModeFacts = machineFacts): void {
                 log(`libvirtd runs in namespace ${ns}`);
                 return;
             }
-            sleep(200);
+            sleepSync(200);
         }
         throw new ModeError("libvirtd did not answer on qemu:///system within 10s (see /var/log/libvirt/libvirtd.log)");
     } catch (e) {

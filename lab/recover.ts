@@ -18,6 +18,7 @@ import { libvirtPrefix } from "../components/plan/names";
 import { stateDir } from "../components/plan/paths";
 import { LabError } from "./errors";
 import { Deployment, DOMAIN, hostUris, Orphan, orphansOf } from "./orphans";
+import { alive } from "./processes";
 import { projectStack } from "./stacks";
 
 /** Where a file backend (PULUMI_BACKEND_URL file://..., the lab's default) keeps the stack's locks; undefined for other backends. */
@@ -27,18 +28,8 @@ export function lockDir(stack: string, env: NodeJS.ProcessEnv = process.env): st
     return path.join(url.slice("file://".length), ".pulumi", "locks", "organization", projectName(), stack);
 }
 
-/** Whether process pid runs on this host (EPERM: it runs, as another user). */
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "EPERM";
-    }
-}
-
 /** The pids of this host's processes that locked the stack and no longer run. */
-export function staleLockPids(dir: string | undefined, isAlive = alive, hostname = os.hostname()): number[] {
+export function staleLockPids(dir: string | undefined, isAlive: (pid: number) => boolean = alive, hostname = os.hostname()): number[] {
     if (!dir || !fs.existsSync(dir)) return [];
     return fs.readdirSync(dir).filter((f) => f.endsWith(".json")).flatMap((f) => {
         try {

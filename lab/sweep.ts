@@ -14,7 +14,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectName } from "../components/plan/defaults";
 import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
+import { namespaces } from "./daemon";
 import { inPlace, labMode } from "./mode";
+import { alive, sleepSync } from "./processes";
 
 /** The kind of test run and its pid, when `name` is a test run's stack or namespace. */
 export function sweepOwner(name: string): { kind: string; pid: number } | undefined {
@@ -22,15 +24,8 @@ export function sweepOwner(name: string): { kind: string; pid: number } | undefi
     return m ? { kind: m[1], pid: Number(m[2]) } : undefined;
 }
 
-/** Whether no process has this pid any more (EPERM: it runs, as another user). */
-export function gone(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return false;
-    } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "ESRCH";
-    }
-}
+/** Whether no process has this pid any more (a pid that is not one is never gone). */
+const gone = (pid: number) => Number.isInteger(pid) && pid > 0 && !alive(pid);
 
 export interface SweepOptions {
     /** The environment commands run with (PATH, the lab's state directory). */
@@ -57,17 +52,13 @@ class Sweep {
         return { ok: r.status === 0, out: r.stdout ?? "" };
     }
 
-    namespaces(): string[] {
-        return this.run(["ip", "netns", "list"]).out.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
-    }
-
     /** Destroyed where its run's daemon still answers, then its state, settings file, disks and seeds removed. */
     stack(s: string, kind: string, pid: number): void {
         const locks = path.join(stateDir(this.env), "backend", ".pulumi", "locks", "organization", this.project, s);
         for (const f of fs.existsSync(locks) ? fs.readdirSync(locks).filter((f) => f.endsWith(".json")) : []) fs.rmSync(path.join(locks, f), { force: true });
         const ns = `clab-${kind}-${pid}`;
         const destroy = ["pulumi", "destroy", "--stack", s, "--yes", "--skip-preview"];
-        const where = this.namespaces().includes(ns) ? ns : labMode(this.env).netns;
+        const where = namespaces(this.env).includes(ns) ? ns : labMode(this.env).netns;
         const env = { ...this.env, CLUSTEROS_LAB_NETNS: where };
         const [program, ...args] = inPlace(destroy, where);
         const r = spawnSync(program, args, { cwd: PROJECT_ROOT, env, stdio: "ignore" });
@@ -85,7 +76,7 @@ class Sweep {
         const pids = () => this.run(["ip", "netns", "pids", ns]).out.split("\n").map(Number).filter((p) => p > 0);
         const signal = (sig: NodeJS.Signals) => pids().forEach((p) => { try { process.kill(p, sig); } catch { /* ended */ } });
         signal("SIGTERM");
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+        sleepSync(1000);
         signal("SIGKILL");
         this.run(["ip", "netns", "delete", ns]);
         this.say(`sweep: removed namespace ${ns} and what ran in it`);
@@ -150,7 +141,7 @@ export function sweepLeftovers(opts: SweepOptions = {}): void {
         const owner = sweepOwner(name);
         if (owner && gone(owner.pid)) s.stack(name, owner.kind, owner.pid);
     }
-    for (const ns of s.namespaces()) {
+    for (const ns of namespaces(opts.env ?? process.env)) {
         const owner = sweepOwner(ns);
         if (owner && gone(owner.pid)) s.namespace(ns);
     }
