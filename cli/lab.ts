@@ -84,10 +84,11 @@ function wholeSeconds(value: string): number {
 }
 
 /**
- * `lab recover`, `lab up`, `lab image` (lab/recover.ts, lab/up.ts). Pulumi's Automation API is
- * loaded for them only: it costs every other command about a second of startup.
+ * `lab recover`, `lab up`, `lab image` need a stack's name. They import lab/recover.ts and
+ * lab/up.ts when they run: those load Pulumi's Automation API, which costs every other command
+ * about a second of startup.
  */
-async function withAutomation(name: string | undefined, run: (name: string) => Promise<number>): Promise<number> {
+async function withStackName(name: string | undefined, run: (name: string) => Promise<number>): Promise<number> {
     if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
     return run(name);
 }
@@ -172,19 +173,19 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("recover")
         .description("clear what an interrupted pulumi up left (a dead run's lock, objects it never recorded, pending operations); make up runs it first")
         .action(() => {
-            result = withAutomation(program.opts().stack, async (name) => { await (await import("../lab/recover")).recoverNamed(name); return 0; });
+            result = withStackName(program.opts().stack, async (name) => { await (await import("../lab/recover")).recoverNamed(name); return 0; });
         });
     program.command("up")
         .description("what make up does: the image's inputs, the daemon, recovery, pulumi up --refresh where the nodes are, then wait until every node is healthy")
         .option("-w, --wait <seconds>", "how long to wait for health", process.env.CLUSTEROS_LAB_READY_SECONDS ?? "600")
         .action((o: { wait: string }) => {
-            result = withAutomation(program.opts().stack, async (name) => (await import("../lab/up")).up(name, wholeSeconds(o.wait),
+            result = withStackName(program.opts().stack, async (name) => (await import("../lab/up")).up(name, wholeSeconds(o.wait),
                 (stack, seconds) => status(loadStack(stack), seconds)));
         });
     program.command("image")
         .description("what make image does: build or find the stack's node image (Packer) and print its path and hash; creates no node")
         .action(() => {
-            result = withAutomation(program.opts().stack, async (name) => (await import("../lab/up")).image(name));
+            result = withStackName(program.opts().stack, async (name) => (await import("../lab/up")).image(name));
         });
     program.command("mode").description("where the lab runs on this machine (host or namespace mode), and why")
         .action(() => { console.log(labMode().why); });
