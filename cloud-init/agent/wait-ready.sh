@@ -9,16 +9,8 @@ say() { echo "[$READY_HOSTNAME] $*"; }
 state_file=/run/clusteros/agent/state
 deadline=$(( $(date +%s) + READY_TIMEOUT ))
 
-# cloud-init writes the agent's identity; its result file is read directly (`cloud-init
-# status` costs seconds of Python start-up under TCG).
-until [ -e /run/cloud-init/result.json ]; do
-  [ "$(date +%s)" -lt "$deadline" ] || { say "cloud-init has not finished after ${READY_TIMEOUT} s; see /var/log/cloud-init-output.log"; exit 1; }
-  sleep 0.5
-done
-if ! grep -q '"errors": \[\]' /run/cloud-init/result.json; then
-  cat /run/cloud-init/result.json
-  say "cloud-init failed; see /var/log/cloud-init-output.log"; exit 1
-fi
+# cloud-init writes the agent's identity (identity-wait.sh).
+wait_for_identity "$READY_TIMEOUT"
 
 last=""
 while :; do

@@ -10,16 +10,8 @@ set -euo pipefail
 say() { echo "[$MEMBERSHIP_HOSTNAME] $*"; }
 say "membership generation $MEMBERSHIP_GENERATION"
 
-# Identity first: wait until cloud-init has finished the node's first boot. Its result file
-# is read directly: `cloud-init status` costs seconds of Python start-up under TCG.
-for _ in $(seq 1800); do [ -e /run/cloud-init/result.json ] && break; sleep 0.5; done
-if [ ! -e /run/cloud-init/result.json ]; then
-  say "cloud-init has not finished after 15 minutes; see /var/log/cloud-init-output.log"; exit 1
-fi
-if ! grep -q '"errors": \[\]' /run/cloud-init/result.json; then
-  cat /run/cloud-init/result.json
-  say "cloud-init failed; see /var/log/cloud-init-output.log"; exit 1
-fi
+# Identity first: cloud-init's init stage writes it (identity-wait.sh).
+wait_for_identity 900
 
 put() { # put PATH MODE BASE64
   install -d "$(dirname "$1")"

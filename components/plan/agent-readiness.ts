@@ -2,7 +2,7 @@
 // ready (the contract of docs/NODE_AGENT.md). It takes the place of the lab's membership step
 // and writes nothing: what the node knows of the others is the agent's business. Pure.
 import { NodePlan } from "./addressing";
-import { template } from "./templates";
+import { nodeStep, template } from "./templates";
 
 /** Where an agent reports, on every node (docs/NODE_AGENT.md). */
 export const AGENT_REPORT_DIR = "/run/clusteros/agent";
@@ -19,7 +19,7 @@ export interface ReadinessPlan {
 
 export function planReadiness(node: NodePlan, timeoutSeconds = READY_TIMEOUT_SECONDS): ReadinessPlan {
     return {
-        script: template("agent/wait-ready.sh"),
+        script: nodeStep("agent/wait-ready.sh"),
         environment: { READY_HOSTNAME: node.hostname, READY_TIMEOUT: String(timeoutSeconds) },
         leaveScript: template("agent/leave.sh"),
     };

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { NodePlan } from "./addressing";
 import { ClusterConfig } from "./config";
-import { b64, render, template } from "./templates";
+import { b64, nodeStep, render, template } from "./templates";
 
 export interface Peer {
     hostname: string;
@@ -100,5 +100,5 @@ export function planMembership(self: NodePlan, nodes: NodePlan[], publicKeys: st
         podRoutes: podRoutes ? nodes.filter((n) => n.index !== self.index).map((n) => n.podSubnet) : [],
     };
     const hash = createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
-    return { hash, data, script: template("membership/apply.sh"), environment: membershipEnvironment(data, hash), peers };
+    return { hash, data, script: nodeStep("membership/apply.sh"), environment: membershipEnvironment(data, hash), peers };
 }

@@ -24,6 +24,14 @@ export function template(name: string): string {
     return read(path.join(TEMPLATE_DIR, name));
 }
 
+/**
+ * A step the stack runs on a node over SSH (a script of cloud-init/), after the helper it
+ * waits with: identity-wait.sh's wait_for_identity.
+ */
+export function nodeStep(name: string): string {
+    return `${template("identity-wait.sh")}\n${template(name)}`;
+}
+
 export function render(name: string, view: object): string {
     return renderFile(path.join(TEMPLATE_DIR, name), view);
 }

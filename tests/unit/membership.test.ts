@@ -35,7 +35,7 @@ describe.each([1, 3, 5])("membership of a %i-node cluster", (n) => {
 
     it("gives the static script peers, hosts and SLURM config as data", () => {
         const m = planMembership(nodes[0], nodes, keys(n), cfg);
-        expect(m.script).toContain("/run/cloud-init/result.json");
+        expect(m.script).toContain("wait_for_identity 900");
         expect(m.script).toContain("wg syncconf wg0");
         expect(m.script).toContain("systemctl restart slurmctld");
         expect(m.data.slurmController).toBe(true);
