@@ -8,7 +8,7 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { spawnCollect } from "../components/exec/spawn";
 import { libvirtName } from "../components/plan/addressing";
-import { projectName } from "../components/plan/defaults";
+import { projectName } from "../components/program-dir";
 import { PROJECT_ROOT, poolDir, stateDir } from "../components/plan/paths";
 import { must, virshAt } from "../cli/virsh";
 import { LabCluster } from "../testing/lab-cluster";

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { newTable } from "./table";
-import { projectName } from "../components/plan/defaults";
+import { projectName } from "../components/program-dir";
 import { libvirtPrefix } from "../components/plan/names";
 import { seedDir } from "../components/plan/paths";
 import { bootDisk, keptBytes, keptCheckpoints, manifestIn, restoreNode, saveNode } from "./checkpoint-files";

@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import type { NodeOutput } from "../components/plan/cluster-plan";
 import { MAIN_HOST } from "../components/plan/hosts";
+import { programDir } from "../components/program-dir";
 
 /** A node as the stack's `nodes` output gives it (components/plan/cluster-plan.ts declares it). */
 export type NodeInfo = NodeOutput;
@@ -39,7 +40,8 @@ export class CliError extends Error {}
 
 export type Runner = (cmd: string, args: string[]) => string;
 
-export const run: Runner = (cmd, args) => execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** Runs in the program's directory (components/program-dir.ts), as `pulumi` needs to find the stack. */
+export const run: Runner = (cmd, args) => execFileSync(cmd, args, { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 export function parseStackOutputs(stack: string, json: string): StackInfo {
     const o = JSON.parse(json);

@@ -6,8 +6,8 @@ import { parse } from "yaml";
 import { AgentBuildError, agentBuildProblem, buildNodeAgent } from "./node-agent-build";
 import { ClusterConfig, ConfigError, HostChecks, RawConfig, validateConfig } from "./plan/config";
 import { CONFIG_KEYS } from "./plan/config-schema";
-import { PROJECT_FILE } from "./plan/defaults";
 import { cacheDir } from "./plan/paths";
+import { programDir } from "./program-dir";
 import { readNetworksInUse } from "./host-networks";
 import { findKubernetesBundle } from "./kubernetes-bundle";
 
@@ -49,7 +49,7 @@ function isSecretPath(keyPath: string): boolean {
         ? runtime.isConfigSecret(key)
         : (JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS || "[]") as string[]).includes(key);
     if (!secret) return false;
-    const stackFile = path.join(path.dirname(PROJECT_FILE), `Pulumi.${pulumi.getStack()}.yaml`);
+    const stackFile = path.join(programDir(), `Pulumi.${pulumi.getStack()}.yaml`);
     let node: unknown;
     try {
         node = parse(fs.readFileSync(stackFile, "utf8"))?.config?.[key];

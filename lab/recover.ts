@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { projectName } from "../components/plan/defaults";
+import { projectName } from "../components/program-dir";
 import { libvirtPrefix } from "../components/plan/names";
 import { stateDir } from "../components/plan/paths";
 import { LabError } from "./errors";

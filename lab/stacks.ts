@@ -2,11 +2,11 @@
 // lab CLI, make up's recovery, the test API, the bench, the e2e): opened or made without
 // moving the user's selection, removed likewise, and what their newest update did.
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_ROOT } from "../components/plan/paths";
+import { programDir } from "../components/program-dir";
 
 /** Runs fn, then selects again the stack the user had selected (unless fn's own stack was it). */
 async function keepingSelection<T>(fn: () => Promise<T>, except: string): Promise<T> {
-    const workspace = await LocalWorkspace.create({ workDir: PROJECT_ROOT });
+    const workspace = await LocalWorkspace.create({ workDir: programDir() });
     const selected = (await workspace.stack())?.name;
     try {
         return await fn();
@@ -17,7 +17,7 @@ async function keepingSelection<T>(fn: () => Promise<T>, except: string): Promis
 
 /** A stack of this project for the Automation API, made when create is set; the user's selection stays. */
 export function projectStack(name: string, opts: { create?: boolean } = {}): Promise<Stack> {
-    const args = { stackName: name, workDir: PROJECT_ROOT };
+    const args = { stackName: name, workDir: programDir() };
     return keepingSelection(() => (opts.create
         ? LocalWorkspace.createOrSelectStack(args, { secretsProvider: "passphrase" })
         : LocalWorkspace.selectStack(args)), name);

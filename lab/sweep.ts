@@ -7,13 +7,15 @@
 // e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
 // directories holding a pid file, the user clab-user-<pid> with its home (whose Pulumi state
 // holds the stack e2e-<time>-<pid>-user: libvirt's records of it go with sweepLibvirt), each
-// only once the run's process <pid> is gone. The user's stacks and domains, and a run still
-// going, are never touched.
+// only once the run's process <pid> is gone; and the libvirt objects of the stack <run>-repo of
+// the e2e's ClusterOS-shaped repository, whose project is its own (REPOSITORY_PROJECT) and whose
+// state is in the run's scratch directory. The user's stacks and domains, and a run still going,
+// are never touched.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { projectName } from "../components/plan/defaults";
-import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
+import { stateDir } from "../components/plan/paths";
+import { programDir, projectName } from "../components/program-dir";
 import { namespaces } from "./daemon";
 import { inPlace, labMode } from "./mode";
 import { alive, sleepSync } from "./processes";
@@ -23,6 +25,9 @@ export function sweepOwner(name: string): { kind: string; pid: number } | undefi
     const m = /^(e2e|mh|k8s)-\d+-(\d+)(-b|-own|-agent)?$/.exec(name) ?? /^clab-(e2e|mh|k8s|fail|h2)-(\d+)$/.exec(name);
     return m ? { kind: m[1], pid: Number(m[2]) } : undefined;
 }
+
+/** The project of the e2e's ClusterOS-shaped repository (tests/e2e/from-repository.test.ts). */
+export const REPOSITORY_PROJECT = "clusteros";
 
 /** Whether no process has this pid any more (a pid that is not one is never gone). */
 const gone = (pid: number) => Number.isInteger(pid) && pid > 0 && !alive(pid);
@@ -41,6 +46,8 @@ class Sweep {
     private readonly env: NodeJS.ProcessEnv;
     readonly say: (line: string) => void;
     private readonly project = projectName();
+    /** The projects whose libvirt objects a run may have left: this one's and its repository's. */
+    private readonly projects = `(?:${this.project}|${REPOSITORY_PROJECT})`;
 
     constructor(opts: SweepOptions) {
         this.env = opts.env ?? process.env;
@@ -48,7 +55,7 @@ class Sweep {
     }
 
     run(argv: string[]): { ok: boolean; out: string } {
-        const r = spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_ROOT, encoding: "utf8", env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+        const r = spawnSync(argv[0], argv.slice(1), { cwd: programDir(), encoding: "utf8", env: this.env, stdio: ["ignore", "pipe", "pipe"] });
         return { ok: r.status === 0, out: r.stdout ?? "" };
     }
 
@@ -61,12 +68,12 @@ class Sweep {
         const where = namespaces(this.env).includes(ns) ? ns : labMode(this.env).netns;
         const env = { ...this.env, CLUSTEROS_LAB_NETNS: where };
         const [program, ...args] = inPlace(destroy, where);
-        const r = spawnSync(program, args, { cwd: PROJECT_ROOT, env, stdio: "ignore" });
+        const r = spawnSync(program, args, { cwd: programDir(), env, stdio: "ignore" });
         if (r.status !== 0) this.say(`sweep: pulumi destroy of ${s} failed; its state is removed all the same`);
         const selected = this.run(["pulumi", "stack", "--show-name"]).out.trim();
         this.run(["pulumi", "stack", "rm", s, "--yes", "--force"]);
         if (selected && selected !== s) this.run(["pulumi", "stack", "select", selected]);
-        for (const p of [path.join(PROJECT_ROOT, `Pulumi.${s}.yaml`), `/var/lib/libvirt/images/${this.project}-${s}`,
+        for (const p of [path.join(programDir(), `Pulumi.${s}.yaml`), `/var/lib/libvirt/images/${this.project}-${s}`,
             path.join(stateDir(this.env), "seeds", `${this.project}-${s}`)]) fs.rmSync(p, { recursive: true, force: true });
         this.say(`sweep: removed stack ${s}, left by test run ${pid}`);
     }
@@ -105,7 +112,7 @@ class Sweep {
         const daemon = this.run(["pgrep", "-x", "libvirtd"]).ok || this.run(["pgrep", "-x", "virtqemud"]).ok;
         const virshUp = daemon && this.run(["virsh", "-c", "qemu:///system", "version"]).ok;
         const virsh = (...args: string[]) => this.run(["virsh", "-c", "qemu:///system", ...args]);
-        const named = new RegExp(`^${this.project}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user)?(-node-\\d+|-net|-pool)$`);
+        const named = new RegExp(`^${this.projects}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user|-repo)?(-node-\\d+|-net|-pool)$`);
         for (const [dir, kind] of [[path.join(etc, "qemu"), "domain"], [path.join(etc, "qemu", "networks"), "net"], [path.join(etc, "storage"), "pool"]] as const) {
             for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".xml")) : []) {
                 const name = f.replace(/\.xml$/, "");
@@ -122,7 +129,7 @@ class Sweep {
                 this.say(`sweep: removed libvirt ${kind} ${name}, left by test run ${m[2]}`);
             }
         }
-        const disks = new RegExp(`^${this.project}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user)?$`);
+        const disks = new RegExp(`^${this.projects}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user|-repo)?$`);
         for (const d of fs.existsSync(images) ? fs.readdirSync(images) : []) {
             const m = disks.exec(d);
             if (!m || !gone(Number(m[2])) || !fs.statSync(path.join(images, d)).isDirectory()) continue;

@@ -13,8 +13,8 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { AgentBuildError, agentBuildProblem, buildNodeAgent } from "../components/node-agent-build";
 import { formatProblems } from "../components/plan/config";
-import { projectName } from "../components/plan/defaults";
 import { cacheDir, PROJECT_ROOT } from "../components/plan/paths";
+import { programDir, projectName } from "../components/program-dir";
 import { ensure, log } from "./daemon";
 import { ModeError, runInPlace } from "./mode";
 import { StepFailed, withProgress } from "./progress";
@@ -22,7 +22,7 @@ import { recoverNamed } from "./recover";
 
 /** A stack's config value as `pulumi config get` gives it; "" when it is not set. */
 function config(stack: string, key: string): string {
-    const r = spawnSync("pulumi", ["config", "get", key, "--stack", stack], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const r = spawnSync("pulumi", ["config", "get", key, "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     return r.status === 0 ? r.stdout.trim() : "";
 }
 
@@ -62,7 +62,7 @@ async function prepare(stack: string): Promise<void> {
 /** `lab up STACK`: the stack converged and healthy; its exit code. */
 export async function up(stack: string, readySeconds: number, waitHealthy: (stack: string, seconds: number) => Promise<number>): Promise<number> {
     await prepare(stack);
-    const code = runInPlace(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview", "--refresh"], process.env, PROJECT_ROOT);
+    const code = runInPlace(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview", "--refresh"], process.env, programDir());
     if (code !== 0) return code;
     log(`waiting until every node of ${stack} is healthy (lab status, at most ${readySeconds}s)`);
     if (await waitHealthy(stack, readySeconds) !== 0) {
@@ -81,9 +81,9 @@ export async function image(stack: string): Promise<number> {
     await prepare(stack);
     const urn = `urn:pulumi:${stack}::${projectName()}`;
     const code = runInPlace(["pulumi", "up", "--stack", stack, "--yes", "--skip-preview",
-        "--target", `${urn}::clusteros:lab:Cluster::*`, "--target", `${urn}::**clusteros:lab:NodeImage**`], process.env, PROJECT_ROOT);
+        "--target", `${urn}::clusteros:lab:Cluster::*`, "--target", `${urn}::**clusteros:lab:NodeImage**`], process.env, programDir());
     if (code !== 0) return code;
-    const state = JSON.parse(spawnSync("pulumi", ["stack", "export", "--stack", stack], { cwd: PROJECT_ROOT, encoding: "utf8", maxBuffer: 1 << 28 }).stdout || "{}");
+    const state = JSON.parse(spawnSync("pulumi", ["stack", "export", "--stack", stack], { cwd: programDir(), encoding: "utf8", maxBuffer: 1 << 28 }).stdout || "{}");
     const node = ((state.deployment?.resources ?? []) as { type: string; outputs?: { imagePath?: string; hash?: string } }[])
         .find((r) => r.type === "clusteros:lab:NodeImage");
     if (!node?.outputs?.imagePath) throw new ModeError("no image in the stack state after the update");

@@ -10,9 +10,9 @@ import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
 import { shellQuote, untilDeadline } from "../components/exec/spawn";
-import { projectName } from "../components/plan/defaults";
 import { MAIN_HOST } from "../components/plan/hosts";
-import { PROJECT_ROOT, stateDir } from "../components/plan/paths";
+import { stateDir } from "../components/plan/paths";
+import { programDir, projectName } from "../components/program-dir";
 import * as checkpoints from "../cli/checkpoint";
 import { jumpClock, strobeClock, syncGuestTime } from "../cli/clock";
 import { applyDiskFault, DiskFault, healDisk, pausedForIo } from "../cli/disk-faults";
@@ -54,7 +54,7 @@ export interface UpOptions {
 }
 
 /** The plain (not secret) settings of a stack file, without the project's prefix. */
-export function stackFileConfig(stack: string, root = PROJECT_ROOT): Record<string, ConfigInput> {
+export function stackFileConfig(stack: string, root = programDir()): Record<string, ConfigInput> {
     const file = parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
     const prefix = `${projectName()}:`;
     return Object.fromEntries(Object.entries<ConfigInput>(file.config ?? {})

@@ -1,5 +1,6 @@
-// The defaults of every config key, read from Pulumi.yaml's project-level `config:`
-// block: Pulumi.yaml is the one place they are written down. Read when first asked, not at
+// The defaults of every config key, read from the project-level `config:` block of this
+// package's Pulumi.yaml, the one place they are written down (a program of a ClusterOS
+// repository, whose Pulumi.yaml has none, gets the same). Read when first asked, not at
 // import, so that importing the plan reads no file.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,11 +20,6 @@ let loaded: { name: string; config: Record<string, ConfigSpec> } | undefined;
 function project(): { name: string; config: Record<string, ConfigSpec> } {
     loaded ??= parse(fs.readFileSync(PROJECT_FILE, "utf8"));
     return loaded!;
-}
-
-/** The project's name, as Pulumi.yaml gives it. */
-export function projectName(): string {
-    return project().name;
 }
 
 /** Pulumi.yaml's config block: each key's type, default and description. */

@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { expect } from "vitest";
 import type { Row } from "../../cli/health";
 import { Ran, spawnCollect, untilDeadline } from "../../components/exec/spawn";
-import { projectName } from "../../components/plan/defaults";
+import { projectName } from "../../components/program-dir";
 import { libvirtPrefix } from "../../components/plan/names";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { lastUpdateChanges as lastUpdate, projectStack } from "../../lab/stacks";
