@@ -21,7 +21,7 @@ export CLUSTEROS_LAB_NETNS := $(NETNS)
 endif
 LAB := source scripts/lib/common.sh && lab_load_env &&
 
-.PHONY: help usb setup env mode up preview down image stop start image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes
+.PHONY: help usb setup env mode up preview down image stop start image-base status ssh exec logs vnc checkpoint restore checkpoints checkpoint-rm test unit e2e e2e-kubernetes cluster-test bench libvirtd-start libvirtd-stop libvirtd-status lint pulumi-yaml kubernetes pack
 
 help:             ## every target and what it does
 	@awk -F ':[^#]*## ' '/^[a-z][a-z0-9-]*:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -115,6 +115,10 @@ libvirtd-status:  ## namespace mode: what runs where
 
 kubernetes:       ## the Kubernetes bundle for the node image (built from the Go module proxy, cached by content; prints its dir)
 	@scripts/kubernetes.sh build
+
+PACK_DIR ?= dist
+pack:             ## the lab as an npm package for a ClusterOS repository (docs/FROM_YOUR_REPOSITORY.md): PACK_DIR/clusteros-lab-VERSION.tgz, its path printed
+	@$(LAB) node node_modules/ts-node/dist/bin.js --transpile-only scripts/pack.ts $(PACK_DIR)
 
 pulumi-yaml:      ## write Pulumi.yaml's config block from the config schema (components/plan/config-schema.ts)
 	@$(LAB) node node_modules/ts-node/dist/bin.js --transpile-only scripts/pulumi-yaml.ts

@@ -7,6 +7,7 @@
 // enters the lab namespace to reach nodes (cli/place.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { newTable } from "./table";
 import { Argument, Command } from "commander";
 import { readNetworksInUse } from "../components/host-networks";
@@ -25,13 +26,14 @@ import { degradedMessage, degradeLinks } from "./link-fault";
 import { unrelayNode } from "./link-relay";
 import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
+import { PROJECT_ROOT } from "../components/plan/paths";
 import { daemonCommand } from "../lab/daemon";
 import { LabError } from "../lab/errors";
 import { labMode, runInPlace } from "../lab/mode";
 import { sweepLeftovers } from "../lab/sweep";
 import { startAll, stopAll } from "./power";
 import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
-import { CliError, hostOf, loadStack, nodeByNumber, StackInfo } from "./stack";
+import { CliError, hostOf, loadStack, nodeByNumber, resolveStack, StackInfo } from "./stack";
 import { status } from "./status";
 import { topologyDot, topologySvg } from "./topology";
 import { must, onEveryNode, virshFor } from "./virsh";
@@ -84,13 +86,12 @@ function wholeSeconds(value: string): number {
 }
 
 /**
- * `lab recover`, `lab up`, `lab image` need a stack's name. They import lab/recover.ts and
+ * `lab recover`, `lab up`, `lab image` act on a stack by name: the one given, else the selected one. They import lab/recover.ts and
  * lab/up.ts when they run: those load Pulumi's Automation API, which costs every other command
  * about a second of startup.
  */
 async function withStackName(name: string | undefined, run: (name: string) => Promise<number>): Promise<number> {
-    if (!name) throw new CliError("no stack: give --stack NAME (or STACK=NAME)");
-    return run(name);
+    return run(resolveStack(name));
 }
 
 /** The lab command tree; `result` is the exit code's promise of the action that ran. */
@@ -186,6 +187,15 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .description("what make image does: build or find the stack's node image (Packer) and print its path and hash; creates no node")
         .action(() => {
             result = withStackName(program.opts().stack, async (name) => (await import("../lab/up")).image(name));
+        });
+    program.command("setup").description("from a repository that installed the lab as a package: the Pulumi CLI, the libvirt provider, "
+        + "host packages and the state passphrase (run as root for the packages: sudo npx lab setup; the rest is the user's)")
+        .action(() => { result = Promise.resolve(spawnSync(path.join(PROJECT_ROOT, "scripts", "setup.sh"), ["--package"], { stdio: "inherit" }).status ?? 1); });
+    program.command("env").description("the environment the lab's tools need (Pulumi CLI on PATH, its state and passphrase), "
+        + "as shell exports: eval \"$(npx lab env)\" before pulumi stack init, pulumi config set, ...")
+        .action(() => {
+            const common = path.join(PROJECT_ROOT, "scripts", "lib", "common.sh");
+            result = Promise.resolve(spawnSync("bash", ["-c", '. "$0" && lab_env_exports', common], { stdio: "inherit" }).status ?? 1);
         });
     program.command("mode").description("where the lab runs on this machine (host or namespace mode), and why")
         .action(() => { console.log(labMode().why); });

@@ -18,7 +18,11 @@ import type { Virsh } from "./virsh";
 /** The filter's id on the domain; it ends with the netdev it redirects. */
 export const RELAY_PREFIX = "clab-relay-";
 export const CHARDEVS = { out: "clab-relay-out", in: "clab-relay-in" } as const;
-const RELAY = path.join(__dirname, "relay.ts");
+/** The relay process's program: relay.js beside this file once compiled (the packed package), else relay.ts through ts-node. */
+function relayCommand(): string[] {
+    if (__filename.endsWith(".js")) return [path.join(__dirname, "relay.js")];
+    return [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "--project", path.join(PROJECT_ROOT, "tsconfig.json"), path.join(__dirname, "relay.ts")];
+}
 
 /** Where a domain's relay keeps its sockets, its log and its readiness (its pid). */
 export const relayDir = (domain: string, root = "/run/clusteros-lab/relays") => path.join(root, domain);
@@ -68,8 +72,7 @@ function stopRelay(dir: string): void {
 async function startRelay(dir: string, rules: RelayRule[], owner: { uid: number; gid: number }): Promise<void> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const log = fs.openSync(path.join(dir, "relay.log"), "w");
-    const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "--project",
-        path.join(PROJECT_ROOT, "tsconfig.json"), RELAY, dir, JSON.stringify(rules)], { detached: true, stdio: ["ignore", log, log] });
+    const child = spawn(process.execPath, [...relayCommand(), dir, JSON.stringify(rules)], { detached: true, stdio: ["ignore", log, log] });
     child.unref();
     fs.closeSync(log);
     for (let i = 0; i < 150 && !fs.existsSync(path.join(dir, "ready")); i++) {

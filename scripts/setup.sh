@@ -2,8 +2,14 @@
 # setup.sh: make this machine ready for `pulumi preview/up` of ClusterOS Lab.
 # Idempotent: every step checks what is there first and only builds what is missing.
 # Heavy things are cached outside the clone (see docs/INSTALL_TOOLS.md).
+# setup.sh --package (`npx lab setup`, from a ClusterOS repository that installed the packed
+# package): only what the package needs from this machine: the host packages, Node, the
+# Pulumi CLI, its Node.js language host, the libvirt provider and the state passphrase. The
+# package carries its libvirt SDK; the repository's npm install has done the rest.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$(readlink -f "$0")")/lib/common.sh"
+PACKAGE=""
+[ "${1:-}" != --package ] || PACKAGE=1
 . "$LAB_ROOT/scripts/lib/toolchain.sh"
 . "$LAB_ROOT/scripts/lib/progress.sh"
 
@@ -69,6 +75,12 @@ lab_load_env
 long_step pulumi-cli tc_pulumi_cli
 long_step language-host tc_language_host
 long_step libvirt-provider tc_libvirt_provider
+if [ -n "$PACKAGE" ]; then
+  step passphrase tc_passphrase
+  step state tc_backend
+  lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version); npx lab mode: $("$LAB_ROOT/scripts/lab.sh" mode)"
+  exit 0
+fi
 long_step libvirt-sdk tc_libvirt_sdk
 long_step npm tc_npm_install
 long_step actionlint tc_actionlint

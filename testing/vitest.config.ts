@@ -10,12 +10,15 @@ const given = (process.env.CLUSTEROS_LAB_TEST_FILES ?? "").split("\n").filter(Bo
     .map((p) => (fs.existsSync(p) && fs.statSync(p).isDirectory() ? path.join(p, "**", "*.test.ts") : p));
 
 export default defineConfig({
-    resolve: { alias: { "clusteros-lab/testing": path.join(__dirname, "index.ts") } },
+    // The test API as a test file imports it: from source here, compiled in the packed package.
+    resolve: { alias: { "clusteros-lab/testing": path.join(__dirname, fs.existsSync(path.join(__dirname, "index.js")) ? "index.js" : "index.ts") } },
     test: {
         root: path.join(__dirname, ".."),
         include: given.length ? given : ["tests/cluster/**/*.test.ts", "docs/examples/**/*.test.ts"],
         // Test files outside this project are found from the file system's root.
         dir: given.length ? "/" : undefined,
+        // useLabCluster registers its hooks through vitest's globals (testing/hooks.ts).
+        globals: true,
         testTimeout: 900_000,
         hookTimeout: 1_800_000,
         pool: "forks",

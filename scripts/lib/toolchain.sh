@@ -178,8 +178,13 @@ tc_npm_install() {
   echo "$hash" > "$LAB_ROOT/node_modules/.clusteros-lab.hash"
 }
 
+# tc_backend: the directory of a local (file://) Pulumi state backend.
+tc_backend() {
+  case "$PULUMI_BACKEND_URL" in file://*) mkdir -p "${PULUMI_BACKEND_URL#file://}" ;; esac
+}
+
 tc_stacks() {
-  mkdir -p "${PULUMI_BACKEND_URL#file://}"
+  tc_backend
   local s existing
   existing="$(cd "$LAB_ROOT" && pulumi stack ls --json 2>/dev/null || echo '[]')"
   for s in dev ci; do
