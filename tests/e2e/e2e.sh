@@ -28,6 +28,7 @@ cd "$LAB_ROOT" || exit 1
 e2e_run_start e2e
 BYSTANDER="$STACK-b"
 OWN="$STACK-own" # the test API's own stack (own_stack_checks)
+REPO="$STACK-repo" # the stack of a ClusterOS repository's own program (repository_checks)
 AGENT="$STACK-agent" # membership=agent, the reference agent (tests/e2e/agent.test.ts)
 H2=h2 # the second host's name in the stack's config (hosts.h2)
 # Domains of other stacks running on the daemon before the test, "name id" per line: they
@@ -171,6 +172,10 @@ main() {
 
   phase "preview --expect-no-changes"
   e2e_run tests/e2e/preview.test.ts
+  phase_end
+
+  phase "a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
+  repository_checks "$REPO"
   phase_end
 
   # --- scale out to 4, with pulumi killed halfway, then one make up --------------------

@@ -195,6 +195,14 @@ own_stack_checks() {
   E2E_LEAK_STACKS="$1" e2e_run tests/e2e/leaks.test.ts
 }
 
+# repository_checks NAME: ClusterOS's repository drives the lab (tests/e2e/from-repository.test.ts):
+# the packed package installed in a repository outside this tree, its stack NAME (1 node, free
+# ranges) up, tested and destroyed from there.
+repository_checks() {
+  take_ranges 2
+  E2E_REPO_STACK="$1" E2E_REPO_NODE_CIDR="${RANGES[0]}" E2E_REPO_WG_CIDR="${RANGES[1]}" e2e_run tests/e2e/from-repository.test.ts
+}
+
 # cluster_checks: every check of a healthy cluster, however many nodes it has now
 # (tests/cluster/checks.test.ts: identity, first boot, node agent, mesh, munge, SLURM, Kubernetes).
 cluster_checks() { api_checks tests/cluster/checks.test.ts; }

@@ -6,5 +6,5 @@ import cluster from "../../testing/vitest.config";
 
 export default defineConfig({
     ...cluster,
-    test: { ...cluster.test, include: ["tests/e2e/**/*.test.ts"], reporters: ["default"], outputFile: undefined },
+    test: { ...cluster.test, include: ["tests/e2e/**/*.test.ts"], exclude: ["tests/e2e/fixtures/**"], reporters: ["default"], outputFile: undefined },
 });

@@ -89,11 +89,14 @@ describe("sweep", () => {
             file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent-pool.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
             // The normal user's stack (its state went with the user's home).
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-user-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}-user/disk.qcow2`),
+            // The stack of the e2e's ClusterOS repository, under that repository's own project.
+            file(`etc/libvirt/qemu/clusteros-e2e-100-${dead}-repo-node-1.xml`), file(`var/lib/libvirt/images/clusteros-e2e-100-${dead}-repo/disk.qcow2`),
         ];
         const kept = [
             file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${live}/disk.qcow2`),
             file(`etc/libvirt/qemu/other-e2e-100-${dead}-node-1.xml`), file("var/lib/libvirt/images/clusteros-lab-ci/disk.qcow2"),
+            file(`etc/libvirt/qemu/clusteros-e2e-100-${live}-repo-node-1.xml`), file("etc/libvirt/qemu/clusteros-dev-node-1.xml"),
             // A user's stack whose name only starts like a test run's.
             file(`etc/libvirt/qemu/networks/clusteros-lab-e2e-100-${dead}-mine-net.xml`),
         ];
