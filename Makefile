@@ -103,7 +103,7 @@ e2e-kubernetes:   ## the Kubernetes end-to-end test alone: 2 nodes, upstream Kub
 	@scripts/test.sh kubernetes
 
 ONLY ?= all
-bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p2: first boot; ONLY=p7: restore)
+bench:            ## benchmark (not part of make test): prints a table, writes bench/results/*.json (ONLY=p2: first boot; ONLY=p6: agent edit on 4 nodes; ONLY=p7: restore)
 	@scripts/setup.sh >/dev/null && bench/bench.sh $(ONLY)
 
 libvirtd-start:   ## namespace mode: the lab's own libvirtd

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# bench.sh [all|p2|p7]: what a ClusterOS Lab cluster costs (bench/bench.ts measures it and
+# bench.sh [all|p2|p6|p7]: what a ClusterOS Lab cluster costs (bench/bench.ts measures it and
 # prints the table; the JSON goes to bench/results/<time>.json with a description of the
 # machine). This script does what must be shell: the Debian base and, for a stack that runs
 # upstream Kubernetes, its bundle (outside the namespace, where apt and the Go proxy
 # answer), the libvirt daemon (the one running, or one of its own: tests/e2e/daemon.sh), and
 # a stack with the ci settings on free ranges; it leaves nothing behind. Not part of the test command: `make bench` (all
 # measures), `make bench ONLY=p2` (N=1 and N=3 from nothing, and the first boot against a
-# bare Debian guest), or `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint
+# bare Debian guest), `make bench ONLY=p6` (4 nodes, then an edit of the agent's source until
+# every node runs it), or `make bench ONLY=p7` (a 3-node up from nothing and the checkpoint
 # restore).
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib/common.sh"
@@ -16,7 +17,7 @@ lab_load_env
 cd "$LAB_ROOT" || exit 1
 
 MEASURES="${1:-all}"
-case "$MEASURES" in all | p2 | p7) ;; *) lab_die "bench.sh [all|p2|p7]: no measure set '$1'" ;; esac
+case "$MEASURES" in all | p2 | p6 | p7) ;; *) lab_die "bench.sh [all|p2|p6|p7]: no measure set '$1'" ;; esac
 STACK="bench-$(date +%s)"
 WORK="$(mktemp -d /tmp/clusteros-bench.XXXXXX)"
 E2E_RESULTS=/dev/null
