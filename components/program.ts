@@ -8,7 +8,8 @@ import { bareMetalOutput } from "./bare-metal-output";
 import { Cluster } from "./cluster";
 import { HOST_KEY_OPTIONS } from "./exec/ssh";
 import { findKubernetesBundle } from "./kubernetes-bundle";
-import { cacheDir } from "./plan/paths";
+import { cacheDir, PROJECT_ROOT } from "./plan/paths";
+import { programDir } from "./program-dir";
 import { planCluster } from "./plan/cluster-plan";
 import { loadClusterConfig } from "./pulumi-config";
 
@@ -20,7 +21,12 @@ export function clusterProgram() {
     const stack = pulumi.getStack();
 
     // In namespace mode the lab's scripts name the namespace: the printed commands enter it.
-    const access = { netns: process.env.CLUSTEROS_LAB_NETNS || undefined, hostKeyOptions: HOST_KEY_OPTIONS };
+    // A repository's program (not this checkout's) has the lab as a package: `npx lab`.
+    const access = {
+        netns: process.env.CLUSTEROS_LAB_NETNS || undefined,
+        hostKeyOptions: HOST_KEY_OPTIONS,
+        labCommand: programDir() === PROJECT_ROOT ? "scripts/lab.sh" : "npx lab",
+    };
     // Validation has checked that the bundle exists when the stack runs upstream Kubernetes.
     const bundle = cfg.kubernetes === "upstream" ? findKubernetesBundle() : undefined;
     const kubernetes = typeof bundle === "object" ? bundle : undefined;

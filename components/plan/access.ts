@@ -12,6 +12,11 @@ export interface Access {
      * program passes in, so that planning reads no file).
      */
     hostKeyOptions?: readonly string[];
+    /**
+     * How the `lab` command is typed where the program lives: scripts/lab.sh in this checkout
+     * (the default), `npx lab` in a repository that installed the lab as a package.
+     */
+    labCommand?: string;
 }
 
 export function sshCommand(access: Access, user: string, ip: string): string {
@@ -20,6 +25,6 @@ export function sshCommand(access: Access, user: string, ip: string): string {
 }
 
 /** The documented way to a node's display: `lab vnc` forwards it out of a namespace. */
-export function vncCommand(stack: string, index: number): string {
-    return `scripts/lab.sh --stack ${stack} vnc ${index}`;
+export function vncCommand(access: Access, stack: string, index: number): string {
+    return `${access.labCommand ?? "scripts/lab.sh"} --stack ${stack} vnc ${index}`;
 }

@@ -182,7 +182,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
                 ip: node.ip,
                 wireguardIp: node.wireguardIp,
                 ssh: sshCommand(access, cfg.adminUser, node.ip),
-                vncDisplay: vncCommand(stack, node.index),
+                vncDisplay: vncCommand(access, stack, node.index),
                 serialLog,
                 // With membership=agent the roles are the agent's choice (lab status shows them).
                 roles: byAgent ? [] : node.roles,

@@ -87,7 +87,9 @@ describe("reaching nodes in each mode", () => {
             .toBe("ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
         expect(sshCommand({ netns: "clusteros-lab", hostKeyOptions: HOST_KEY_OPTIONS }, "clusteros", "10.77.0.10"))
             .toBe("ip netns exec clusteros-lab ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null clusteros@10.77.0.10");
-        expect(vncCommand("ci", 2)).toBe("scripts/lab.sh --stack ci vnc 2");
+        expect(vncCommand({}, "ci", 2)).toBe("scripts/lab.sh --stack ci vnc 2");
+        // A ClusterOS repository's program, with the lab as a package.
+        expect(vncCommand({ labCommand: "npx lab" }, "dev", 2)).toBe("npx lab --stack dev vnc 2");
     });
 
     it("spawns ssh through the namespace only in namespace mode", () => {
