@@ -13,7 +13,10 @@
 //      seed for each (make usb SEEDS=dir): each comes up with its own hostname, where the CD's
 //      machine, which has no seed of its own, takes the medium's seed for every machine. The
 //      UEFI machine has a second, smaller empty disk: the install's rule (virtio,largest)
-//      picks the larger one, and the other's checksum is unchanged.
+//      picks the larger one, and the other's checksum is unchanged;
+//   5. a second medium from the same image, whose install.conf names no target, on a machine
+//      with two empty disks: the installer refuses the ambiguous target, naming both disks,
+//      powers off, and neither disk changed.
 // The four machines run side by side from the moment the artifacts are checked; each test
 // awaits its machine's course (metal.ts) and asserts on it.
 // E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
@@ -41,6 +44,8 @@ let key = "";
 const machines = {} as Record<"cd" | "bios" | "uefi", Machine>;
 const courses: Record<string, { installed: Promise<Installed>; booted: Promise<Booted> }> = {};
 let refusal: { vm: PlainVm; disk: string; before: string; off: Promise<boolean> };
+/** The machine with two empty disks whose medium names no target: each disk and its checksum before. */
+let ambiguous: { vm: PlainVm; disks: { file: string; before: string }[]; off: Promise<boolean> };
 let spareBefore = "";
 
 describe("installer: make usb, refusal, unattended install, boot from disk", () => {
@@ -68,6 +73,13 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         expect(r.output).toContain("seeds for 2 machines, by machine ID");
     }, 1_800_000);
 
+    it("make usb makes a second medium from the same image, whose install.conf names no target, in another directory", async () => {
+        const r = await run(["make", "usb", `STACK=${e2e.stack}`, `INSTALL_CONF=${path.join(FIXTURES, "install-no-target.conf")}`],
+            { log: "usb-no-target.log", env: { DIST_DIR: workFile("dist-no-target") } });
+        expectOk(r, "make usb (no target)");
+        expect(fs.existsSync(iso("dist-no-target")), "its ISO").toBe(true);
+    }, 1_800_000);
+
     it("the artifacts match their SHA256SUMS", async () => {
         expectOk(await run(["sh", "-c", 'cd "$1" && sha256sum --quiet -c SHA256SUMS', "sh", dist()]), "sha256sum -c");
     }, 300_000);
@@ -85,7 +97,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         expect([state.stdout, outputs.stdout, file].filter((t) => t.includes(psk))).toEqual([]);
     });
 
-    describe("the machines, side by side: the refusal, then three installs, each disk then booted alone", () => {
+    describe("the machines, side by side: the refusals, then three installs, each disk then booted alone", () => {
         beforeAll(async () => {
             const disk = workFile("used.raw");
             expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", disk, "1G"]), "qemu-img create");
@@ -97,6 +109,16 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             const vm = machineVm({ name: "refuse", firmware: "bios", medium: "cd", target: machines.cd.target }, "install",
                 ["-drive", `file=${disk},if=virtio,format=raw`, ...mediumArgs(machines.cd)]);
             refusal = { vm, disk, before, off: vm.powersOff(300) };
+            // Two empty disks of the same size, each with a mark no installer takes for contents.
+            const disks = await Promise.all(["a", "b"].map(async (d) => {
+                const file = workFile(`ambiguous-${d}.raw`);
+                expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", file, "1G"]), "qemu-img create");
+                fs.writeFileSync(file, `empty disk ${d}`, { flag: "r+" });
+                return { file, before: sha256(file) };
+            }));
+            const machine: Machine = { name: "ambiguous", firmware: "bios", medium: "cd", target: machines.cd.target, dist: "dist-no-target" };
+            const twoDisks = machineVm(machine, "install", [...disks.flatMap((d) => ["-drive", `file=${d.file},if=virtio,format=raw`]), ...mediumArgs(machine)]);
+            ambiguous = { vm: twoDisks, disks, off: twoDisks.powersOff(300) };
             // The UEFI machine's second, smaller disk: the rule 'virtio,largest' must pick the other.
             expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", machines.uefi.spareDisk!, "1G"]), "qemu-img create");
             fs.writeFileSync(machines.uefi.spareDisk!, "spare disk", { flag: "r+" });
@@ -108,6 +130,14 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expect(await refusal.off, `no power-off:\n${tailOf(serialOf(refusal.vm), 2000)}`).toBe(true);
             expect(serialOf(refusal.vm)).toContain("REFUSED: /dev/vda is not empty (partitions: vda1); to install over it, set clusteros.overwrite=yes");
             expect(sha256(refusal.disk), "the refused disk's checksum").toBe(refusal.before);
+        }, 600_000);
+
+        it("installer on two empty disks, its medium naming no target: refuses the ambiguous target, names both disks, powers off, and neither disk changed", async () => {
+            expect(await ambiguous.off, `no power-off:\n${tailOf(serialOf(ambiguous.vm), 2000)}`).toBe(true);
+            const serial = serialOf(ambiguous.vm);
+            expect(serial).toContain("REFUSED: the target is ambiguous: vda vdb (choose one with clusteros.target=NAME");
+            expect(serial).toContain("nothing was written");
+            expect(ambiguous.disks.map((d) => sha256(d.file)), "the disks' checksums").toEqual(ambiguous.disks.map((d) => d.before));
         }, 600_000);
 
         it("installer on an empty disk (BIOS, CD): installs unattended, having verified the image, written it, added the seed and the pre-seed, and powers off", async () => {

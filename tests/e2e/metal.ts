@@ -24,6 +24,8 @@ export interface Machine {
     serial?: string;
     /** A second, smaller empty disk (raw) the target rules must leave alone. */
     spareDisk?: string;
+    /** The scratch directory of its medium (make usb's DIST_DIR): dist unless it has another medium. */
+    dist?: string;
 }
 
 export interface Installed {
@@ -47,15 +49,16 @@ export const killAll = () => Promise.all(vms.map((v) => v.kill()));
 const vm = (name: string, args: string[]) => { const v = new PlainVm(name, workFile(`${name}.log`), args); vms.push(v); return v; };
 export const serialOf = (v: PlainVm) => (fs.existsSync(v.serialLog) ? fs.readFileSync(v.serialLog, "latin1") : "");
 
-export const iso = () => workFile("dist/clusteros-installer.iso");
+/** The installer ISO that make usb wrote into the scratch directory `dist`. */
+export const iso = (dist = "dist") => workFile(`${dist}/clusteros-installer.iso`);
 export const diskOf = (m: Machine) => workFile(`${m.name}.qcow2`);
-const cdrom = () => ["-drive", `file=${iso()},media=cdrom,readonly=on`, "-boot", "once=d"];
+const cdrom = (file: string) => ["-drive", `file=${file},media=cdrom,readonly=on`, "-boot", "once=d"];
 /** The ISO as a USB stick, as `dd` writes it: a removable USB disk on xHCI, first to boot. */
-const usbStick = () => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${iso()},format=raw,readonly=on`,
+const usbStick = (file: string) => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${file},format=raw,readonly=on`,
     "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
 
 /** The installer medium as the machine has it, and no network (an install needs none). */
-export const mediumArgs = (m: Machine) => [...(m.medium === "cd" ? cdrom() : usbStick()), "-nic", "none"];
+export const mediumArgs = (m: Machine) => [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), "-nic", "none"];
 
 /** SeaBIOS (QEMU's default), or OVMF with a variable store of the VM's own, made fresh from the template. */
 function firmwareArgs(firmware: Firmware, vmName: string): string[] {
