@@ -46,8 +46,11 @@ class Sweep {
     private readonly env: NodeJS.ProcessEnv;
     readonly say: (line: string) => void;
     private readonly project = projectName();
-    /** The projects whose libvirt objects a run may have left: this one's and its repository's. */
-    private readonly projects = `(?:${this.project}|${REPOSITORY_PROJECT})`;
+    /**
+     * A test run's stack as its libvirt names begin, in this project or its repository's:
+     * group 1 the run's kind, group 2 its pid.
+     */
+    private readonly runStack = `(?:${this.project}|${REPOSITORY_PROJECT})-(e2e|mh|k8s)-\\d+-(\\d+)(?:-b|-own|-agent|-user|-repo)?`;
 
     constructor(opts: SweepOptions) {
         this.env = opts.env ?? process.env;
@@ -112,7 +115,7 @@ class Sweep {
         const daemon = this.run(["pgrep", "-x", "libvirtd"]).ok || this.run(["pgrep", "-x", "virtqemud"]).ok;
         const virshUp = daemon && this.run(["virsh", "-c", "qemu:///system", "version"]).ok;
         const virsh = (...args: string[]) => this.run(["virsh", "-c", "qemu:///system", ...args]);
-        const named = new RegExp(`^${this.projects}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user|-repo)?(-node-\\d+|-net|-pool)$`);
+        const named = new RegExp(`^${this.runStack}(-node-\\d+|-net|-pool)$`);
         for (const [dir, kind] of [[path.join(etc, "qemu"), "domain"], [path.join(etc, "qemu", "networks"), "net"], [path.join(etc, "storage"), "pool"]] as const) {
             for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".xml")) : []) {
                 const name = f.replace(/\.xml$/, "");
@@ -129,7 +132,7 @@ class Sweep {
                 this.say(`sweep: removed libvirt ${kind} ${name}, left by test run ${m[2]}`);
             }
         }
-        const disks = new RegExp(`^${this.projects}-(e2e|mh|k8s)-\\d+-(\\d+)(-b|-own|-agent|-user|-repo)?$`);
+        const disks = new RegExp(`^${this.runStack}$`);
         for (const d of fs.existsSync(images) ? fs.readdirSync(images) : []) {
             const m = disks.exec(d);
             if (!m || !gone(Number(m[2])) || !fs.statSync(path.join(images, d)).isDirectory()) continue;

@@ -115,11 +115,14 @@ export async function virsh(...args: string[]): Promise<Ran> {
     return spawnCollect(["virsh", "-q", "-c", "qemu:///system", ...args]);
 }
 
-/** Names of the stack's domains, networks and pools on the daemon at uri (the main one by default). */
-export async function stackObjects(stack: string, uri = "qemu:///system"): Promise<string[]> {
+/** Names of the domains, networks and pools whose names start with `prefix`, on the daemon at uri (the main one by default). */
+export async function libvirtObjects(prefix: string, uri = "qemu:///system"): Promise<string[]> {
     const lists = await Promise.all(["list", "net-list", "pool-list"].map((verb) => spawnCollect(["virsh", "-q", "-c", uri, verb, "--all", "--name"])));
-    return lists.flatMap((r) => r.stdout.split("\n").map((l) => l.trim())).filter((name) => name.startsWith(prefixOf(stack)));
+    return lists.flatMap((r) => r.stdout.split("\n").map((l) => l.trim())).filter((name) => name.startsWith(prefix));
 }
+
+/** Names of this project's stack's domains, networks and pools on the daemon at uri. */
+export const stackObjects = (stack: string, uri?: string) => libvirtObjects(prefixOf(stack), uri);
 
 /** Waits until check() is true, every `everyMs`; false when `seconds` pass first. */
 export async function eventually(seconds: number, check: () => Promise<boolean> | boolean, everyMs = 5000): Promise<boolean> {

@@ -14,7 +14,7 @@ import { renderFile } from "../../components/plan/templates";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { stackFileConfig } from "../../testing/lab-cluster";
 import type { Row } from "../../cli/health";
-import { expectOk, run, workFile } from "./context";
+import { expectOk, libvirtObjects, run, workFile } from "./context";
 
 const stack = process.env.E2E_REPO_STACK ?? "";
 const FIXTURES = path.join(__dirname, "fixtures");
@@ -120,7 +120,6 @@ describe.runIf(stack)("driven from a ClusterOS repository: the lab as a package"
         expectOk(await inRepo(`npx lab in-place -- pulumi destroy --stack ${stack} --yes --skip-preview && pulumi stack rm ${stack} --yes`,
             "repo-destroy.log"), "pulumi destroy");
         destroyed = true;
-        const left = await Promise.all(["list", "net-list", "pool-list"].map((v) => run(["virsh", "-q", "-c", "qemu:///system", v, "--all", "--name"])));
-        expect(left.flatMap((r) => r.stdout.split("\n")).filter((n) => n.trim().startsWith(prefix()))).toEqual([]);
+        expect(await libvirtObjects(prefix())).toEqual([]);
     }, 900_000);
 });
