@@ -19,6 +19,7 @@ import {
     NodeShape, parseDominfo, parseManifest, restoreProblems,
 } from "./checkpoint-plan";
 import { CliError, NodeInfo, StackInfo } from "./stack";
+import { forgetConnections } from "./ssh";
 import { agentRun, must, onEveryNode, Virsh, virshFor } from "./virsh";
 
 const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
@@ -163,6 +164,7 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
             + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
     }
     for (const n of info.nodes) must(virshFor(info, n), `resuming ${n.domain}`, "resume", n.domain);
+    forgetConnections(info.stack);
     const resumedSeconds = (Date.now() - started) / 1000;
     console.log(`every node reverted to '${name}' and resumed together after ${resumedSeconds.toFixed(1)} s`);
     // The guests' clocks stand where the checkpoint left them: the guest agent sets them.

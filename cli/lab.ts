@@ -32,7 +32,7 @@ import { LabError } from "../lab/errors";
 import { labMode, runInPlace } from "../lab/mode";
 import { sweepLeftovers } from "../lab/sweep";
 import { startAll, stopAll } from "./power";
-import { interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
+import { forgetConnections, interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, resolveStack, StackInfo } from "./stack";
 import { status } from "./status";
 import { topologyDot, topologySvg } from "./topology";
@@ -375,6 +375,7 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
             const info = stack();
             const node = nodeByNumber(info, n);
             must(virshFor(info, node), `${name} node ${n}`, verb, node.domain);
+            if (verb === "destroy" || verb === "shutdown" || verb === "start") forgetConnections(info.stack);
             console.log(`${node.name} ${done}`);
             result = Promise.resolve(0);
         });

@@ -1,10 +1,11 @@
 // SSH access to nodes with the stack's automation key, and an ssh_config for people.
 import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Ran, spawnCollect } from "../components/exec/spawn";
-import { SSH_SETTINGS, sshArgv } from "../components/exec/ssh";
+import { SHARED_CONNECTION_NOISE, SSH_SETTINGS, sshArgv } from "../components/exec/ssh";
 import { stateDir } from "../components/plan/paths";
 import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
@@ -18,15 +19,53 @@ export function keyFile(info: StackInfo): { file: string; cleanup: () => void } 
     return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * The directory of a stack's shared connections (SshTarget.control), one per place the nodes
+ * are reached from (host or lab namespace): private to this user, under the temporary
+ * directory, with a short name, since a socket's path has at most 107 bytes. Undefined (no
+ * sharing) where that cannot be had.
+ */
+export function connectionsDir(stack: string, netns = labNetns(), env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const uid = process.getuid?.() ?? 0;
+    const base = path.join(env.TMPDIR || os.tmpdir(), `clusteros-lab-ssh-${uid}`);
+    const dir = path.join(base, crypto.createHash("sha256").update(`${netns ?? ""}\0${stack}`).digest("hex").slice(0, 12));
+    // ssh adds %C (40 characters) and, while it binds, a 17-character suffix.
+    if (dir.length + 1 + 40 + 17 > 107) return undefined;
+    try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        for (const d of [base, dir]) {
+            const st = fs.lstatSync(d);
+            if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return undefined;
+        }
+        return dir;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * The lab crashed, powered off or restored the stack's nodes: commands open new connections
+ * instead of waiting for the old ones' keepalive to give up (the old masters then exit by
+ * themselves).
+ */
+export function forgetConnections(stack: string, netns = labNetns(), env: NodeJS.ProcessEnv = process.env): void {
+    const dir = connectionsDir(stack, netns, env);
+    if (dir) for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
 /** The ssh command line (program first) that reaches a node from here, in either mode. */
 export function sshArgvOf(info: StackInfo, node: NodeInfo, key: string, mode: "batch" | "interactive", command: string[] = [],
     netns = labNetns()): string[] {
-    return inPlace(sshArgv({ user: info.adminUser, host: node.ip, key }, mode, command), netns);
+    const dir = mode === "batch" ? connectionsDir(info.stack, netns) : undefined;
+    return inPlace(sshArgv({ user: info.adminUser, host: node.ip, key, control: dir && path.join(dir, "%C") }, mode, command), netns);
 }
 
-/** Runs a command on a node; resolves with its exit code and output. */
-export function runOn(info: StackInfo, node: NodeInfo, key: string, command: string, input?: string): Promise<Ran> {
-    return spawnCollect(sshArgvOf(info, node, key, "batch", [command]), { input });
+const withoutNoise = (text: string) => text.split("\n").filter((l) => !SHARED_CONNECTION_NOISE.test(l)).join("\n");
+
+/** Runs a command on a node (over the node's shared connection); resolves with its exit code and output. */
+export async function runOn(info: StackInfo, node: NodeInfo, key: string, command: string, input?: string): Promise<Ran> {
+    const r = await spawnCollect(sshArgvOf(info, node, key, "batch", [command]), { input });
+    return { ...r, stderr: withoutNoise(r.stderr), output: withoutNoise(r.output) };
 }
 
 export function interactive(info: StackInfo, node: NodeInfo, key: string, command?: string): number {

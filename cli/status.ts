@@ -101,8 +101,14 @@ export function statusJson(stack: string, rows: Row[]): string {
 }
 
 /**
+ * How often a wait for health probes the nodes again: a probe runs on each node's shared SSH
+ * connection (cli/ssh.ts), a tenth of a second of the guest's time.
+ */
+export const HEALTH_POLL_MS = 2_000;
+
+/**
  * Prints the status table (or, with json, statusJson); with waitSeconds, probes again every
- * 5 s until every node is healthy. Exit code 1 when one is not.
+ * HEALTH_POLL_MS until every node is healthy. Exit code 1 when one is not.
  */
 export async function status(info: StackInfo, waitSeconds = 0,
     probersOf: (info: StackInfo, key: string) => Probers = realProbers, json = false): Promise<number> {
@@ -114,7 +120,7 @@ export async function status(info: StackInfo, waitSeconds = 0,
         while (rows.some((r) => !r.healthy) && Date.now() < deadline) {
             const waiting = rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`);
             console.error(`waiting for ${waiting.join(", ")}`);
-            await new Promise((r) => setTimeout(r, 5_000));
+            await new Promise((r) => setTimeout(r, HEALTH_POLL_MS));
             ({ rows, downHosts } = await assessAll(info, probers));
         }
         console.log(json ? statusJson(info.stack, rows) : statusTable(rows));

@@ -25,9 +25,9 @@ import type { PartitionShape } from "../cli/partition-shapes";
 import type { LinkFault } from "../cli/faults";
 import { loadRuleset, nftNeedsRoot } from "../cli/nft";
 import { Row } from "../cli/health";
-import { keyFile, runOn } from "../cli/ssh";
+import { forgetConnections, keyFile, runOn } from "../cli/ssh";
 import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
-import { assessAll, realProbers } from "../cli/status";
+import { assessAll, HEALTH_POLL_MS, realProbers } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
 import { lastUpdateChanges, projectStack, removeProjectStack } from "../lab/stacks";
 import { recoverStack } from "../lab/recover";
@@ -145,7 +145,7 @@ export class LabCluster {
     /** Waits until every node is healthy by `lab status`'s definition. */
     async waitHealthy(timeoutSeconds = 300): Promise<void> {
         let rows: Row[] = [];
-        const ok = await untilDeadline(Date.now() + timeoutSeconds * 1000, 5000, async () => {
+        const ok = await untilDeadline(Date.now() + timeoutSeconds * 1000, HEALTH_POLL_MS, async () => {
             rows = await this.status();
             return rows.every((r) => r.healthy) ? true : undefined;
         });
@@ -181,11 +181,11 @@ export class LabCluster {
     // --- faults ---------------------------------------------------------------------
 
     /** Pulls node n's plug: the domain stops at once. */
-    crash(n: number): void { this.virsh(n, "destroy"); }
+    crash(n: number): void { this.virsh(n, "destroy"); forgetConnections(this.info.stack); }
     /** Shuts node n down cleanly (ACPI). */
-    powerOff(n: number): void { this.virsh(n, "shutdown"); }
+    powerOff(n: number): void { this.virsh(n, "shutdown"); forgetConnections(this.info.stack); }
     /** Starts node n again. */
-    powerOn(n: number): void { this.virsh(n, "start"); }
+    powerOn(n: number): void { this.virsh(n, "start"); forgetConnections(this.info.stack); }
 
     /** Freezes node n's vCPUs (libvirt suspend): it, its clock and its peers see the gap. heal() resumes it. */
     pause(n: number): void {

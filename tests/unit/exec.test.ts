@@ -2,7 +2,7 @@
 // retries until a deadline, and the one set of SSH options.
 import { describe, expect, it } from "vitest";
 import { shellQuote, spawnCollect, untilDeadline } from "../../components/exec/spawn";
-import { scpArgv, SSH_OPTIONS, sshArgv } from "../../components/exec/ssh";
+import { scpArgv, SHARED_CONNECTION_NOISE, SSH_OPTIONS, sshArgv } from "../../components/exec/ssh";
 
 describe("spawnCollect", () => {
     it("passes arguments as they are, with no shell in between", async () => {
@@ -70,4 +70,26 @@ describe("ssh", () => {
         expect(scpArgv(t, "/a", "/b").join(" ")).toContain(SSH_OPTIONS.join(" "));
         expect(scpArgv(t, "/a", "/b").slice(-2)).toEqual(["/a", "clusteros@10.77.0.10:/b"]);
     });
+
+    it("shares one connection per node among batch commands only, its short keepalive ahead of the general one", () => {
+        const shared = sshArgv({ ...t, control: "/run/x/%C" }, "batch", ["true"]);
+        const at = (o: string) => shared.indexOf(o);
+        expect(shared).toContain("ControlPath=/run/x/%C");
+        expect(shared).toContain("ControlMaster=auto");
+        // ssh keeps the first value of an option: the shared connection's keepalive must come first.
+        expect(at("ServerAliveInterval=3")).toBeGreaterThan(0);
+        expect(at("ServerAliveInterval=3")).toBeLessThan(at("ServerAliveInterval=15"));
+        expect(sshArgv({ ...t, control: "/run/x/%C" }, "interactive").join(" ")).not.toContain("Control");
+        expect(sshArgv(t, "batch", ["true"]).join(" ")).not.toContain("Control");
+    });
+
+    it("knows ssh's lines about a shared connection it could not use, and no others", () => {
+        for (const l of ["mux_client_request_session: session request failed: Session open refused by peer\r",
+            "mux_client_request_session: read from master failed: Broken pipe",
+            "ControlSocket /tmp/s/522a already exists, disabling multiplexing"]) expect(l).toMatch(SHARED_CONNECTION_NOISE);
+        for (const l of ["ssh: connect to host 10.0.0.1 port 22: Connection timed out", "Permission denied (publickey).", "mux is fine"]) {
+            expect(l).not.toMatch(SHARED_CONNECTION_NOISE);
+        }
+    });
 });
+

@@ -1,12 +1,14 @@
 // Where the lab runs (lab/mode.ts) and what that changes for a person: which mode a
 // machine gets, and how the printed and spawned commands reach nodes in each mode.
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { HOST_KEY_OPTIONS } from "../../components/exec/ssh";
 import { sshCommand, vncCommand } from "../../components/plan/access";
 import { inPlace, labNetns } from "../../cli/place";
-import { sshArgvOf, sshConfig } from "../../cli/ssh";
+import { connectionsDir, forgetConnections, sshArgvOf, sshConfig } from "../../cli/ssh";
 import { parseStackOutputs } from "../../cli/stack";
 import { vncPort } from "../../cli/vnc";
 import { labMode, ModeFacts } from "../../lab/mode";
@@ -101,6 +103,31 @@ describe("reaching nodes in each mode", () => {
         expect(host[0]).toBe("ssh");
         expect(host.at(-1)).toBe("clusteros@10.79.0.10");
         expect(sshArgvOf(info, info.nodes[0], "/k", "batch", [], "ns1").slice(0, 5)).toEqual(["ip", "netns", "exec", "ns1", "ssh"]);
+    });
+
+    it("shares connections per stack and place, in a private directory a socket's path fits in, forgotten on demand", () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "c"));
+        const env = { TMPDIR: tmp };
+        const [a, b, c] = [connectionsDir("ci", "clusteros-lab", env), connectionsDir("ci", "", env), connectionsDir("dev", "clusteros-lab", env)];
+        expect(new Set([a, b, c]).size).toBe(3);
+        for (const d of [a!, b!, c!]) {
+            expect(fs.statSync(d).mode & 0o777).toBe(0o700);
+            expect(d.length + 1 + 40 + 17).toBeLessThanOrEqual(107);
+        }
+        expect(connectionsDir("ci", "clusteros-lab", env)).toBe(a);
+        // A temporary directory too deep for a socket: no sharing rather than a failing ssh.
+        expect(connectionsDir("ci", "ns", { TMPDIR: path.join(tmp, "d".repeat(80)) })).toBeUndefined();
+        // A directory others can enter is not used.
+        fs.chmodSync(a!, 0o755);
+        expect(connectionsDir("ci", "clusteros-lab", env)).toBeUndefined();
+        fs.chmodSync(a!, 0o700);
+        fs.writeFileSync(path.join(a!, "0123abcd"), "");
+        forgetConnections("ci", "clusteros-lab", env);
+        expect(fs.readdirSync(a!)).toEqual([]);
+        const batch = sshArgvOf(info, info.nodes[0], "/k", "batch", [], "ns1").join(" ");
+        expect(batch).toMatch(/ControlPath=\S+\/%C/);
+        expect(sshArgvOf(info, info.nodes[0], "/k", "interactive", [], "ns1").join(" ")).not.toContain("ControlPath");
+        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("writes an ssh_config whose plain ssh enters the namespace by ProxyCommand, and none in host mode", () => {
