@@ -6,14 +6,15 @@ LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LAB_PROJECT=clusteros-lab
 # How scripts run the project's TypeScript (the CLI, the JUnit report, the docs' blocks):
-# through ts-node here; as the JavaScript beside it in the packed package (scripts/pack.ts),
-# which has no ts-node. lab_ts FILE.ts names the file to run.
+# through tsx here (esbuild, which keeps what it compiled: under TCG load a command starts in
+# half ts-node's time); as the JavaScript beside it in the packed package (scripts/pack.ts),
+# which has neither. lab_ts FILE.ts names the file to run. Pulumi runs index.ts with ts-node.
 if [ -f "$LAB_ROOT/cli/lab.js" ]; then
   LAB_TS=(node)
   lab_ts() { echo "${1%.ts}.js"; }
 else
   # shellcheck disable=SC2034 # used by the scripts that source this file
-  LAB_TS=(node "$LAB_ROOT/node_modules/ts-node/dist/bin.js" --transpile-only --project "$LAB_ROOT/tsconfig.json")
+  LAB_TS=(node "$LAB_ROOT/node_modules/tsx/dist/cli.mjs" --tsconfig "$LAB_ROOT/tsconfig.json")
   lab_ts() { echo "$1"; }
 fi
 # shellcheck source=../../toolchain/versions.env
