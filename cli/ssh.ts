@@ -7,13 +7,14 @@ import * as path from "node:path";
 import { Ran, spawnCollect } from "../components/exec/spawn";
 import { SHARED_CONNECTION_NOISE, SSH_SETTINGS, sshArgv } from "../components/exec/ssh";
 import { stateDir } from "../components/plan/paths";
+import { makeKeyDir } from "../lab/key-dirs";
 import { renderFile } from "../components/plan/templates";
 import { inPlace, labNetns } from "./place";
 import { NodeInfo, StackInfo } from "./stack";
 
 /** Writes the automation key 0600 to a private temporary file; returns its path and a cleanup. */
 export function keyFile(info: StackInfo): { file: string; cleanup: () => void } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-lab-"));
+    const dir = makeKeyDir();
     const file = path.join(dir, "id");
     fs.writeFileSync(file, info.automationPrivateKey, { mode: 0o600 });
     return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -7,7 +7,8 @@
 //     provider made them; only names with the stack's own prefix are ever touched;
 //   - pending operations: dropped from the state with a refresh, so the update makes them
 //     again. Remote scripts need nothing here: they take a lock on the node
-//     (components/providers/remote-command.ts).
+//     (components/providers/remote-command.ts);
+//   - the private key directories of killed processes (lab/key-dirs.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,6 +19,7 @@ import { libvirtPrefix } from "../components/plan/names";
 import { stateDir } from "../components/plan/paths";
 import { LabError } from "./errors";
 import { Deployment, DOMAIN, hostUris, Orphan, orphansOf } from "./orphans";
+import { removeDeadKeyDirs } from "./key-dirs";
 import { alive } from "./processes";
 import { projectStack } from "./stacks";
 
@@ -74,6 +76,8 @@ export async function recoverStack(stack: Stack, log: (line: string) => void = (
         log(`stack ${stack.name} is locked by pulumi (pid ${pid}), which no longer runs (an interrupted up): clearing its lock`);
     }
     if (staleLocks.length > 0) await stack.cancel();
+    const keyDirs = removeDeadKeyDirs();
+    if (keyDirs.length > 0) log(`removed the SSH key directories of ${keyDirs.length} killed process${keyDirs.length > 1 ? "es" : ""} (${keyDirs.join(", ")})`);
 
     const deployment = ((await stack.exportStack()).deployment ?? {}) as Deployment;
     const defaultUri = process.env.LIBVIRT_DEFAULT_URI ?? "qemu:///system";

@@ -17,6 +17,7 @@ import * as path from "node:path";
 import { stateDir } from "../components/plan/paths";
 import { programDir, projectName } from "../components/program-dir";
 import { namespaces } from "./daemon";
+import { removeDeadKeyDirs } from "./key-dirs";
 import { inPlace, labMode } from "./mode";
 import { alive, sleepSync } from "./processes";
 
@@ -166,6 +167,7 @@ export function sweepLeftovers(opts: SweepOptions = {}): void {
         fs.rmSync(path.join(scratchRoot, d), { recursive: true, force: true });
         s.say(`sweep: removed ${path.join(scratchRoot, d)}`);
     }
+    for (const d of removeDeadKeyDirs(scratchRoot)) s.say(`sweep: removed ${d}, a killed process's SSH key`);
     s.libvirt(opts.libvirtRoot ?? (opts.env ?? process.env).SWEEP_ROOT ?? "");
 }
 

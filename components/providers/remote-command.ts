@@ -48,7 +48,9 @@ async function withTarget<T>(inputs: RemoteCommandInputs, fn: (target: Target, l
     const fs = require("node:fs");
     const os = require("node:os");
     const path = require("node:path");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-ssh-"));
+    // Named after this process, as lab/key-dirs.ts makes them: a provider killed mid-step
+    // leaves it, and the next make up's recovery removes it.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `clusteros-key-${process.pid}-`));
     const target = { user: inputs.user, host: inputs.host, key: path.join(dir, "key") };
     fs.writeFileSync(target.key, inputs.privateKey, { mode: 0o600 });
     try {
