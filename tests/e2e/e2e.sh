@@ -77,6 +77,13 @@ second_host_join() {
   export E2E_H2="$H2" E2E_H2_URI="$H2_URI" E2E_H2_CIDR="$H2_CIDR" E2E_H2_DIR="$H2_DIR"
 }
 
+# normal_user_checks NODE_CIDR WG_CIDR: a user in the libvirt group, without sudo
+# (tests/e2e/normal-user.test.ts), their 1-node cluster on those ranges.
+normal_user_checks() {
+  E2E_NORMAL_USER=1 E2E_USER_NODE_CIDR="$1" E2E_USER_WG_CIDR="$2" E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" \
+    e2e_run tests/e2e/normal-user.test.ts
+}
+
 # The test is one function, read completely before it runs (editing this file during a
 # run cannot change the run).
 main() {
@@ -140,13 +147,12 @@ main() {
   namespace_mode_checks
   phase_end
 
-  phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down"
-  E2E_NORMAL_USER=1 E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" e2e_run tests/e2e/normal-user.test.ts
-  phase_end
-
-  # --- a second stack on the same daemon, up for the rest of the test ------------------
+  # --- a user's own cluster; beside it, a second stack on the same daemon, up for the rest --
+  # of the test. The two 1-node clusters boot side by side (beside, lib.sh).
+  take_ranges 2
   if [ -z "$OTHERS_BEFORE" ]; then
-    phase "second stack (1 node, UEFI) beside it: make image, make up, make stop, make start, a checkpoint"
+    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down; beside it, a second stack (1 node, UEFI): make image, make up, make stop, make start, a checkpoint"
+    beside normal-user normal_user_checks "${RANGES[@]}"
     new_stack "$BYSTANDER" 1
     pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
     E2E_IMAGE_STACK="$BYSTANDER" e2e_run tests/e2e/image.test.ts
@@ -154,7 +160,12 @@ main() {
       && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
       && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts \
       && E2E_CHECKPOINT_STACK="$BYSTANDER" e2e_run tests/e2e/uefi-checkpoint.test.ts
+    join_beside
     OTHERS_BEFORE="$(running_domains)"
+    phase_end
+  else
+    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down"
+    normal_user_checks "${RANGES[@]}"
     phase_end
   fi
   phase "nodeCidr collision caught at preview; an agent source that does not build"
@@ -166,16 +177,16 @@ main() {
   e2e_run tests/e2e/docs.test.ts
   phase_end
 
-  phase "the test API's own up (1 node) after an interrupted up, and its destroy"
-  own_stack_checks "$OWN"
+  # The test API's own stack and a ClusterOS repository's: 1 node each, side by side.
+  take_ranges 4
+  phase "the test API's own up (1 node) after an interrupted up, and its destroy; beside it, a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
+  beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
+  own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
+  join_beside
   phase_end
 
   phase "preview --expect-no-changes"
   e2e_run tests/e2e/preview.test.ts
-  phase_end
-
-  phase "a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
-  repository_checks "$REPO"
   phase_end
 
   # --- scale out to 4, with pulumi killed halfway, then one make up --------------------

@@ -164,7 +164,7 @@ record_vitest() {
 # (tests/cluster/), attached to the running STACK (make cluster-test STACK=...), or bringing up
 # and destroying stacks of their own when STACK is empty.
 api_run() {
-  local stack="$1" json="$WORK/api-checks.json" rc=0; shift
+  local stack="$1" json="$WORK/checks-$BASHPID.json" rc=0; shift
   rm -f "$json"
   env -u JUNIT_XML -u CLUSTEROS_LAB_TEST_STACK STACK="$stack" ${HOSTNS:+CLUSTEROS_LAB_NETNS="$HOSTNS"} \
     "$LAB_ROOT/scripts/cluster-test.sh" --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
@@ -174,7 +174,7 @@ api_run() {
 # e2e_run FILE [VITEST ARGS...]: the e2e's own test files (tests/e2e/*.test.ts), from the
 # test's own shell, on this run's stack, scratch directory and daemon (tests/e2e/context.ts).
 e2e_run() {
-  local json="$WORK/e2e-checks.json" rc=0
+  local json="$WORK/checks-$BASHPID.json" rc=0
   rm -f "$json"
   env -u JUNIT_XML E2E_STACK="$STACK" E2E_HOSTNS="${HOSTNS:-}" E2E_WORK="$WORK" E2E_DAEMON_PID="${DAEMON_PID:-}" \
     npx vitest run --config tests/e2e/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$json" "$@" || rc=$?
@@ -184,23 +184,38 @@ e2e_run() {
 # api_checks FILE [VITEST ARGS...]: those tests on this test's stack.
 api_checks() { api_run "$STACK" "$@"; }
 
-# own_stack_checks NAME: the test API's own up and destroy, as a user's test file runs them
-# (tests/cluster/own-stack.test.ts: stack NAME, 1 node, free ranges), after an up of the same
-# stack was killed (tests/e2e/interrupted-up.test.ts), then nothing of it left.
+# own_stack_checks NAME NODE_CIDR WG_CIDR: the test API's own up and destroy, as a user's test
+# file runs them (tests/cluster/own-stack.test.ts: stack NAME, 1 node, those ranges), after an
+# up of the same stack was killed (tests/e2e/interrupted-up.test.ts), then nothing of it left.
 own_stack_checks() {
-  take_ranges 2
-  local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="${RANGES[0]}" E2E_OWN_WG_CIDR="${RANGES[1]}" E2E_OWN_INTERRUPTED=1
+  local -x E2E_OWN_STACK="$1" E2E_OWN_NODE_CIDR="$2" E2E_OWN_WG_CIDR="$3" E2E_OWN_INTERRUPTED=1
   e2e_run tests/e2e/interrupted-up.test.ts
   api_run "" tests/cluster/own-stack.test.ts
   E2E_LEAK_STACKS="$1" e2e_run tests/e2e/leaks.test.ts
 }
 
-# repository_checks NAME: ClusterOS's repository drives the lab (tests/e2e/from-repository.test.ts):
-# the packed package installed in a repository outside this tree, its stack NAME (1 node, free
-# ranges) up, tested and destroyed from there.
+# repository_checks NAME NODE_CIDR WG_CIDR: ClusterOS's repository drives the lab
+# (tests/e2e/from-repository.test.ts): the packed package installed in a repository outside
+# this tree, its stack NAME (1 node, those ranges) up, tested and destroyed from there.
 repository_checks() {
-  take_ranges 2
-  E2E_REPO_STACK="$1" E2E_REPO_NODE_CIDR="${RANGES[0]}" E2E_REPO_WG_CIDR="${RANGES[1]}" e2e_run tests/e2e/from-repository.test.ts
+  E2E_REPO_STACK="$1" E2E_REPO_NODE_CIDR="$2" E2E_REPO_WG_CIDR="$3" e2e_run tests/e2e/from-repository.test.ts
+}
+
+# beside NAME FUNCTION ARGS...: runs a phase's other part in the background, while this shell
+# runs its own: two 1-node clusters boot in the time of one on two cores. Its output goes to
+# WORK/NAME.out, shown by join_beside; its checks are recorded as they end (record appends
+# lines), in the phase it began in. Ranges are taken before (take_ranges), never inside it.
+BESIDE=()
+beside() { local name="$1"; shift; ( "$@" ) > "$WORK/$name.out" 2>&1 & BESIDE+=("$name:$!"); }
+join_beside() {
+  local b
+  for b in "${BESIDE[@]}"; do
+    # shellcheck disable=SC2034 # FAILED is read by the scripts that source this file
+    wait "${b#*:}" || FAILED=1
+    echo "--- ${b%%:*}, which ran beside:"
+    cat "$WORK/${b%%:*}.out"
+  done
+  BESIDE=()
 }
 
 # cluster_checks: every check of a healthy cluster, however many nodes it has now
