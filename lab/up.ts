@@ -20,25 +20,31 @@ import { ModeError, runInPlace } from "./mode";
 import { StepFailed, withProgress } from "./progress";
 import { recoverNamed } from "./recover";
 
-/** A stack's config value as `pulumi config get` gives it; "" when it is not set. */
-function config(stack: string, key: string): string {
-    const r = spawnSync("pulumi", ["config", "get", key, "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    return r.status === 0 ? r.stdout.trim() : "";
+/**
+ * A stack's settings, read once (`pulumi config --json`): key -> the value as `pulumi config
+ * get` prints it; "" when it is not set. Secrets stay hidden: none is needed here.
+ */
+function stackConfig(stack: string): (key: string) => string {
+    const r = spawnSync("pulumi", ["config", "--json", "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    let all: Record<string, { value?: string }> = {};
+    try { all = r.status === 0 ? JSON.parse(r.stdout) : {}; } catch { /* no settings to read */ }
+    return (key) => all[`${projectName()}:${key}`]?.value ?? "";
 }
 
 /** What the stack's image is built from, built or found in the cache (outside any namespace). */
 export async function imageInputs(stack: string): Promise<void> {
-    const flavor = config(stack, "imageFlavor");
+    const config = stackConfig(stack);
+    const flavor = config("imageFlavor");
     if (flavor === "debian-12") {
         // imageExtraPackages go into the Debian base, sorted and once each as the image's recipe has them.
-        const extra = (() => { try { return [...new Set(JSON.parse(config(stack, "imageExtraPackages") || "[]") as string[])].sort(); } catch { return []; } })();
+        const extra = (() => { try { return [...new Set(JSON.parse(config("imageExtraPackages") || "[]") as string[])].sort(); } catch { return []; } })();
         await withProgress("the Debian base (mmdebstrap)", "debian-base", [path.join(PROJECT_ROOT, "images", "debian", "build-base.sh"),
             ...(extra.length > 0 ? ["--extra-packages", extra.join(",")] : [])]);
-    } else if ((flavor === "ubuntu-24.04" || flavor === "") && !config(stack, "imagePath")) {
+    } else if ((flavor === "ubuntu-24.04" || flavor === "") && !config("imagePath")) {
         const r = spawnSync(path.join(PROJECT_ROOT, "images", "ubuntu", "fetch.sh"), [], { stdio: ["ignore", "ignore", "inherit"] });
         if (r.status !== 0) throw new StepFailed("the Ubuntu cloud image could not be fetched (images/ubuntu/fetch.sh)");
     }
-    const source = config(stack, "nodeAgentSource");
+    const source = config("nodeAgentSource");
     if (source) {
         try {
             buildNodeAgent(source, cacheDir());
@@ -47,7 +53,7 @@ export async function imageInputs(stack: string): Promise<void> {
             throw new StepFailed(`${formatProblems(projectName(), [agentBuildProblem(source, e)])}\nthe node agent (nodeAgentSource) did not build: see above`);
         }
     }
-    if (config(stack, "kubernetes") === "upstream") {
+    if (config("kubernetes") === "upstream") {
         await withProgress("the Kubernetes bundle (Go builds)", "kubernetes-bundle", [path.join(PROJECT_ROOT, "scripts", "kubernetes.sh"), "build"]);
     }
 }
