@@ -111,6 +111,7 @@ class Sweep {
         const etc = path.join(root, "/etc/libvirt");
         const images = path.join(root, "/var/lib/libvirt/images");
         const nvram = path.join(root, "/var/lib/libvirt/qemu/nvram");
+        const run = path.join(root, "/run/libvirt");
         // Asked only when a daemon runs: virsh would socket-activate a system one, which would
         // load the very definitions this removes.
         const daemon = this.run(["pgrep", "-x", "libvirtd"]).ok || this.run(["pgrep", "-x", "virtqemud"]).ok;
@@ -131,6 +132,16 @@ class Sweep {
                 fs.rmSync(path.join(dir, "autostart", f), { force: true });
                 if (kind === "domain") fs.rmSync(path.join(nvram, `${name}_VARS.fd`), { force: true });
                 this.say(`sweep: removed libvirt ${kind} ${name}, left by test run ${m[2]}`);
+            }
+        }
+        // What a daemon kept of them while they ran (status, pid files, a network's ports): a
+        // killed daemon leaves it, and so does a network's destroy in the lab's namespace.
+        for (const dir of [path.join(run, "qemu"), path.join(run, "network")]) {
+            for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+                const m = named.exec(f.replace(/\.(xml|pid)$/, ""));
+                if (!m || !gone(Number(m[2]))) continue;
+                fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+                this.say(`sweep: removed ${path.join(dir, f)}, left by test run ${m[2]}`);
             }
         }
         const disks = new RegExp(`^${this.runStack}$`);

@@ -42,7 +42,8 @@ const lines = (argv: string[]) => (spawnSync(argv[0], argv.slice(1), { encoding:
  * libvirt's domain, network and pool definitions and the domains' disks and UEFI variables;
  * the lab's seeds; test runs' scratch directories and SSH key directories in /tmp; users.
  * Left out: /tmp/clusteros-lab-ssh-UID (the shared SSH connections' directory, kept like a
- * cache) and logs.
+ * cache), logs, and QEMU's per-domain runtime directories under /var/lib/libvirt/qemu, whose
+ * names libvirt cuts short (domain-ID-NAME, 20 characters of the name): no run is named in them.
  */
 export function snapshot(env: NodeJS.ProcessEnv = process.env): Snapshot {
     const backend = path.join(stateDir(env), "backend", ".pulumi", "stacks");
@@ -52,8 +53,9 @@ export function snapshot(env: NodeJS.ProcessEnv = process.env): Snapshot {
         processes: processes(),
         stacks: entries(backend).flatMap((project) => entries(project, (n) => n.endsWith(".json"))),
         libvirt: ["/etc/libvirt/qemu", "/etc/libvirt/qemu/networks", "/etc/libvirt/qemu/networks/autostart", "/etc/libvirt/storage",
-            "/etc/libvirt/storage/autostart", "/run/libvirt/qemu", "/run/libvirt/network"].flatMap((d) => entries(d, xml))
-            .concat(entries("/var/lib/libvirt/images"), entries("/var/lib/libvirt/qemu/nvram")),
+            "/etc/libvirt/storage/autostart"].flatMap((d) => entries(d, xml))
+            .concat(entries("/run/libvirt/qemu", (n) => /\.(xml|pid)$/.test(n)), entries("/run/libvirt/network", (n) => n !== "autostarted"),
+                entries("/var/lib/libvirt/images"), entries("/var/lib/libvirt/qemu/nvram")),
         seeds: entries(path.join(stateDir(env), "seeds")),
         scratch: entries("/tmp", (n) => /^(clusteros-|clab-)/.test(n) && !/^clusteros-lab-ssh-\d+$/.test(n)),
         users: fs.readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")[0]).filter(Boolean),

@@ -73,7 +73,7 @@ describe("sweep", () => {
         }
     });
 
-    it("removes libvirt's definitions, autostart links, variable stores and disks of a gone run's stack, however it was lost; no one else's", () => {
+    it("removes libvirt's definitions, autostart links, variable stores, disks and a killed daemon's run state of a gone run's stack, however it was lost; no one else's", () => {
         const dead = deadPid();
         const live = process.pid;
         const root = fs.mkdtempSync(path.join(dir, "root-"));
@@ -87,6 +87,9 @@ describe("sweep", () => {
             file(`var/lib/libvirt/qemu/nvram/clusteros-lab-e2e-100-${dead}-b-node-1_VARS.fd`),
             file(`etc/libvirt/qemu/networks/clusteros-lab-mh-100-${dead}-net.xml`), file(`etc/libvirt/qemu/networks/autostart/clusteros-lab-mh-100-${dead}-net.xml`),
             file(`etc/libvirt/storage/clusteros-lab-e2e-100-${dead}-agent-pool.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}/disk.qcow2`),
+            // What its daemon, killed while the nodes ran, kept of them.
+            file(`run/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.xml`), file(`run/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.pid`),
+            file(`run/libvirt/network/clusteros-lab-mh-100-${dead}-net.pid`), file(`run/libvirt/network/clusteros-lab-mh-100-${dead}-net/ports/x`),
             // The normal user's stack (its state went with the user's home).
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-user-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}-user/disk.qcow2`),
             // The stack of the e2e's ClusterOS repository, under that repository's own project.
@@ -94,6 +97,7 @@ describe("sweep", () => {
         ];
         const kept = [
             file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
+            file("run/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file(`run/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.pid`),
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${live}/disk.qcow2`),
             file(`etc/libvirt/qemu/other-e2e-100-${dead}-node-1.xml`), file("var/lib/libvirt/images/clusteros-lab-ci/disk.qcow2"),
             file(`etc/libvirt/qemu/clusteros-e2e-100-${live}-repo-node-1.xml`), file("etc/libvirt/qemu/clusteros-dev-node-1.xml"),
@@ -106,6 +110,7 @@ describe("sweep", () => {
         fs.writeFileSync(path.join(bin, "virsh"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
         const out = said((lines) => sweepLibvirt(root, { env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, say: (l) => lines.push(l) }));
         expect(gone.filter((f) => fs.existsSync(path.join(root, f)))).toEqual([]);
+        expect(fs.existsSync(path.join(root, `run/libvirt/network/clusteros-lab-mh-100-${dead}-net`))).toBe(false);
         expect(kept.filter((f) => !fs.existsSync(path.join(root, f)))).toEqual([]);
         expect(out).toContain(`sweep: removed libvirt domain clusteros-lab-e2e-100-${dead}-node-1, left by test run ${dead}`);
         expect(out).toContain(`sweep: removed libvirt net clusteros-lab-mh-100-${dead}-net, left by test run ${dead}`);
