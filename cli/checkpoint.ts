@@ -101,6 +101,7 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
         }
     }
     const manifest = JSON.stringify(manifestOf(name, shape, new Date()));
+    forgetConnections(info.stack);
     const started = Date.now();
     const paused: NodeInfo[] = [];
     const taken: NodeInfo[] = [];
@@ -154,6 +155,7 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
     if (problems.length > 0) {
         throw new CliError(`checkpoint '${name}' cannot be restored, nothing was changed:\n  - ${problems.join("\n  - ")}`);
     }
+    forgetConnections(info.stack);
     const started = Date.now();
     const reverted = kind === "files"
         ? info.nodes.map((n) => ({ domain: n.domain, ...attempt(() => restoreNode(info, n, fileDir(info, n, name))) }))
@@ -164,7 +166,6 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
             + failed.map((r) => `${r.domain}: ${r.err}`).join("\n  - "));
     }
     for (const n of info.nodes) must(virshFor(info, n), `resuming ${n.domain}`, "resume", n.domain);
-    forgetConnections(info.stack);
     const resumedSeconds = (Date.now() - started) / 1000;
     console.log(`every node reverted to '${name}' and resumed together after ${resumedSeconds.toFixed(1)} s`);
     // The guests' clocks stand where the checkpoint left them: the guest agent sets them.

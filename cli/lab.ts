@@ -374,8 +374,8 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         program.command(`${name} <n>`).description(what).action((n: string) => {
             const info = stack();
             const node = nodeByNumber(info, n);
+            if (verb !== "resume") forgetConnections(info.stack);
             must(virshFor(info, node), `${name} node ${n}`, verb, node.domain);
-            if (verb === "destroy" || verb === "shutdown" || verb === "start") forgetConnections(info.stack);
             console.log(`${node.name} ${done}`);
             result = Promise.resolve(0);
         });

@@ -45,13 +45,20 @@ export function connectionsDir(stack: string, netns = labNetns(), env: NodeJS.Pr
 }
 
 /**
- * The lab crashed, powered off or restored the stack's nodes: commands open new connections
- * instead of waiting for the old ones' keepalive to give up (the old masters then exit by
- * themselves).
+ * Closes the stack's shared connections: before the lab pauses, saves, crashes or powers off
+ * its nodes, and after it restores them. A connection kept open across such a gap would send
+ * its keepalives into it (and leave the host's ARP entry for the node failed, so the first
+ * command after it finds "no route to host"), or would wait for them to give up; commands
+ * afterwards open new connections.
  */
 export function forgetConnections(stack: string, netns = labNetns(), env: NodeJS.ProcessEnv = process.env): void {
     const dir = connectionsDir(stack, netns, env);
-    if (dir) for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { force: true });
+    for (const f of dir ? fs.readdirSync(dir) : []) {
+        // The master listens on this socket from whichever namespace it runs in; -O exit needs
+        // no host, only the socket.
+        spawnSync("ssh", ["-o", `ControlPath=${path.join(dir!, f)}`, "-O", "exit", "lab-node"], { stdio: "ignore", timeout: 5_000 });
+        fs.rmSync(path.join(dir!, f), { force: true });
+    }
 }
 
 /** The ssh command line (program first) that reaches a node from here, in either mode. */

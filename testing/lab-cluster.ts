@@ -181,14 +181,15 @@ export class LabCluster {
     // --- faults ---------------------------------------------------------------------
 
     /** Pulls node n's plug: the domain stops at once. */
-    crash(n: number): void { this.virsh(n, "destroy"); forgetConnections(this.info.stack); }
+    crash(n: number): void { forgetConnections(this.info.stack); this.virsh(n, "destroy"); }
     /** Shuts node n down cleanly (ACPI). */
-    powerOff(n: number): void { this.virsh(n, "shutdown"); forgetConnections(this.info.stack); }
+    powerOff(n: number): void { forgetConnections(this.info.stack); this.virsh(n, "shutdown"); }
     /** Starts node n again. */
-    powerOn(n: number): void { this.virsh(n, "start"); forgetConnections(this.info.stack); }
+    powerOn(n: number): void { forgetConnections(this.info.stack); this.virsh(n, "start"); }
 
     /** Freezes node n's vCPUs (libvirt suspend): it, its clock and its peers see the gap. heal() resumes it. */
     pause(n: number): void {
+        forgetConnections(this.info.stack);
         this.virsh(n, "suspend");
         this.paused.add(n);
         // Its clock stood still while paused: heal() sets it right too.
