@@ -19,6 +19,7 @@ import {
     NodeShape, parseDominfo, parseManifest, restoreProblems,
 } from "./checkpoint-plan";
 import { CliError, NodeInfo, StackInfo } from "./stack";
+import { inPlace } from "./place";
 import { forgetConnections } from "./ssh";
 import { agentRun, must, onEveryNode, Virsh, virshFor } from "./virsh";
 
@@ -123,9 +124,26 @@ export function save(info: StackInfo, name: string, replace: boolean): number {
     } finally {
         for (const n of paused) virsh(n)("resume", n.domain);
     }
+    const pausedFor = secondsSince(started);
+    // A node saved as files runs again from its save, on a new tap device, whose bridge port
+    // takes a moment to forward: the checkpoint is done when every node answers again, as a
+    // command right after it expects.
+    if (kind === "files") awaitAnswers(info);
     const how = kind === "files" ? " (UEFI on this libvirt: saved as files, see lab checkpoint list)" : "";
-    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${secondsSince(started)} s${how}`);
+    console.log(`checkpoint '${name}' of stack '${info.stack}': ${info.nodes.length} nodes, paused ${pausedFor} s${how}`);
     return 0;
+}
+
+/** Waits (at most 30 s) until every node answers a ping where the nodes are reached from; warns of those that do not. */
+function awaitAnswers(info: StackInfo): void {
+    const deadline = Date.now() + 30_000;
+    let silent = info.nodes;
+    const answers = (n: NodeInfo) => {
+        const [program, ...args] = inPlace(["ping", "-c", "1", "-W", "1", n.ip]);
+        return spawnSync(program, args, { stdio: "ignore" }).status === 0;
+    };
+    while (silent.length > 0 && Date.now() < deadline) silent = silent.filter((n) => !answers(n));
+    for (const n of silent) console.error(`warning: ${n.name} (${n.ip}) does not answer pings 30 s after the checkpoint`);
 }
 
 /** What a step did, as a virsh Result: ok, or the error it threw. */
