@@ -9,7 +9,9 @@
 #                             medium, on BIOS and UEFI, and installs the image unattended
 #                             (images/installer/clusteros-install)
 #   SHA256SUMS
-# Options put more on the installer medium:
+#   netboot/                  the network install: a tree for a TFTP and an HTTP server
+#                             (netboot_tree), the same installer and image as the ISO's
+# Options put more on the installer medium (and in netboot/):
 #   --seed DIR      a NoCloud seed (user-data, meta-data, network-config) for the machine
 #   --seeds DIR     a NoCloud seed per machine, each in a directory named by one of the
 #                   machine's IDs: a MAC address (52:54:00:12:34:56 or 52-54-00-12-34-56),
@@ -17,7 +19,8 @@
 #   --config FILE   install.conf (target=, overwrite=, after=, on_error=, mode=)
 #   --preseed FILE  the stack's bareMetal output as JSON ({files, enableUnits}): the network
 #                   pre-seed, written into the installed system
-# A medium that carries a seed or a pre-seed holds secrets: the ISO is then mode 0600.
+# A medium that carries a seed or a pre-seed holds secrets: the ISO is then mode 0600, and
+# netboot/ 0700 (whatever serves it serves the secrets: a provisioning network only).
 # IMAGE_DIR is a directory images/build.sh wrote (pulumi stack output image gives its path).
 # Outputs are keyed by everything that goes into them: an up-to-date dist/ is left alone.
 set -euo pipefail
@@ -47,7 +50,8 @@ main() {
   [ -z "$conf" ] || [ -f "$conf" ] || lab_die "--config $conf does not exist"
   [ -z "$preseed" ] || [ -f "$preseed" ] || lab_die "--preseed $preseed does not exist"
 
-  local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0"; find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
+  local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0" "$LAB_ROOT/scripts/lib/net-modules.mjs"; echo "${NETBOOT_HTTP:-}"
+    find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
     [ -z "$seed" ] || cat "$seed"/*; [ -z "$seeds" ] || (cd "$seeds" && find . -type f | sort | xargs -r tail -n +1)
     [ -z "$conf" ] || cat "$conf"; [ -z "$preseed" ] || cat "$preseed"; } | sha256sum | cut -c1-16)"
   if [ "$(cat "$dist/.image" 2>/dev/null)" = "$stamp" ] && [ -f "$dist/SHA256SUMS" ]; then
@@ -64,8 +68,10 @@ main() {
   mkdir -p "$iso/boot/grub" "$medium" "$work/overlay"
   cp "$LAB_ROOT/images/installer/grub.cfg" "$iso/boot/grub/grub.cfg"
   cp "$img/boot/vmlinuz" "$img/boot/initrd.img" "$medium/"
-  # The installer joins the image's own initramfs as a second archive (GRUB loads both).
+  # The installer joins the image's own initramfs as a second archive (GRUB loads both), with
+  # the network cards' drivers that one lacks.
   install -m 0755 "$LAB_ROOT/images/installer/clusteros-install" "$work/overlay/clusteros-install"
+  (lab_load_env && node "$LAB_ROOT/scripts/lib/net-modules.mjs" "$work/clusteros-node.raw" "$work/overlay/usr/lib/clusteros/net")
   (cd "$work/overlay" && find . | cpio --quiet -o -H newc -R 0:0) > "$medium/installer.cpio"
   cp "$work/clusteros-node.raw.gz" "$medium/"
   (cd "$medium" && sha256sum clusteros-node.raw.gz > SHA256SUMS)
@@ -75,13 +81,15 @@ main() {
   [ -z "$preseed" ] || preseed_tar "$preseed" "$medium/preseed.tar"
   grub-mkrescue --quiet -o "$work/clusteros-installer.iso" "$iso" -- -volid "$LABEL" 2>"$work/mkrescue.log" \
     || { cat "$work/mkrescue.log" >&2; lab_die "grub-mkrescue failed (make setup installs grub-pc-bin, grub-efi-amd64-bin, mtools, xorriso)"; }
+  netboot_tree "$work" "$medium"
+  [ -z "$seed$seeds$preseed" ] || chmod 0700 "$work/netboot"
   rm -rf "$iso" "$work/overlay"
   [ -z "$seed$seeds$preseed" ] || chmod 0600 "$work/clusteros-installer.iso"
   (cd "$work" && sha256sum clusteros-node.raw clusteros-node.raw.gz clusteros-installer.iso > SHA256SUMS)
   echo "$stamp" > "$work/.image"
-  rm -rf "${dist:?}"/clusteros-node.raw* "$dist/clusteros-installer.iso" "$dist/SHA256SUMS"
+  rm -rf "${dist:?}"/clusteros-node.raw* "$dist/clusteros-installer.iso" "$dist/SHA256SUMS" "$dist/netboot"
   mv "$work"/clusteros-node.raw "$work"/clusteros-node.raw.gz "$work"/clusteros-installer.iso \
-    "$work"/SHA256SUMS "$work"/.image "$dist/"
+    "$work"/SHA256SUMS "$work"/netboot "$work"/.image "$dist/"
   lab_log "installer artifacts: $dist"
 }
 
@@ -102,6 +110,24 @@ raw_image() {
   for f in clusteros-node.raw clusteros-node.raw.gz; do
     cp --sparse=always "$cache/$f" "$work/$f" && chmod 0644 "$work/$f"
   done
+}
+
+# netboot_tree WORK MEDIUM: the network install's tree, WORK/netboot, for a TFTP and an HTTP
+# server to serve as it is: GRUB's network images (boot/grub/i386-pc/core.0 for BIOS PXE,
+# boot/grub/x86_64-efi/core.efi for UEFI) with their modules, its menu (grub-net.cfg) and
+# where it fetches from (boot/grub/netboot.cfg: the boot server over HTTP, or the host
+# NETBOOT_HTTP names), and the medium's
+# clusteros/ directory, which GRUB and the installer fetch over HTTP.
+netboot_tree() {
+  local net="$1/netboot" platform
+  for platform in i386-pc x86_64-efi; do
+    grub-mknetdir --net-directory="$net" --subdir=boot/grub -d "/usr/lib/grub/$platform" >/dev/null 2>"$1/mknetdir.log" \
+      || { cat "$1/mknetdir.log" >&2; lab_die "grub-mknetdir ($platform) failed (make setup installs grub-pc-bin, grub-efi-amd64-bin)"; }
+  done
+  cp "$LAB_ROOT/images/installer/grub-net.cfg" "$net/boot/grub/grub.cfg"
+  printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "${NETBOOT_HTTP:-\${net_default_server\}}" > "$net/boot/grub/netboot.cfg"
+  cp -a "$2" "$net/clusteros"
+  lab_log "network boot tree (TFTP and HTTP): $(basename "$net")/"
 }
 
 # The medium's name of a machine's seed directory, as the installer looks it up: a MAC

@@ -19,10 +19,24 @@ describe("installer artifacts", () => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "installer-test-"));
         const img = path.join(tmp, "image");
         fs.mkdirSync(img);
-        // A whole disk of the image's shape: GPT, BIOS boot, ESP, root.
+        // A whole disk of the image's shape: GPT, BIOS boot, ESP, root; the root an ext4 file
+        // system with one kernel's network drivers (a module's .modinfo: NUL-separated name=,
+        // depends=), one of them needing two others.
         const disk = path.join(tmp, "disk.img");
         sh("truncate", ["-s", "24M", disk]);
-        sh("sgdisk", ["-n", "1:0:+1M", "-t", "1:ef02", "-n", "2:0:+4M", "-t", "2:ef00", "-n", "3:0:0", "-t", "3:8304", disk]);
+        sh("sgdisk", ["-n", "1:0:+1M", "-t", "1:ef02", "-n", "2:0:+4M", "-t", "2:ef00", "-n", "3:0:0", "-t", "3:8304", "-c", "3:clusteros-root", disk]);
+        const kernel = path.join(tmp, "rootfs", "usr", "lib", "modules", "6.1.0-test-amd64", "kernel");
+        const ko = (rel: string, name: string, depends: string) => {
+            fs.mkdirSync(path.dirname(path.join(kernel, rel)), { recursive: true });
+            fs.writeFileSync(path.join(kernel, rel), Buffer.from(`\x7fELF...\0license=GPL\0depends=${depends}\0name=${name}\0`, "latin1"));
+        };
+        ko("drivers/net/virtio_net.ko", "virtio_net", "net_failover,virtio_ring");
+        ko("drivers/net/net_failover.ko", "net_failover", "failover");
+        ko("net/core/failover.ko", "failover", "");
+        ko("drivers/net/ethernet/intel/e1000e/e1000e.ko", "e1000e", "");
+        ko("drivers/net/dummy.ko", "dummy", "");
+        const start = JSON.parse(sh("sfdisk", ["-J", disk])).partitiontable.partitions[2].start as number;
+        sh("mkfs.ext4", ["-q", "-F", "-E", `offset=${start * 512}`, "-d", path.join(tmp, "rootfs"), disk, "16M"]);
         sh("qemu-img", ["convert", "-O", "qcow2", disk, path.join(img, "clusteros-node.qcow2")]);
         fs.mkdirSync(path.join(img, "boot"));
         fs.writeFileSync(path.join(img, "boot", "vmlinuz"), "kernel");
@@ -34,9 +48,9 @@ describe("installer artifacts", () => {
 
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-    it("writes raw, raw.gz, the ISO and their checksums", () => {
+    it("writes raw, raw.gz, the ISO and their checksums, and the network boot tree", () => {
         expect(fs.readdirSync(dist).sort()).toEqual(
-            [".image", "SHA256SUMS", "clusteros-installer.iso", "clusteros-node.raw", "clusteros-node.raw.gz"]);
+            [".image", "SHA256SUMS", "clusteros-installer.iso", "clusteros-node.raw", "clusteros-node.raw.gz", "netboot"]);
         sh("sha256sum", ["-c", "SHA256SUMS"], dist);
     });
 
@@ -114,6 +128,49 @@ describe("installer artifacts", () => {
         expect(grub).toContain("rdinit=/clusteros-install");
         expect(grub).toMatch(/menuentry "Install ClusterOS \(unattended\)"/);
         expect(grub).toContain("clusteros.mode=interactive");
+    });
+
+    it("gives the installer the image's network drivers, each after what it needs, and no others", () => {
+        const out = path.join(tmp, "cpio");
+        fs.mkdirSync(out);
+        sh("sh", ["-c", `cpio -id --quiet < ${path.join(dist, "netboot", "clusteros", "installer.cpio")}`], out);
+        // virtio_ring is not a file of this kernel (built in here): left out.
+        // Under usr/: the image's initramfs has /lib as a link to usr/lib, which an archive's
+        // own lib/ directory would replace (the kernel unpacks it over the link).
+        expect(fs.existsSync(path.join(out, "lib"))).toBe(false);
+        expect(fs.readFileSync(path.join(out, "usr/lib/clusteros/net/load-order"), "utf8").trim().split("\n"))
+            .toEqual(["failover.ko", "net_failover.ko", "virtio_net.ko", "e1000e.ko"]);
+        expect(fs.readdirSync(path.join(out, "usr/lib/clusteros/net")).sort()).toEqual(["e1000e.ko", "failover.ko", "load-order", "net_failover.ko", "virtio_net.ko"]);
+    });
+
+    it("writes a network boot tree: GRUB for BIOS (PXE) and UEFI, its network menu, and the medium's files over HTTP", () => {
+        const net = path.join(dist, "netboot");
+        for (const f of ["boot/grub/i386-pc/core.0", "boot/grub/x86_64-efi/core.efi", "boot/grub/i386-pc/http.mod", "boot/grub/x86_64-efi/http.mod"]) {
+            expect(fs.existsSync(path.join(net, f)), f).toBe(true);
+        }
+        const grub = fs.readFileSync(path.join(net, "boot/grub/grub.cfg"), "utf8");
+        expect(grub).toContain("clusteros.url=${clusteros_proto}://${clusteros_server}/clusteros");
+        expect(grub).toContain('source "${prefix}/netboot.cfg"');
+        expect(grub).toMatch(/linux \$\{clusteros_tree\}\/vmlinuz .*clusteros\.mode=auto/);
+        expect(fs.readFileSync(path.join(net, "boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="${net_default_server}"\n');
+        expect(sh("sha256sum", ["-c", "SHA256SUMS"], path.join(net, "clusteros"))).toContain("clusteros-node.raw.gz: OK");
+        const extract = path.join(tmp, "extract-net");
+        sh("xorriso", ["-osirrox", "on", "-indev", path.join(dist, "clusteros-installer.iso"), "-extract", "/clusteros", extract]);
+        for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
+            expect(sha(path.join(net, "clusteros", f)), f).toBe(sha(path.join(extract, f)));
+        }
+        // NETBOOT_HTTP names another HTTP server; a tree with seeds is private.
+        const seed = path.join(tmp, "seed-net");
+        fs.mkdirSync(seed, { recursive: true });
+        fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
+        fs.writeFileSync(path.join(seed, "meta-data"), "instance-id: n\n");
+        const other = path.join(tmp, "dist-net");
+        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), other, "--seed", seed],
+            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "10.9.8.7" } });
+        expect(r.status, r.stderr).toBe(0);
+        expect(fs.readFileSync(path.join(other, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="10.9.8.7"\n');
+        expect(fs.statSync(path.join(other, "netboot")).mode & 0o777).toBe(0o700);
+        expect(fs.readFileSync(path.join(other, "netboot/clusteros/seed/user-data"), "utf8")).toBe("#cloud-config\n");
     });
 
     it("leaves up-to-date artifacts alone", () => {
