@@ -116,8 +116,8 @@ raw_image() {
 # server to serve as it is: GRUB's network images (boot/grub/i386-pc/core.0 for BIOS PXE,
 # boot/grub/x86_64-efi/core.efi for UEFI) with their modules, its menu (grub-net.cfg) and
 # where it fetches from (boot/grub/netboot.cfg: the boot server over HTTP, or the host
-# NETBOOT_HTTP names), and the medium's
-# clusteros/ directory, which GRUB and the installer fetch over HTTP.
+# NETBOOT_HTTP names), and the medium's clusteros/ directory, which GRUB and the installer
+# fetch: hard links to the medium's files, not a second copy of the image.
 netboot_tree() {
   local net="$1/netboot" platform
   for platform in i386-pc x86_64-efi; do
@@ -126,7 +126,7 @@ netboot_tree() {
   done
   cp "$LAB_ROOT/images/installer/grub-net.cfg" "$net/boot/grub/grub.cfg"
   printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "${NETBOOT_HTTP:-\${net_default_server\}}" > "$net/boot/grub/netboot.cfg"
-  cp -a "$2" "$net/clusteros"
+  cp -al "$2" "$net/clusteros"
   lab_log "network boot tree (TFTP and HTTP): $(basename "$net")/"
 }
 
