@@ -1,11 +1,13 @@
 // Cluster: the whole stack, declared from its plan (components/plan/cluster-plan.ts). On each
 // libvirt host a dir pool, a network of its own and the base volume; the node image, the
-// secrets, the WireGuard mesh and the nodes. Nodes are created in parallel; `pulumi up`
+// secrets, the WireGuard mesh and the nodes; on the main host, the provisioning network if the
+// stack has one (components/netboot-network.ts). Nodes are created in parallel; `pulumi up`
 // ends when every node's membership step has finished. With membership=agent there is no
 // mesh and no membership step: `pulumi up` ends when every node's agent reports it ready.
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeImage } from "./image";
+import { netbootNetwork } from "./netboot-network";
 import { ClusterNode } from "./node";
 import { ClusterPlan, HostPlan, NodeOutput } from "./plan/cluster-plan";
 import { MAIN_HOST } from "./plan/hosts";
@@ -33,6 +35,7 @@ export class Cluster extends pulumi.ComponentResource {
         // Each host gets the stack's pool, network and base volume (the image uploaded to
         // it). The main host's resources keep the names a one-host stack has always had.
         const onHost = new Map(plan.hosts.map((h) => [h.name, this.host(h.name === MAIN_HOST ? name : `${name}-${h.name}`, h, plan, image)]));
+        if (plan.netboot) netbootNetwork(`${name}-netboot`, plan.netboot, { parent: this, provider: onHost.get(MAIN_HOST)!.provider });
 
         const secrets = new ClusterSecrets(`${name}-secrets`, plan.automationKeyComment, plan.kubernetesCa, o);
         this.secrets = secrets;

@@ -53,5 +53,7 @@ export function clusterProgram() {
         // The network pre-seed for machines installed from the installer medium (make usb); never
         // given to the lab's VMs. Secret: it holds the WiFi PSK.
         bareMetal: bareMetalOutput(cfg.bareMetal),
+        // The provisioning network (netbootCidr): its bridge, for a machine's NIC, and the boot server.
+        netboot: plan.outputs.netboot,
     };
 }

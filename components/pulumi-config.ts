@@ -8,6 +8,7 @@ import { ClusterConfig, ConfigError, HostChecks, RawConfig, validateConfig } fro
 import { CONFIG_KEYS } from "./plan/config-schema";
 import { cacheDir } from "./plan/paths";
 import { programDir } from "./program-dir";
+import { unreachableBy } from "./host-access";
 import { readNetworksInUse } from "./host-networks";
 import { findKubernetesBundle } from "./kubernetes-bundle";
 
@@ -32,6 +33,7 @@ export const hostChecks: HostChecks = {
         const found = findKubernetesBundle();
         return typeof found === "string" ? found : { dir: found.dir };
     },
+    unreachableBy,
 };
 
 /**

@@ -5,6 +5,7 @@
 import * as path from "node:path";
 import { Access, sshCommand, vncCommand } from "./access";
 import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
+import { NetbootOutput, netbootOutput, NetbootPlan, NO_NETBOOT, planNetboot } from "./netboot";
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
 import { MAIN_HOST } from "./hosts";
@@ -114,8 +115,13 @@ export interface ClusterPlan {
     membership: ClusterConfig["membership"];
     /** Nodes by number. */
     nodes: NodeSpec[];
+    /** The provisioning network on the main host (config key netbootCidr), if any. */
+    netboot?: NetbootPlan;
     /** The stack outputs that are not per node. */
-    outputs: { controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string; hosts: HostOutput[] };
+    outputs: {
+        controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string; hosts: HostOutput[];
+        netboot: NetbootOutput | string;
+    };
 }
 
 const GIB = 1024 ** 3;
@@ -148,6 +154,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     }));
     const networkOf = (node: { host: string }) => hosts.find((h) => h.name === node.host)!.network;
     const main = hosts.find((h) => h.name === MAIN_HOST)!;
+    const netboot = cfg.netboot ? planNetboot(project, stack, cfg.netboot.cidr, cfg.netboot.tree) : undefined;
     const image = planImage(cfg, files);
     const nodes = planNodes(project, stack, cfg);
     const kubernetesServer = nodes.find((n) => n.kubernetesServer) ?? nodes[0];
@@ -201,7 +208,9 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         kubernetesCa: cfg.kubernetes === "upstream",
         membership: cfg.membership,
         nodes: specs,
+        netboot,
         outputs: {
+            netboot: netboot ? netbootOutput(netboot) : NO_NETBOOT,
             controller: byAgent ? undefined : controller?.hostname,
             adminUser: cfg.adminUser,
             libvirtUri: main.libvirtUri,

@@ -1,6 +1,7 @@
 // The schema of the stack's configuration: each key's parser, declared once, and the rules
 // that relate keys. Defaults and descriptions are Pulumi's, in Pulumi.yaml; the README's
 // table documents the same keys (tests/unit/config-schema.test.ts holds the three together).
+import * as path from "node:path";
 import { Cidr, cidrsOverlap, nodeCapacity, wireguardCapacity } from "./cidr";
 import {
     DEFAULT_FLAVOR, DomainType, Firmware, IMAGE_FLAVORS, ImageFlavor, ImageSource, KUBERNETES_SERVER_MIN_MIB, KubernetesDistribution,
@@ -10,6 +11,7 @@ import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
 import { URI } from "./hosts";
 import { planNetwork } from "./names";
+import { NETBOOT_MENU, NETBOOT_READER, planNetboot } from "./netboot";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, KUBERNETES_SERVER_MIN_MIB, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, POD_SUBNET_PREFIX } from "./config-types";
@@ -226,6 +228,16 @@ export const SCHEMA = {
         description: "More libvirt hosts for the cluster's nodes, by name: each with libvirtUri, nodeCidr (its own range, routed between the hosts) and nodes (a list of node numbers, or a count). Nodes no host lists live at libvirtUri. See docs/MULTI_HOST.md.",
         parse: raw,
     },
+    netbootCidr: {
+        type: "string", default: "",
+        description: "IPv4 CIDR of the stack's provisioning network: a libvirt network of its own on the main host, isolated from every other, whose DHCP and TFTP serve netbootTree to machines that boot from the network (BIOS or UEFI), as a rack's boot server does. Empty: none. See docs/DEPLOYMENT.md.",
+        parse: ((r, k) => (r.str(k) === "" ? undefined : r.cidr(k, "10.79.0.0/24"))) as Parse<ReturnType<Reader["cidr"]>>,
+    },
+    netbootTree: {
+        type: "string", default: "dist/netboot",
+        description: "The network boot tree the provisioning network (netbootCidr) serves: what make usb writes into DIST_DIR/netboot.",
+        parse: str,
+    },
     bareMetal: {
         type: "object", default: {},
         description: "Network pre-seed for machines installed from the installer medium, never lab VMs (bareMetal.network.wired, bareMetal.network.wifi; set with pulumi config set --path, the PSK with --secret). See docs/DEPLOYMENT.md.",
@@ -266,6 +278,11 @@ export interface HostChecks {
      * why there is none. Absent: not checked.
      */
     kubernetesBundle?(): { dir: string } | string;
+    /**
+     * Why `user` cannot read the directory `dir` (a directory on the way it may not enter, or
+     * `dir` itself it may not list), or undefined when it can. Absent: not checked.
+     */
+    unreachableBy?(user: string, dir: string): string | undefined;
 }
 
 export interface RuleContext {
@@ -430,8 +447,42 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
         "make kubernetes (needs the Go module proxy; make up runs it for such a stack), or pulumi config set kubernetes k3s")] : [];
 };
 
+/**
+ * The provisioning network has a range of its own, free on the main host, and serves a tree
+ * make usb wrote, which libvirt's dnsmasq (an unprivileged user) can reach.
+ */
+const netbootIsServable: Rule = (v, ctx) => {
+    const { netbootCidr: cidr, netbootTree: tree } = v;
+    if (!cidr) return [];
+    const set = "pulumi config set netbootCidr";
+    const others = { nodeCidr: v.nodeCidr, wireguardCidr: v.wireguardCidr, ...(v.kubernetes === "off" ? {} : { podCidr: v.podCidr, serviceCidr: v.serviceCidr }) };
+    const problems = (Object.entries(others) as [string, Cidr | undefined][])
+        .filter(([, o]) => o && cidrsOverlap(cidr, o))
+        .map(([name, o]) => problem("netbootCidr", cidr.text, `overlaps ${name} ${o!.text}`, `choose a separate range, e.g. ${set} 10.79.0.0/24`));
+    const { host, project, stack } = ctx;
+    const inUse = stack !== undefined && host.networksInUse ? host.networksInUse(v.libvirtUri) : [];
+    if (typeof inUse !== "string" && stack !== undefined) {
+        const own = planNetboot(project, stack, cidr, path.resolve(tree));
+        const [free] = freeRanges(inUse.map((n) => n.cidr));
+        problems.push(...conflictsWith(cidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
+            problem("netbootCidr", cidr.text, `overlaps ${c.owner} (${c.cidr}) on ${v.libvirtUri}`, `choose a free range, e.g. ${set} ${free}`)));
+    }
+    const menu = path.join(path.resolve(tree), NETBOOT_MENU);
+    if (!host.isFile(menu)) {
+        problems.push(problem("netbootTree", tree, `is not a network boot tree (${menu} is missing)`,
+            `make usb STACK=${stack ?? "<stack>"} writes one into dist/netboot (DIST_DIR=dir: dir/netboot), or pulumi config set netbootTree DIR`));
+    } else if (host.unreachableBy) {
+        const blocked = host.unreachableBy(NETBOOT_READER, path.resolve(tree));
+        if (blocked) {
+            problems.push(problem("netbootTree", tree, `cannot be read by libvirt's dnsmasq (user ${NETBOOT_READER}): ${blocked}`,
+                `make usb DIST_DIR=DIR with a DIR others may enter (e.g. /srv/clusteros, or /tmp/clusteros-netboot) and pulumi config set netbootTree DIR/netboot`));
+        }
+    }
+    return problems;
+};
+
 /** Rules across keys, run after every key is read; bareMetal is parsed by validateConfig. */
 export const RULES: Rule[] = [
     firmwareNeedsOvmf, networksHoldNodes, networkIsFreeOnHost, imageIsDefined, nodeAgentIsDeliverable, agentFormsTheCluster, rolesAreOnNodes,
-    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt,
+    kubernetesNetworksFit, kubernetesServerHasMemory, upstreamKubernetesIsBuilt, netbootIsServable,
 ];

@@ -2,6 +2,7 @@
 // a file exist? which networks are in use on the daemon?) come in through HostChecks, so
 // tests drive it directly. Every key is declared once, in config-schema.ts.
 // Every problem is collected and reported at once, before any resource is declared.
+import * as path from "node:path";
 import { BareMetal, parseBareMetal } from "./bare-metal";
 import { Cidr } from "./cidr";
 import { ConfigError, RawConfig, Reader } from "./config-reader";
@@ -15,7 +16,7 @@ export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB 
 export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
-export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "hosts"> & {
+export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "hosts" | "netbootCidr" | "netbootTree"> & {
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
     podCidr: Cidr;
@@ -28,6 +29,8 @@ export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "p
     bareMetal?: BareMetal;
     /** Where the nodes live: the main host (libvirtUri, nodeCidr) first, then the others by name. */
     hosts: HostPlacement[];
+    /** The provisioning network (netbootCidr) and the tree it serves (netbootTree, absolute); undefined when there is none. */
+    netboot?: { cidr: Cidr; tree: string };
 };
 
 /** Keys of earlier versions, each with what replaces it and how to move a stack over. */
@@ -76,11 +79,12 @@ export function validateConfig(raw: RawConfig, host: HostChecks, project = "clus
             h.libvirtUri, h.nodeCidr, values.wireguardCidr, { host, project, stack }));
     }
 
-    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, hosts: _h, ...rest } = values;
+    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, hosts: _h, netbootCidr, netbootTree, ...rest } = values;
     if (problems.length > 0 || !nodeCidr || !wireguardCidr || !podCidr || !serviceCidr) throw new ConfigError(project, problems);
     return {
         ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image, hosts: placement.hosts,
         nodeAgentPath: nodeAgentPath === "" ? undefined : nodeAgentPath,
         bareMetal: bareMetal.value,
+        netboot: netbootCidr ? { cidr: netbootCidr, tree: path.resolve(netbootTree) } : undefined,
     };
 }

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
 import { bareMetalOutput } from "../../components/bare-metal-output";
 import { NOT_SET } from "../../components/plan/bare-metal";
+import { Cidr, parseCidr } from "../../components/plan/cidr";
 import { ClusterConfig } from "../../components/plan/config";
 import { config } from "./helpers";
 
@@ -342,6 +343,24 @@ describe("nodes on two hosts", () => {
         expect(byType("pulumi:providers:libvirt").map((p) => p.name)).toEqual(["clusteros-lab-unit-libvirt"]);
         expect(byType("libvirt:index/network:Network").map((n) => [n.name, n.inputs.mode])).toEqual([["clusteros-lab-unit-network", "nat"]]);
         expect(byType("libvirt:index/pool:Pool").map((n) => n.name)).toEqual(["clusteros-lab-unit-pool"]);
+    });
+});
+
+describe("a provisioning network (netbootCidr)", () => {
+    const byType = (type: string) => registered.filter((r) => r.type === type);
+
+    it("is one more network on the main host, isolated, whose DHCP and TFTP serve the tree; nothing else changes", async () => {
+        await deploy({ ...config({ nodeCount: 2, nodeAgentPath: undefined }), netboot: { cidr: parseCidr("10.79.0.0/24") as Cidr, tree: "/srv/netboot" } });
+        const networks = byType("libvirt:index/network:Network");
+        expect(networks.map((n) => [n.name, n.inputs.mode, n.inputs.addresses])).toEqual([
+            ["clusteros-lab-unit-network", "nat", ["10.77.0.0/24"]], ["clusteros-lab-unit-netboot", "none", ["10.79.0.0/24"]],
+        ]);
+        const netboot = networks[1];
+        expect(netboot.provider).toBe(networks[0].provider);
+        expect(netboot.inputs.dhcp).toEqual({ enabled: true });
+        const options = (netboot.inputs.dnsmasqOptions as { options: { optionName: string; optionValue?: string }[] }).options;
+        expect(options).toContainEqual({ optionName: "tftp-root", optionValue: "/srv/netboot" });
+        expect(byType("libvirt:index/domain:Domain")).toHaveLength(2);
     });
 });
 

@@ -1,0 +1,78 @@
+// The stack's provisioning network (config keys netbootCidr, netbootTree): a libvirt network
+// of its own on the main host, isolated (no forwarding, no route to any other network), whose
+// dnsmasq gives machines that boot from the network an address and, over TFTP, make usb's
+// network boot tree: GRUB for the firmware that asks (DHCP's client architecture), GRUB's menu,
+// the installer, the image and the seeds. It plays a rack's boot server; it never touches the
+// user's LAN. Pure.
+import { createHash } from "node:crypto";
+import { Cidr, hostAddress } from "./cidr";
+import { libvirtName } from "./names";
+
+/**
+ * The network boot tree's boot files, by firmware, as make usb writes them (grub-mknetdir in
+ * scripts/installer.sh): GRUB's PXE image for BIOS, its EFI image for UEFI.
+ */
+export const NETBOOT_BOOT_FILES = { bios: "boot/grub/i386-pc/core.0", uefi: "boot/grub/x86_64-efi/core.efi" } as const;
+
+/** What makes a directory a network boot tree: GRUB's menu, which both boot files read. */
+export const NETBOOT_MENU = "boot/grub/grub.cfg";
+
+/** DHCP's client-architecture values (option 93, RFC 4578 and IANA) of x86-64 UEFI firmware. */
+const UEFI_X64_ARCHITECTURES = [7, 9];
+const UEFI_TAG = "clusteros-uefi";
+
+export interface NetbootPlan {
+    /** libvirt's name of the network. */
+    name: string;
+    /** Its Linux bridge (15 characters at most), where a machine's NIC is plugged. */
+    bridge: string;
+    cidr: string;
+    /** The host's address on it: DHCP, TFTP and the boot server GRUB fetches from. */
+    server: string;
+    /** The tree served, absolute. */
+    tree: string;
+    /** dnsmasq's own options (libvirt's dnsmasq:options): TFTP of the tree, a boot file per firmware. */
+    dnsmasqOptions: { optionName: string; optionValue?: string }[];
+}
+
+/** `tree`: absolute. */
+export function planNetboot(project: string, stack: string, cidr: Cidr, tree: string): NetbootPlan {
+    const h = createHash("sha256").update(`${project}/${stack}/netboot`).digest("hex").slice(0, 8);
+    return {
+        name: libvirtName(project, stack, "netboot"),
+        bridge: `clnb${h}`,
+        cidr: cidr.text,
+        server: hostAddress(cidr, 1),
+        tree,
+        dnsmasqOptions: [
+            { optionName: "enable-tftp" },
+            { optionName: "tftp-root", optionValue: tree },
+            ...UEFI_X64_ARCHITECTURES.map((arch) => ({ optionName: "dhcp-match", optionValue: `set:${UEFI_TAG},option:client-arch,${arch}` })),
+            { optionName: "dhcp-boot", optionValue: `tag:${UEFI_TAG},${NETBOOT_BOOT_FILES.uefi}` },
+            { optionName: "dhcp-boot", optionValue: `tag:!${UEFI_TAG},${NETBOOT_BOOT_FILES.bios}` },
+        ],
+    };
+}
+
+/**
+ * Who reads the tree: libvirt starts a network's dnsmasq as root without a user setting, and
+ * dnsmasq drops to the user it was built with, nobody on Debian and Ubuntu. make usb grants
+ * that user read access to the tree's private files (an ACL), and nobody else.
+ */
+export const NETBOOT_READER = "nobody";
+
+/** The stack output netboot: where a machine's NIC goes, and what it is served. */
+export interface NetbootOutput {
+    network: string;
+    bridge: string;
+    cidr: string;
+    server: string;
+    tree: string;
+    bootFiles: typeof NETBOOT_BOOT_FILES;
+}
+
+export const NO_NETBOOT = "no provisioning network (config key netbootCidr; docs/DEPLOYMENT.md)";
+
+export function netbootOutput(p: NetbootPlan): NetbootOutput {
+    return { network: p.name, bridge: p.bridge, cidr: p.cidr, server: p.server, tree: p.tree, bootFiles: NETBOOT_BOOT_FILES };
+}

@@ -1,0 +1,87 @@
+// The stack's provisioning network (netbootCidr, netbootTree): the settings' checks, which
+// come before any resource, and what the plan gives libvirt's dnsmasq.
+import { describe, expect, it } from "vitest";
+import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/plan/config";
+import { parseCidr, Cidr } from "../../components/plan/cidr";
+import { NETBOOT_BOOT_FILES, planNetboot } from "../../components/plan/netboot";
+import { host } from "./helpers";
+
+const TREE = "/srv/clusteros/netboot";
+const withTree: HostChecks = { ...host, isFile: (p) => p === `${TREE}/boot/grub/grub.cfg` || host.isFile(p) };
+
+function problemsOf(raw: RawConfig, checks: HostChecks, stack?: string) {
+    try {
+        validateConfig({ imageFlavor: "debian-12", ...raw }, checks, "clusteros-lab", stack);
+    } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).problems;
+    }
+    throw new Error("config was accepted");
+}
+
+describe("netbootCidr and netbootTree", () => {
+    it("are off by default: no provisioning network", () => {
+        expect(validateConfig({ imageFlavor: "debian-12" }, host).netboot).toBeUndefined();
+    });
+
+    it("with a range and a tree make usb wrote, give the network's range and the tree, absolute", () => {
+        const cfg = validateConfig({ imageFlavor: "debian-12", netbootCidr: "10.79.0.0/24", netbootTree: TREE }, withTree);
+        expect(cfg.netboot?.cidr.text).toBe("10.79.0.0/24");
+        expect(cfg.netboot?.tree).toBe(TREE);
+    });
+
+    it("refuse a directory that is no network boot tree, saying which file is missing and that make usb writes one", () => {
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: "/srv/empty" }, withTree, "dev");
+        expect(p.key).toBe("netbootTree");
+        expect(p.problem).toContain("/srv/empty/boot/grub/grub.cfg is missing");
+        expect(p.fix).toContain("make usb STACK=dev");
+    });
+
+    it("refuse a range that overlaps the nodes' or WireGuard's", () => {
+        const problems = problemsOf({ netbootCidr: "10.77.0.0/16", netbootTree: TREE, nodeCidr: "10.77.0.0/24", wireguardCidr: "10.78.0.0/24" }, withTree);
+        expect(problems.map((p) => [p.key, p.problem])).toEqual([["netbootCidr", "overlaps nodeCidr 10.77.0.0/24"]]);
+    });
+
+    it("refuse a range another network on the daemon uses, naming it and a free range", () => {
+        const checks: HostChecks = { ...withTree, networksInUse: () => [{ owner: "libvirt network default", name: "default", cidr: "10.79.0.0/24" }] };
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE }, checks, "dev");
+        expect(p.key).toBe("netbootCidr");
+        expect(p.problem).toBe("overlaps libvirt network default (10.79.0.0/24) on qemu:///system");
+        expect(p.fix).toMatch(/pulumi config set netbootCidr \d+\.\d+\.\d+\.\d+\/24/);
+    });
+
+    it("refuse a tree libvirt's dnsmasq cannot reach, saying why and where a tree can go", () => {
+        const checks: HostChecks = { ...withTree, unreachableBy: (user, dir) => (dir === TREE && user === "nobody" ? "/srv/clusteros is mode 0700: others may not enter it" : undefined) };
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE }, checks, "dev");
+        expect(p.key).toBe("netbootTree");
+        expect(p.problem).toContain("(user nobody): /srv/clusteros is mode 0700");
+        expect(p.fix).toContain("make usb DIST_DIR=");
+    });
+
+    it("refuse a malformed range with an example", () => {
+        const [p] = problemsOf({ netbootCidr: "10.79.0/24", netbootTree: TREE }, withTree);
+        expect([p.key, p.fix]).toEqual(["netbootCidr", "pulumi config set netbootCidr 10.79.0.0/24"]);
+    });
+});
+
+describe("planNetboot", () => {
+    const plan = planNetboot("clusteros-lab", "dev", parseCidr("10.79.0.0/24") as Cidr, TREE);
+
+    it("names the network after the stack, on a bridge name Linux accepts, the host at .1 as the boot server", () => {
+        expect(plan.name).toBe("clusteros-lab-dev-netboot");
+        expect(plan.bridge.length).toBeLessThanOrEqual(15);
+        expect(plan.bridge).not.toBe(planNetboot("clusteros-lab", "other", parseCidr("10.79.0.0/24") as Cidr, TREE).bridge);
+        expect(plan.server).toBe("10.79.0.1");
+    });
+
+    it("serves the tree over TFTP, GRUB's EFI image to UEFI clients (architectures 7 and 9) and its PXE image to the others", () => {
+        const opts = plan.dnsmasqOptions.map((o) => (o.optionValue === undefined ? o.optionName : `${o.optionName}=${o.optionValue}`));
+        expect(opts).toContain("enable-tftp");
+        expect(opts).toContain(`tftp-root=${TREE}`);
+        const tag = (arch: number) => opts.find((o) => o.startsWith("dhcp-match=") && o.endsWith(`option:client-arch,${arch}`))?.match(/set:([^,]+)/)?.[1];
+        expect(tag(7)).toBeDefined();
+        expect(tag(9)).toBe(tag(7));
+        expect(opts).toContain(`dhcp-boot=tag:${tag(7)},${NETBOOT_BOOT_FILES.uefi}`);
+        expect(opts).toContain(`dhcp-boot=tag:!${tag(7)},${NETBOOT_BOOT_FILES.bios}`);
+    });
+});
