@@ -9,8 +9,9 @@
 #                             medium, on BIOS and UEFI, and installs the image unattended
 #                             (images/installer/clusteros-install)
 #   SHA256SUMS
-#   netboot/                  the network install: a tree for a TFTP and an HTTP server
-#                             (netboot_tree), the same installer and image as the ISO's
+#   netboot/                  the network install: a tree for a TFTP (and HTTP) server
+#                             (netboot_tree), the same installer and image as the ISO's;
+#                             what a stack's provisioning network serves (netbootTree)
 # Options put more on the installer medium (and in netboot/):
 #   --seed DIR      a NoCloud seed (user-data, meta-data, network-config) for the machine
 #   --seeds DIR     a NoCloud seed per machine, each in a directory named by one of the
@@ -20,7 +21,9 @@
 #   --preseed FILE  the stack's bareMetal output as JSON ({files, enableUnits}): the network
 #                   pre-seed, written into the installed system
 # A medium that carries a seed or a pre-seed holds secrets: the ISO is then mode 0600, and
-# netboot/ 0700 (whatever serves it serves the secrets: a provisioning network only).
+# netboot/ 0700, readable besides only by the user libvirt's dnsmasq serves it as (an ACL for
+# NETBOOT_READER, nobody by default: components/plan/netboot.ts says why). Whatever serves
+# the tree serves the secrets: a provisioning network only.
 # IMAGE_DIR is a directory images/build.sh wrote (pulumi stack output image gives its path).
 # Outputs are keyed by everything that goes into them: an up-to-date dist/ is left alone.
 set -euo pipefail
@@ -50,7 +53,7 @@ main() {
   [ -z "$conf" ] || [ -f "$conf" ] || lab_die "--config $conf does not exist"
   [ -z "$preseed" ] || [ -f "$preseed" ] || lab_die "--preseed $preseed does not exist"
 
-  local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0" "$LAB_ROOT/scripts/lib/net-modules.mjs"; echo "${NETBOOT_HTTP:-}"
+  local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0" "$LAB_ROOT/scripts/lib/net-modules.mjs"; echo "${NETBOOT_HTTP:-} ${NETBOOT_READER:-}"
     find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
     [ -z "$seed" ] || cat "$seed"/*; [ -z "$seeds" ] || (cd "$seeds" && find . -type f | sort | xargs -r tail -n +1)
     [ -z "$conf" ] || cat "$conf"; [ -z "$preseed" ] || cat "$preseed"; } | sha256sum | cut -c1-16)"
@@ -82,7 +85,7 @@ main() {
   grub-mkrescue --quiet -o "$work/clusteros-installer.iso" "$iso" -- -volid "$LABEL" 2>"$work/mkrescue.log" \
     || { cat "$work/mkrescue.log" >&2; lab_die "grub-mkrescue failed (make setup installs grub-pc-bin, grub-efi-amd64-bin, mtools, xorriso)"; }
   netboot_tree "$work" "$medium"
-  [ -z "$seed$seeds$preseed" ] || chmod 0700 "$work/netboot"
+  [ -z "$seed$seeds$preseed" ] || private_tree "$work/netboot"
   rm -rf "$iso" "$work/overlay"
   [ -z "$seed$seeds$preseed" ] || chmod 0600 "$work/clusteros-installer.iso"
   (cd "$work" && sha256sum clusteros-node.raw clusteros-node.raw.gz clusteros-installer.iso > SHA256SUMS)
@@ -112,12 +115,13 @@ raw_image() {
   done
 }
 
-# netboot_tree WORK MEDIUM: the network install's tree, WORK/netboot, for a TFTP and an HTTP
-# server to serve as it is: GRUB's network images (boot/grub/i386-pc/core.0 for BIOS PXE,
-# boot/grub/x86_64-efi/core.efi for UEFI) with their modules, its menu (grub-net.cfg) and
-# where it fetches from (boot/grub/netboot.cfg: the boot server over HTTP, or the host
-# NETBOOT_HTTP names), and the medium's clusteros/ directory, which GRUB and the installer
-# fetch: hard links to the medium's files, not a second copy of the image.
+# netboot_tree WORK MEDIUM: the network install's tree, WORK/netboot, for a TFTP server (and
+# an HTTP server) to serve as it is: GRUB's network images (boot/grub/i386-pc/core.0 for BIOS
+# PXE, boot/grub/x86_64-efi/core.efi for UEFI: components/plan/netboot.ts NETBOOT_BOOT_FILES)
+# with their modules, its menu (grub-net.cfg) and where it fetches from (boot/grub/netboot.cfg:
+# the boot server over TFTP, or over HTTP from the host NETBOOT_HTTP names), and the medium's
+# clusteros/ directory, which GRUB and the installer fetch: hard links to the medium's files,
+# not a second copy of the image.
 netboot_tree() {
   local net="$1/netboot" platform
   for platform in i386-pc x86_64-efi; do
@@ -125,9 +129,24 @@ netboot_tree() {
       || { cat "$1/mknetdir.log" >&2; lab_die "grub-mknetdir ($platform) failed (make setup installs grub-pc-bin, grub-efi-amd64-bin)"; }
   done
   cp "$LAB_ROOT/images/installer/grub-net.cfg" "$net/boot/grub/grub.cfg"
-  printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "${NETBOOT_HTTP:-\${net_default_server\}}" > "$net/boot/grub/netboot.cfg"
+  if [ -n "${NETBOOT_HTTP:-}" ]; then
+    printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "$NETBOOT_HTTP"
+  else
+    # shellcheck disable=SC2016 # GRUB expands it: the server GRUB itself came from
+    printf 'set clusteros_proto="tftp"\nset clusteros_server="${net_default_server}"\n'
+  fi > "$net/boot/grub/netboot.cfg"
   cp -al "$2" "$net/clusteros"
   lab_log "network boot tree (TFTP and HTTP): $(basename "$net")/"
+}
+
+# private_tree DIR: DIR readable by its owner and by NETBOOT_READER alone (see the top).
+private_tree() {
+  local reader="${NETBOOT_READER:-nobody}"
+  chmod -R go-rwx "$1"
+  if id -u "$reader" >/dev/null 2>&1; then
+    command -v setfacl >/dev/null || lab_die "setfacl is missing (make setup installs acl): the network boot tree holds secrets, for $reader alone to serve"
+    setfacl -R -m "u:$reader:rX" "$1"
+  fi
 }
 
 # The medium's name of a machine's seed directory, as the installer looks it up: a MAC

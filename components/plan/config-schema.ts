@@ -475,7 +475,7 @@ const netbootIsServable: Rule = (v, ctx) => {
         const blocked = host.unreachableBy(NETBOOT_READER, path.resolve(tree));
         if (blocked) {
             problems.push(problem("netbootTree", tree, `cannot be read by libvirt's dnsmasq (user ${NETBOOT_READER}): ${blocked}`,
-                `make usb DIST_DIR=DIR with a DIR others may enter (e.g. /srv/clusteros, or /tmp/clusteros-netboot) and pulumi config set netbootTree DIR/netboot`));
+                `let it pass with setfacl -m u:${NETBOOT_READER}:x on each directory named, or make usb DIST_DIR=DIR where others may enter (e.g. /srv/clusteros) and pulumi config set netbootTree DIR/netboot`));
         }
     }
     return problems;

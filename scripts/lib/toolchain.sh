@@ -6,7 +6,7 @@
 APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base
   xorriso genisoimage wireguard-tools mmdebstrap packer cloud-init shellcheck iproute2 iptables
   openssh-client e2fsprogs socat curl ca-certificates xsltproc nftables
-  iputils-ping jq
+  iputils-ping jq acl
   gdisk dosfstools mtools cpio grub-common grub-pc-bin grub-efi-amd64-bin ovmf
   gcc libc6-dev libseccomp-dev
   zsh graphviz gnuplot-nox)

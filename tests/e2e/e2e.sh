@@ -237,9 +237,17 @@ main() {
   e2e_run tests/e2e/secrets.test.ts
   phase_end
 
-  # The main cluster is not used again: its nodes are paused from here on, so the agent's
-  # cluster and the installer's machines (TCG) get both cores. Other stacks' are left alone.
-  own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null; done
+  # --- the same image on "bare metal": the installer in plain VMs ----------------------
+  phase "installer: make usb, the provisioning network, refusal, unattended installs (CD, USB, network; BIOS and UEFI), boot from disk"
+  # The installer's machines run side by side (tests/e2e/metal.ts), the main cluster's nodes
+  # paused by the test once its make up has added the provisioning network.
+  take_ranges 1
+  E2E_PSK="$E2E_PSK" E2E_NETBOOT_CIDR="${RANGES[0]}" e2e_run tests/e2e/installer.test.ts
+  phase_end
+
+  # The main cluster is not used again: its nodes stay paused (or pause now), so the agent's
+  # cluster (TCG) gets both cores. Other stacks' are left alone.
+  own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null 2>&1; done
 
   # --- the node agent forms a cluster of its own (membership=agent) --------------------
   phase "agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash"
@@ -250,12 +258,6 @@ main() {
   pulumi config set --stack "$AGENT" nodeAgentPath "$AGENT_BINARY" >/dev/null
   E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts
   destroy_stack "$AGENT"
-  phase_end
-
-  # --- the same image on "bare metal": the installer in plain VMs ----------------------
-  phase "installer: make usb, refusal, unattended install, boot from disk"
-  # The installer's machines run side by side (tests/e2e/metal.ts).
-  E2E_PSK="$E2E_PSK" e2e_run tests/e2e/installer.test.ts
   own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null; done
   phase_end
 

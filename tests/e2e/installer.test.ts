@@ -17,9 +17,17 @@
 //   5. a second medium from the same image, whose install.conf names no target, on a machine
 //      with two empty disks: the installer refuses the ambiguous target, naming both disks,
 //      powers off, and neither disk changed.
-// The four machines run side by side from the moment the artifacts are checked; each test
+//   6. the stack's provisioning network (config keys netbootCidr, netbootTree = make usb's
+//      netboot/ tree), added by one make up: two machines with empty disks and no medium boot
+//      from the network, one through SeaBIOS (PXE), one through OVMF, each with a MAC of its
+//      own that names its seed in the tree; each installs unattended over TFTP, powers off, and
+//      its disk boots alone through the same firmware with its own seed's hostname and key.
+// The CD's machine boots through OVMF (the ISO as a CD on UEFI); the refusals' through SeaBIOS.
+// The machines run side by side from the moment the artifacts are checked, the main stack's
+// nodes paused meanwhile (after the make up that adds the provisioning network); each test
 // awaits its machine's course (metal.ts) and asserts on it.
-// E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk.
+// E2E_PSK is the WiFi passphrase e2e.sh set as the stack's secret bareMetal.network.wifi.psk;
+// E2E_NETBOOT_CIDR a free range for the provisioning network.
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -27,7 +35,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshTarget } from "../../components/exec/ssh";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
-import { e2e, expectOk, modeOf, pulumi, run, workFile } from "./context";
+import type { NetbootOutput } from "../../components/plan/netboot";
+import { configSet, e2e, expectOk, modeOf, prefixOf, pulumi, run, stackOutputJson, virsh, workFile } from "./context";
 import { Booted, course, Installed, iso, killAll, Machine, machineVm, mediumArgs, onMachine, serialOf } from "./metal";
 import { freePort, PlainVm } from "./qemu";
 
@@ -40,8 +49,10 @@ const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileS
 const tailOf = (text: string, chars = 3000) => text.slice(-chars);
 
 let key = "";
-/** The three machines that install: from a CD on BIOS, from a USB stick on BIOS and on UEFI. */
-const machines = {} as Record<"cd" | "bios" | "uefi", Machine>;
+/** The machines that install: from a CD on UEFI, from a USB stick on BIOS and on UEFI, over the network on BIOS and on UEFI. */
+const machines = {} as Record<"cd" | "bios" | "uefi" | "netBios" | "netUefi", Machine>;
+/** The network machines' MAC addresses, which name their seeds. */
+const MACS = { netBios: "52:54:00:c0:5e:01", netUefi: "52:54:00:c0:5e:02" };
 const courses: Record<string, { installed: Promise<Installed>; booted: Promise<Booted> }> = {};
 let refusal: { vm: PlainVm; disk: string; before: string; off: Promise<boolean> };
 /** The machine with two empty disks whose medium names no target: each disk and its checksum before. */
@@ -59,10 +70,15 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         };
         seed(workFile("seed"), "metal-1");
         const target = async (): Promise<SshTarget> => ({ user: "clusteros", host: "127.0.0.1", key, port: await freePort() });
-        machines.cd = { name: "cd-bios", firmware: "bios", medium: "cd", target: await target() };
+        machines.cd = { name: "cd-uefi", firmware: "uefi", medium: "cd", target: await target() };
         machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target(), serial: "rack1-u01" };
         machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02", spareDisk: workFile("spare.raw") };
         for (const m of [machines.bios, machines.uefi]) seed(workFile(`seeds/serial-${m.serial}`), `metal-${m.serial}`);
+        for (const [k, firmware] of [["netBios", "bios"], ["netUefi", "uefi"]] as const) {
+            // The bridge is the stack's, known once its make up has added the network.
+            machines[k] = { name: `net-${firmware}`, firmware, medium: "network", target: await target(), nic: { mac: MACS[k], netboot: { bridge: "", netns: e2e.hostns } } };
+            seed(workFile(`seeds/${MACS[k]}`), `metal-net-${firmware}`);
+        }
     });
     afterAll(async () => { await killAll(); });
 
@@ -70,7 +86,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `SEEDS=${workFile("seeds")}`,
             `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`], { log: "usb.log", env: { DIST_DIR: dist() } });
         expectOk(r, "make usb");
-        expect(r.output).toContain("seeds for 2 machines, by machine ID");
+        expect(r.output).toContain("seeds for 4 machines, by machine ID");
     }, 1_800_000);
 
     it("make usb makes a second medium from the same image, whose install.conf names no target, in another directory", async () => {
@@ -97,7 +113,52 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         expect([state.stdout, outputs.stdout, file].filter((t) => t.includes(psk))).toEqual([]);
     });
 
-    describe("the machines, side by side: the refusals, then three installs, each disk then booted alone", () => {
+    describe("the stack's provisioning network, added by make up", () => {
+        const tree = () => path.join(dist(), "netboot");
+        let netboot: NetbootOutput;
+
+        it("make up refuses a tree libvirt's dnsmasq cannot reach, naming the directory and the fix, before any resource", async () => {
+            await configSet(e2e.stack, "netbootCidr", process.env.E2E_NETBOOT_CIDR ?? "");
+            await configSet(e2e.stack, "netbootTree", tree());
+            const r = await run(["make", "up", `STACK=${e2e.stack}`], { log: "up-netboot-refused.log" });
+            expect(r.code, r.output).not.toBe(0);
+            expect(r.output).toContain(`${e2e.work} is mode 0700: others may not enter it`);
+            expect(r.output).toContain("setfacl -m u:nobody:x");
+            expect((await virsh("net-list", "--all", "--name")).stdout).not.toContain(`${prefixOf(e2e.stack)}-netboot`);
+        }, 900_000);
+
+        it("make up with netbootCidr and netbootTree (make usb's tree) adds the provisioning network, isolated, and its output", async () => {
+            // The scratch directory is private: dnsmasq's user may pass through it, as the refusal said.
+            expectOk(await run(["setfacl", "-m", "u:nobody:x", e2e.work]), "setfacl");
+            expectOk(await run(["make", "up", `STACK=${e2e.stack}`], { log: "up-netboot.log" }), "make up (provisioning network)");
+            netboot = await stackOutputJson<NetbootOutput>(e2e.stack, "netboot");
+            expect(netboot.cidr).toBe(process.env.E2E_NETBOOT_CIDR);
+            expect(netboot.tree).toBe(tree());
+            const xml = await virsh("net-dumpxml", netboot.network);
+            expectOk(xml, "virsh net-dumpxml");
+            expect(xml.stdout, "no forwarding: isolated").not.toContain("<forward");
+            expect(xml.stdout).toContain(`<bridge name='${netboot.bridge}'`);
+            expect(xml.stdout).toContain(`tftp-root=${tree()}`);
+            expect((await virsh("net-info", netboot.network)).stdout).toMatch(/Active:\s+yes/);
+            for (const k of ["netBios", "netUefi"] as const) machines[k].nic!.netboot.bridge = netboot.bridge;
+        }, 900_000);
+
+        it("the tree's secrets are readable by dnsmasq's user (nobody), and by no other user but their owner", async () => {
+            const seedFile = path.join(tree(), "clusteros", "seeds", MACS.netBios.replace(/:/g, "-"), "user-data");
+            expect(modeOf(seedFile) & 0o007, "others' bits of a seed in the tree").toBe(0);
+            expect(modeOf(tree()) & 0o007, "others' bits of the tree").toBe(0);
+            expectOk(await run(["runuser", "-u", "nobody", "--", "head", "-c1", seedFile]), "nobody reads the seed");
+            expect((await run(["runuser", "-u", "daemon", "--", "head", "-c1", seedFile])).code, "another user reads the seed").not.toBe(0);
+        });
+
+        it("the main stack's nodes pause: the machines get both cores", async () => {
+            const names = (await virsh("list", "--name", "--state-running")).stdout.split("\n").map((l) => l.trim())
+                .filter((n) => n.startsWith(`${prefixOf(e2e.stack)}-node-`));
+            for (const n of names) expectOk(await virsh("suspend", n), `virsh suspend ${n}`);
+        });
+    });
+
+    describe("the machines, side by side: the refusals, then five installs, each disk then booted alone", () => {
         beforeAll(async () => {
             const disk = workFile("used.raw");
             expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", disk, "1G"]), "qemu-img create");
@@ -123,7 +184,10 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", machines.uefi.spareDisk!, "1G"]), "qemu-img create");
             fs.writeFileSync(machines.uefi.spareDisk!, "spare disk", { flag: "r+" });
             spareBefore = sha256(machines.uefi.spareDisk!);
-            for (const [k, m] of Object.entries(machines)) courses[k] = course(m, INSTALL_TIMEOUT);
+            for (const [k, m] of Object.entries(machines)) {
+                if (m.medium === "network" && !m.nic!.netboot.bridge) continue; // no provisioning network: its tests fail, saying so
+                courses[k] = course(m, INSTALL_TIMEOUT);
+            }
         }, 300_000);
 
         it("installer on a disk with partitions: refuses, names the partitions and the overwrite setting, powers off, and the disk is unchanged", async () => {
@@ -140,30 +204,30 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expect(ambiguous.disks.map((d) => sha256(d.file)), "the disks' checksums").toEqual(ambiguous.disks.map((d) => d.before));
         }, 600_000);
 
-        it("installer on an empty disk (BIOS, CD): installs unattended, having verified the image, written it, added the seed and the pre-seed, and powers off", async () => {
+        it("installer on an empty disk (UEFI, CD): installs unattended, having verified the image, written it, added the seed and the pre-seed, and powers off", async () => {
             const r = await courses.cd.installed;
             expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
-            console.log(`install from a CD (bios) took ${r.seconds} s, side by side with the other machines`);
+            console.log(`install from a CD (uefi) took ${r.seconds} s, side by side with the other machines`);
             for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added from seed ", "network pre-seed added"]) expect(r.serial).toContain(line);
         }, COURSE_MS);
 
-        describe("the installed disk alone, through SeaBIOS", () => {
+        describe("the installed disk alone, through OVMF", () => {
             const onMetal = (command: string) => onMachine(machines.cd.target, command);
 
-            it("installed disk, bios: boots through firmware alone and answers SSH with the seed's key", async () => {
+            it("installed disk, uefi: boots through firmware alone and answers SSH with the seed's key", async () => {
                 const b = await courses.cd.booted;
                 expect(b.ssh, `no SSH:\n${tailOf(b.serial, 2000)}`).toBe(true);
             }, COURSE_MS);
 
-            it("installed disk, bios: cloud-init done, hostname from the seed", async () => {
+            it("installed disk, uefi: cloud-init done, hostname from the seed", async () => {
                 expect((await courses.cd.booted).hostname).toBe("metal-1");
             });
 
-            it("installed disk, bios: the kernel was started by BIOS firmware", async () => {
-                expectOk(await onMetal("test ! -d /sys/firmware/efi"), "no /sys/firmware/efi");
+            it("installed disk, uefi: the kernel was started by UEFI firmware", async () => {
+                expectOk(await onMetal("test -d /sys/firmware/efi"), "/sys/firmware/efi");
             });
 
-            it("installed disk, bios: the root file system was grown to the 6 GiB disk", async () => {
+            it("installed disk, uefi: the root file system was grown to the 6 GiB disk", async () => {
                 const r = await onMetal("df -BG --output=size / | tail -n1");
                 expect(Number(r.stdout.replace(/\D/g, "")), r.output).toBeGreaterThanOrEqual(5);
             });
@@ -212,6 +276,29 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expectOk(await onMachine(machines[firmware].target, firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi"), "the firmware");
                     await b.vm?.kill();
                 }, 400_000);
+            });
+        }
+
+        for (const [k, firmware] of [["netBios", "bios"], ["netUefi", "uefi"]] as const) {
+            describe(`over the network, ${firmware}: install from the provisioning network, then the disk alone through the same firmware`, () => {
+                it(`network, ${firmware}: boots from the network, installs unattended over TFTP with its MAC's seed, and powers off`, async () => {
+                    expect(courses[k], "no provisioning network (see the make up test above)").toBeDefined();
+                    const r = await courses[k].installed;
+                    expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
+                    console.log(`install over the network (${firmware}) took ${r.seconds} s, side by side with the other machines`);
+                    expect(r.serial).toMatch(new RegExp(`medium: tftp://[0-9.]+/clusteros, fetched over`));
+                    for (const line of ["installed ClusterOS on /dev/vda", `NoCloud seed added from seeds/${MACS[k].replace(/:/g, "-")} `, "network pre-seed added"]) {
+                        expect(r.serial).toContain(line);
+                    }
+                }, COURSE_MS);
+
+                it(`network, ${firmware}: the installed disk boots alone, answers SSH with its seed's key, hostname from its MAC's seed, started by ${firmware === "uefi" ? "UEFI" : "BIOS"} firmware`, async () => {
+                    const b = await courses[k].booted;
+                    expect(b.ssh, `no SSH:\n${tailOf(b.serial, 2000)}`).toBe(true);
+                    expect(b.hostname).toBe(`metal-net-${firmware}`);
+                    expectOk(await onMachine(machines[k].target, firmware === "uefi" ? "test -d /sys/firmware/efi" : "test ! -d /sys/firmware/efi"), "the firmware");
+                    await b.vm?.kill();
+                }, COURSE_MS);
             });
         }
     });

@@ -11,7 +11,7 @@ import { OVMF } from "../../components/plan/firmware";
 import { eventually, run, workFile } from "./context";
 import { PlainVm } from "./qemu";
 
-export type Medium = "cd" | "usb";
+export type Medium = "cd" | "usb" | "network";
 
 export interface Machine {
     /** Names its VMs, disk, variable store and serial logs in the scratch directory. */
@@ -26,6 +26,14 @@ export interface Machine {
     spareDisk?: string;
     /** The scratch directory of its medium (make usb's DIST_DIR): dist unless it has another medium. */
     dist?: string;
+    /** medium "network": its NIC's MAC address (which names its seed) and the provisioning network it is plugged into. */
+    nic?: { mac: string; netboot: NetbootPort };
+}
+
+/** Where a network-booting machine's NIC goes: the provisioning network's bridge, in the daemon's namespace ("" for this one). */
+export interface NetbootPort {
+    bridge: string;
+    netns: string;
 }
 
 export interface Installed {
@@ -46,7 +54,7 @@ export interface Booted {
 
 const vms: PlainVm[] = [];
 export const killAll = () => Promise.all(vms.map((v) => v.kill()));
-const vm = (name: string, args: string[]) => { const v = new PlainVm(name, workFile(`${name}.log`), args); vms.push(v); return v; };
+const vm = (name: string, args: string[], netns = "") => { const v = new PlainVm(name, workFile(`${name}.log`), args, netns); vms.push(v); return v; };
 export const serialOf = (v: PlainVm) => (fs.existsSync(v.serialLog) ? fs.readFileSync(v.serialLog, "latin1") : "");
 
 /** The installer ISO that make usb wrote into the scratch directory `dist`. */
@@ -57,8 +65,37 @@ const cdrom = (file: string) => ["-drive", `file=${file},media=cdrom,readonly=on
 const usbStick = (file: string) => ["-device", "qemu-xhci,id=xhci", "-drive", `if=none,id=stick,file=${file},format=raw,readonly=on`,
     "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on,bootindex=0"];
 
-/** The installer medium as the machine has it, and no network (an install needs none). */
-export const mediumArgs = (m: Machine) => [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), "-nic", "none"];
+/** The machine's tap device on the provisioning network's bridge (15 characters at most). */
+const tapOf = (m: Machine) => `clnbt-${m.name}`.slice(0, 15);
+const inNetns = (netns: string, argv: string[]) => (netns ? ["ip", "netns", "exec", netns, ...argv] : argv);
+
+/**
+ * Plugs the machine's tap device into the provisioning network's bridge, as a cable into a
+ * rack's switch (created anew, so a run killed before it is removed leaves no stale one here).
+ */
+async function plugIn(m: Machine): Promise<void> {
+    const { bridge, netns } = m.nic!.netboot;
+    const tap = tapOf(m);
+    await run(inNetns(netns, ["ip", "link", "del", tap]));
+    for (const argv of [["ip", "tuntap", "add", "dev", tap, "mode", "tap"], ["ip", "link", "set", tap, "master", bridge, "up"]]) {
+        const r = await run(inNetns(netns, argv));
+        if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.output}`);
+    }
+}
+
+export const unplug = (m: Machine) => run(inNetns(m.nic!.netboot.netns, ["ip", "link", "del", tapOf(m)]));
+
+/**
+ * The installer medium as the machine has it, and no other network (an install from a medium
+ * needs none); or, for a network install, a NIC on the provisioning network that the firmware
+ * boots from first (PXE on SeaBIOS, network boot on OVMF), and no medium.
+ */
+export function mediumArgs(m: Machine): string[] {
+    if (m.medium === "network") {
+        return ["-netdev", `tap,id=prov,ifname=${tapOf(m)},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=prov,mac=${m.nic!.mac},bootindex=0`];
+    }
+    return [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), "-nic", "none"];
+}
 
 /** SeaBIOS (QEMU's default), or OVMF with a variable store of the VM's own, made fresh from the template. */
 function firmwareArgs(firmware: Firmware, vmName: string): string[] {
@@ -76,7 +113,10 @@ function firmwareArgs(firmware: Firmware, vmName: string): string[] {
  */
 export const machineVm = (m: Machine, role: string, args: string[]) => {
     const name = `${role}-${m.name}`;
-    return vm(name, [...firmwareArgs(m.firmware, name), ...(m.serial ? ["-smbios", `type=1,serial=${m.serial}`] : []), ...args]);
+    // A network install holds the compressed image in memory (about 400 MB) besides the installer.
+    const netns = role === "install" && m.medium === "network" ? m.nic!.netboot.netns : "";
+    return vm(name, [...firmwareArgs(m.firmware, name), ...(m.serial ? ["-smbios", `type=1,serial=${m.serial}`] : []),
+        ...(m.medium === "network" ? ["-m", "1536"] : []), ...args], netns);
 };
 
 /** A command on the installed machine, as the seed's user with the seed's key. */
@@ -86,10 +126,12 @@ export const onMachine = (target: SshTarget, command: string) => spawnCollect(ss
 export async function install(m: Machine, timeoutSeconds: number): Promise<Installed> {
     const made = await run(["qemu-img", "create", "-q", "-f", "qcow2", diskOf(m), "6G"]);
     if (made.code !== 0) return { off: false, seconds: 0, serial: `qemu-img create: ${made.output}` };
+    if (m.medium === "network") await plugIn(m);
     const start = Date.now();
     const spare = m.spareDisk ? ["-drive", `file=${m.spareDisk},if=virtio,format=raw`] : [];
     const installer = machineVm(m, "install", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...spare, ...mediumArgs(m)]);
     const off = await installer.powersOff(timeoutSeconds);
+    if (m.medium === "network") await unplug(m);
     return { off, seconds: Math.round((Date.now() - start) / 1000), serial: serialOf(installer) };
 }
 

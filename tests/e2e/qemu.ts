@@ -1,16 +1,19 @@
 // Plain QEMU VMs for the installer test, as a user's hardware boots: TCG, SeaBIOS, no -kernel,
 // the serial console in a file. Their only network is QEMU's user network with restrict=on
-// (nothing leaves QEMU but a forwarded port on this namespace's 127.0.0.1).
+// (nothing leaves QEMU but a forwarded port on this namespace's 127.0.0.1), or, for a network
+// install, a tap device on a stack's provisioning network, in the daemon's namespace.
 import { ChildProcess, spawn } from "node:child_process";
 
 export class PlainVm {
     private readonly child: ChildProcess;
     private readonly ended: Promise<void>;
 
-    constructor(readonly name: string, readonly serialLog: string, args: string[]) {
-        this.child = spawn("qemu-system-x86_64", ["-name", `clusteros-e2e-${name}`, "-machine", "q35,accel=tcg",
-            "-m", "1024", "-smp", "1", "-display", "none", "-serial", `file:${serialLog}`, "-monitor", "none", ...args],
-            { stdio: "ignore" });
+    /** `netns`: the network namespace QEMU runs in (where its tap device is), "" for this one. A later -m wins. */
+    constructor(readonly name: string, readonly serialLog: string, args: string[], netns = "") {
+        const argv = ["qemu-system-x86_64", "-name", `clusteros-e2e-${name}`, "-machine", "q35,accel=tcg",
+            "-m", "1024", "-smp", "1", "-display", "none", "-serial", `file:${serialLog}`, "-monitor", "none", ...args];
+        const [cmd, ...rest] = netns ? ["ip", "netns", "exec", netns, ...argv] : argv;
+        this.child = spawn(cmd, rest, { stdio: "ignore" });
         this.ended = new Promise((resolve) => this.child.on("close", () => resolve()));
     }
 

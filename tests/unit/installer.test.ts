@@ -143,7 +143,7 @@ describe("installer artifacts", () => {
         expect(fs.readdirSync(path.join(out, "usr/lib/clusteros/net")).sort()).toEqual(["e1000e.ko", "failover.ko", "load-order", "net_failover.ko", "virtio_net.ko"]);
     });
 
-    it("writes a network boot tree: GRUB for BIOS (PXE) and UEFI, its network menu, and the medium's files over HTTP", () => {
+    it("writes a network boot tree: GRUB for BIOS (PXE) and UEFI, its network menu, and the medium's files from the boot server over TFTP", () => {
         const net = path.join(dist, "netboot");
         for (const f of ["boot/grub/i386-pc/core.0", "boot/grub/x86_64-efi/core.efi", "boot/grub/i386-pc/http.mod", "boot/grub/x86_64-efi/http.mod"]) {
             expect(fs.existsSync(path.join(net, f)), f).toBe(true);
@@ -152,14 +152,14 @@ describe("installer artifacts", () => {
         expect(grub).toContain("clusteros.url=${clusteros_proto}://${clusteros_server}/clusteros");
         expect(grub).toContain('source "${prefix}/netboot.cfg"');
         expect(grub).toMatch(/linux \$\{clusteros_tree\}\/vmlinuz .*clusteros\.mode=auto/);
-        expect(fs.readFileSync(path.join(net, "boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="${net_default_server}"\n');
+        expect(fs.readFileSync(path.join(net, "boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="tftp"\nset clusteros_server="${net_default_server}"\n');
         expect(sh("sha256sum", ["-c", "SHA256SUMS"], path.join(net, "clusteros"))).toContain("clusteros-node.raw.gz: OK");
         const extract = path.join(tmp, "extract-net");
         sh("xorriso", ["-osirrox", "on", "-indev", path.join(dist, "clusteros-installer.iso"), "-extract", "/clusteros", extract]);
         for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
             expect(sha(path.join(net, "clusteros", f)), f).toBe(sha(path.join(extract, f)));
         }
-        // NETBOOT_HTTP names another HTTP server; a tree with seeds is private.
+        // NETBOOT_HTTP names an HTTP server; a tree with seeds is private, but for dnsmasq's user (NETBOOT_READER, an ACL).
         const seed = path.join(tmp, "seed-net");
         fs.mkdirSync(seed, { recursive: true });
         fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
@@ -169,8 +169,15 @@ describe("installer artifacts", () => {
             { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "10.9.8.7" } });
         expect(r.status, r.stderr).toBe(0);
         expect(fs.readFileSync(path.join(other, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="10.9.8.7"\n');
-        expect(fs.statSync(path.join(other, "netboot")).mode & 0o777).toBe(0o700);
-        expect(fs.readFileSync(path.join(other, "netboot/clusteros/seed/user-data"), "utf8")).toBe("#cloud-config\n");
+        // (With an ACL, the group bits show its mask: the owning group's own entry is what counts.)
+        expect(fs.statSync(path.join(other, "netboot")).mode & 0o707).toBe(0o700);
+        expect(sh("getfacl", ["-cp", path.join(other, "netboot")], tmp)).toMatch(/^group::---$/m);
+        const seedFile = path.join(other, "netboot/clusteros/seed/user-data");
+        expect(fs.readFileSync(seedFile, "utf8")).toBe("#cloud-config\n");
+        expect(fs.statSync(seedFile).mode & 0o007, "others' bits").toBe(0);
+        expect(sh("getfacl", ["-cp", seedFile], tmp)).toMatch(/^group::---$/m);
+        expect(sh("getfacl", ["-cp", seedFile], tmp)).toMatch(/^user:nobody:r--$/m);
+        expect(sh("getfacl", ["-cp", path.join(other, "netboot")], tmp)).toMatch(/^user:nobody:r-x$/m);
     });
 
     it("leaves up-to-date artifacts alone", () => {

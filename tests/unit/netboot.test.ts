@@ -55,6 +55,7 @@ describe("netbootCidr and netbootTree", () => {
         const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE }, checks, "dev");
         expect(p.key).toBe("netbootTree");
         expect(p.problem).toContain("(user nobody): /srv/clusteros is mode 0700");
+        expect(p.fix).toContain("setfacl -m u:nobody:x");
         expect(p.fix).toContain("make usb DIST_DIR=");
     });
 
