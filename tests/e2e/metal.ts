@@ -1,7 +1,8 @@
 // The installer test's "bare metal": plain QEMU VMs (qemu.ts), each one machine that installs
-// from the installer ISO onto an empty disk, then boots that disk alone through the same
-// firmware. The machines run side by side: each is one vCPU under TCG, and the test stack's
-// nodes are paused meanwhile (e2e.sh), so two cores serve them all. A machine's whole course
+// from the installer ISO, or over a stack's provisioning network, onto an empty disk, then
+// boots that disk alone through the same firmware. The machines run side by side: each is one
+// vCPU under TCG, and the test stack's nodes are paused meanwhile (installer.test.ts), so two
+// cores serve them all. A machine's whole course
 // is one promise that never rejects; the tests await it and assert on what it saw.
 import * as fs from "node:fs";
 import { spawnCollect } from "../../components/exec/spawn";
