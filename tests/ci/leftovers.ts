@@ -45,6 +45,13 @@ const lines = (argv: string[]) => (spawnSync(argv[0], argv.slice(1), { encoding:
  * cache), logs, and QEMU's per-domain runtime directories under /var/lib/libvirt/qemu, whose
  * names libvirt cuts short (domain-ID-NAME, 20 characters of the name): no run is named in them.
  */
+/**
+ * What libvirt's daemon keeps in /run/libvirt/network for itself, whatever runs: the networks it
+ * autostarted, and its nwfilter driver's DHCP leases (made by the first daemon a fresh machine
+ * starts: the first CI run on a new machine saw it appear).
+ */
+const DAEMON_WIDE = new Set(["autostarted", "nwfilter.leases"]);
+
 export function snapshot(env: NodeJS.ProcessEnv = process.env): Snapshot {
     const backend = path.join(stateDir(env), "backend", ".pulumi", "stacks");
     const xml = (n: string) => n.endsWith(".xml");
@@ -54,7 +61,7 @@ export function snapshot(env: NodeJS.ProcessEnv = process.env): Snapshot {
         stacks: entries(backend).flatMap((project) => entries(project, (n) => n.endsWith(".json"))),
         libvirt: ["/etc/libvirt/qemu", "/etc/libvirt/qemu/networks", "/etc/libvirt/qemu/networks/autostart", "/etc/libvirt/storage",
             "/etc/libvirt/storage/autostart"].flatMap((d) => entries(d, xml))
-            .concat(entries("/run/libvirt/qemu", (n) => /\.(xml|pid)$/.test(n)), entries("/run/libvirt/network", (n) => n !== "autostarted"),
+            .concat(entries("/run/libvirt/qemu", (n) => /\.(xml|pid)$/.test(n)), entries("/run/libvirt/network", (n) => !DAEMON_WIDE.has(n)),
                 entries("/var/lib/libvirt/images"), entries("/var/lib/libvirt/qemu/nvram")),
         seeds: entries(path.join(stateDir(env), "seeds")),
         scratch: entries("/tmp", (n) => /^(clusteros-|clab-)/.test(n) && !/^clusteros-lab-ssh-\d+$/.test(n)),
