@@ -35,8 +35,6 @@ export interface Machine {
 export interface NetbootPort {
     bridge: string;
     netns: string;
-    /** The network's MTU, which the machine's tap and NIC take (the stack's netboot output). */
-    mtu: number;
 }
 
 export interface Installed {
@@ -77,12 +75,10 @@ const inNetns = (netns: string, argv: string[]) => (netns ? ["ip", "netns", "exe
  * rack's switch (created anew, so a run killed before it is removed leaves no stale one here).
  */
 async function plugIn(m: Machine): Promise<void> {
-    const { bridge, netns, mtu } = m.nic!.netboot;
+    const { bridge, netns } = m.nic!.netboot;
     const tap = tapOf(m);
     await run(inNetns(netns, ["ip", "link", "del", tap]));
-    // The MTU first: a smaller port would lower the bridge's.
-    for (const argv of [["ip", "tuntap", "add", "dev", tap, "mode", "tap"], ["ip", "link", "set", tap, "mtu", String(mtu)],
-        ["ip", "link", "set", tap, "master", bridge, "up"]]) {
+    for (const argv of [["ip", "tuntap", "add", "dev", tap, "mode", "tap"], ["ip", "link", "set", tap, "master", bridge, "up"]]) {
         const r = await run(inNetns(netns, argv));
         if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.output}`);
     }
@@ -97,7 +93,7 @@ export const unplug = (m: Machine) => run(inNetns(m.nic!.netboot.netns, ["ip", "
  */
 export function mediumArgs(m: Machine): string[] {
     if (m.medium === "network") {
-        return ["-netdev", `tap,id=prov,ifname=${tapOf(m)},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=prov,mac=${m.nic!.mac},host_mtu=${m.nic!.netboot.mtu},bootindex=0`];
+        return ["-netdev", `tap,id=prov,ifname=${tapOf(m)},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=prov,mac=${m.nic!.mac},bootindex=0`];
     }
     return [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), "-nic", "none"];
 }
