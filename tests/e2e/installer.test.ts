@@ -37,7 +37,7 @@ import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
 import type { NetbootOutput } from "../../components/plan/netboot";
 import { configSet, e2e, expectOk, modeOf, prefixOf, pulumi, run, stackOutputJson, virsh, workFile } from "./context";
-import { Booted, course, Installed, iso, killAll, Machine, machineVm, mediumArgs, onMachine, serialOf } from "./metal";
+import { Booted, course, Installed, iso, killAll, Machine, machineVm, mediumArgs, onMachine, serialOf, unplug } from "./metal";
 import { freePort, PlainVm } from "./qemu";
 
 const FIXTURES = path.join(__dirname, "fixtures", "metal");
@@ -80,7 +80,10 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             seed(workFile(`seeds/${MACS[k]}`), `metal-net-${firmware}`);
         }
     });
-    afterAll(async () => { await killAll(); });
+    afterAll(async () => {
+        await killAll();
+        await Promise.all([machines.netBios, machines.netUefi].filter((m) => m?.nic?.netboot.bridge).map(unplug));
+    });
 
     it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed, a seed per machine and the network pre-seed", async () => {
         const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `SEEDS=${workFile("seeds")}`,
