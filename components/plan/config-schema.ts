@@ -279,8 +279,9 @@ export interface HostChecks {
      */
     kubernetesBundle?(): { dir: string } | string;
     /**
-     * Why `user` cannot read the directory `dir` (a directory on the way it may not enter, or
-     * `dir` itself it may not list), or undefined when it can. Absent: not checked.
+     * Why `user` cannot reach the directory `dir` (a directory above it that it may not
+     * enter), or undefined when it can; `dir`'s own contents are make usb's to grant.
+     * Absent: not checked.
      */
     unreachableBy?(user: string, dir: string): string | undefined;
 }
