@@ -422,15 +422,17 @@ const kubernetesNetworksFit: Rule = ({ kubernetes, podCidr, serviceCidr, nodeCid
             "must have a prefix length from /12 to /28 (kube-apiserver's limits)", "pulumi config set serviceCidr 10.96.0.0/16")] : []),
         ...(cidrsOverlap(podCidr, serviceCidr) ? [problem("serviceCidr", serviceCidr.text, `overlaps podCidr ${podCidr.text}`,
             "choose a separate range, e.g. pulumi config set serviceCidr 10.96.0.0/16")] : []),
-        ...(["podCidr", "serviceCidr"] as const).flatMap((key) => {
-            const c = key === "podCidr" ? podCidr : serviceCidr;
-            return (Object.entries(others) as [string, Cidr | undefined][])
-                .filter(([, o]) => o && cidrsOverlap(c, o))
-                .map(([name, o]) => problem(key, c.text, `overlaps ${name} ${o!.text}`,
-                    `choose a separate range, e.g. pulumi config set ${key} ${key === "podCidr" ? "10.244.0.0/16" : "10.96.0.0/16"}`));
-        }),
+        ...overlapProblems("podCidr", podCidr, others, "10.244.0.0/16"),
+        ...overlapProblems("serviceCidr", serviceCidr, others, "10.96.0.0/16"),
     ];
 };
+
+/** `key`'s range `cidr` overlapping any of `others` (by key), each a problem whose fix suggests `example`. */
+function overlapProblems(key: string, cidr: Cidr, others: Record<string, Cidr | undefined>, example: string): ConfigProblem[] {
+    return (Object.entries(others) as [string, Cidr | undefined][])
+        .filter(([, o]) => o && cidrsOverlap(cidr, o))
+        .map(([name, o]) => problem(key, cidr.text, `overlaps ${name} ${o!.text}`, `choose a separate range, e.g. pulumi config set ${key} ${example}`));
+}
 
 const kubernetesServerHasMemory: Rule = ({ kubernetes, nodeMemoryMiB }) => {
     if (kubernetes === "off" || nodeMemoryMiB >= KUBERNETES_SERVER_MIN_MIB[kubernetes]) return [];
@@ -455,25 +457,23 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
 const netbootIsServable: Rule = (v, ctx) => {
     const { netbootCidr: cidr, netbootTree: tree } = v;
     if (!cidr) return [];
-    const set = "pulumi config set netbootCidr";
     const others = { nodeCidr: v.nodeCidr, wireguardCidr: v.wireguardCidr, ...(v.kubernetes === "off" ? {} : { podCidr: v.podCidr, serviceCidr: v.serviceCidr }) };
-    const problems = (Object.entries(others) as [string, Cidr | undefined][])
-        .filter(([, o]) => o && cidrsOverlap(cidr, o))
-        .map(([name, o]) => problem("netbootCidr", cidr.text, `overlaps ${name} ${o!.text}`, `choose a separate range, e.g. ${set} 10.79.0.0/24`));
+    const problems = overlapProblems("netbootCidr", cidr, others, "10.79.0.0/24");
     const { host, project, stack } = ctx;
+    const root = path.resolve(tree);
     const inUse = stack !== undefined && host.networksInUse ? host.networksInUse(v.libvirtUri) : [];
     if (typeof inUse !== "string" && stack !== undefined) {
-        const own = planNetboot(project, stack, cidr, path.resolve(tree));
+        const own = planNetboot(project, stack, cidr, root);
         const [free] = freeRanges(inUse.map((n) => n.cidr));
         problems.push(...conflictsWith(cidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
-            problem("netbootCidr", cidr.text, `overlaps ${c.owner} (${c.cidr}) on ${v.libvirtUri}`, `choose a free range, e.g. ${set} ${free}`)));
+            problem("netbootCidr", cidr.text, `overlaps ${c.owner} (${c.cidr}) on ${v.libvirtUri}`, `choose a free range, e.g. pulumi config set netbootCidr ${free}`)));
     }
-    const menu = path.join(path.resolve(tree), NETBOOT_MENU);
+    const menu = path.join(root, NETBOOT_MENU);
     if (!host.isFile(menu)) {
         problems.push(problem("netbootTree", tree, `is not a network boot tree (${menu} is missing)`,
             `make usb STACK=${stack ?? "<stack>"} writes one into dist/netboot (DIST_DIR=dir: dir/netboot), or pulumi config set netbootTree DIR`));
     } else if (host.unreachableBy) {
-        const blocked = host.unreachableBy(NETBOOT_READER, path.resolve(tree));
+        const blocked = host.unreachableBy(NETBOOT_READER, root);
         if (blocked) {
             problems.push(problem("netbootTree", tree, `cannot be read by libvirt's dnsmasq (user ${NETBOOT_READER}): ${blocked}`,
                 `let it pass with setfacl -m u:${NETBOOT_READER}:x on each directory named, or make usb DIST_DIR=DIR where others may enter (e.g. /srv/clusteros) and pulumi config set netbootTree DIR/netboot`));

@@ -44,8 +44,17 @@ export function closestKey(key: string): string | undefined {
     return closest(key, CONFIG_KEYS);
 }
 
+/** `host`, its networksInUse asked once per URI: several rules read the same daemon's networks (virsh). */
+function askingOnce(host: HostChecks): HostChecks {
+    if (!host.networksInUse) return host;
+    const ask = host.networksInUse.bind(host);
+    const answers = new Map<string, ReturnType<typeof ask>>();
+    return { ...host, networksInUse: (uri) => answers.get(uri) ?? answers.set(uri, ask(uri)).get(uri)! };
+}
+
 /** `stack` names the stack's own libvirt network, which the host checks leave out. */
-export function validateConfig(raw: RawConfig, host: HostChecks, project = "clusteros-lab", stack?: string): ClusterConfig {
+export function validateConfig(raw: RawConfig, checks: HostChecks, project = "clusteros-lab", stack?: string): ClusterConfig {
+    const host = askingOnce(checks);
     const r = new Reader(raw);
     for (const key of Object.keys(raw).filter((k) => !(k in SCHEMA))) {
         const renamed = RENAMED_KEYS[key];

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/plan/config";
 import { projectDefaults } from "../../components/plan/defaults";
-import { host } from "./helpers";
-
-function problemsOf(raw: RawConfig, checks: HostChecks = host) {
-    try {
-        validateConfig(raw, checks);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems;
-    }
-    throw new Error("config was accepted");
-}
+import { host, problemsOf } from "./helpers";
 
 describe("validateConfig", () => {
     it("accepts the project defaults and fills in every key", () => {

@@ -1,23 +1,13 @@
 // The stack's provisioning network (netbootCidr, netbootTree): the settings' checks, which
 // come before any resource, and what the plan gives libvirt's dnsmasq.
 import { describe, expect, it } from "vitest";
-import { ConfigError, HostChecks, RawConfig, validateConfig } from "../../components/plan/config";
+import { HostChecks, validateConfig } from "../../components/plan/config";
 import { parseCidr, Cidr } from "../../components/plan/cidr";
 import { NETBOOT_BOOT_FILES, planNetboot } from "../../components/plan/netboot";
-import { host } from "./helpers";
+import { host, problemsOf } from "./helpers";
 
 const TREE = "/srv/clusteros/netboot";
 const withTree: HostChecks = { ...host, isFile: (p) => p === `${TREE}/boot/grub/grub.cfg` || host.isFile(p) };
-
-function problemsOf(raw: RawConfig, checks: HostChecks, stack?: string) {
-    try {
-        validateConfig({ imageFlavor: "debian-12", ...raw }, checks, "clusteros-lab", stack);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems;
-    }
-    throw new Error("config was accepted");
-}
 
 describe("netbootCidr and netbootTree", () => {
     it("are off by default: no provisioning network", () => {
