@@ -12,6 +12,7 @@ export function netbootNetwork(name: string, plan: NetbootPlan, opts: pulumi.Cus
         mode: "none",
         bridge: plan.bridge,
         addresses: [plan.cidr],
+        mtu: plan.mtu,
         autostart: false,
         dhcp: { enabled: true },
         dns: { enabled: false },

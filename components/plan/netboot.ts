@@ -17,6 +17,24 @@ export const NETBOOT_BOOT_FILES = { bios: "boot/grub/i386-pc/core.0", uefi: "boo
 /** What makes a directory a network boot tree: GRUB's menu, which both boot files read. */
 export const NETBOOT_MENU = "boot/grub/grub.cfg";
 
+/**
+ * The provisioning network's MTU, and the size of dnsmasq's packet buffer, which also caps a
+ * TFTP block (its DNS is off). dnsmasq sends blocks of at most its interface's MTU less 32
+ * bytes: with both, the installer (which asks for blocks as large as its own MTU allows) gets
+ * 8968-byte blocks instead of 1468-byte ones, six times fewer round trips for the image.
+ * Measured here (dnsmasq 2.89): 1468 bytes, 2261 with the MTU alone, 8962 with both.
+ */
+export const NETBOOT_MTU = 9000;
+const DNSMASQ_PACKET_MAX = 16384;
+
+/**
+ * Firmware keeps to 1500-byte frames: only a DHCP client that sends no client architecture
+ * (option 93, which PXE and UEFI network boot always send), the installer's, is told the
+ * network's MTU (option 26). SeaBIOS's iPXE given a 9000-byte NIC got its address and never
+ * loaded GRUB (measured).
+ */
+const FIRMWARE_TAG = "clusteros-firmware";
+
 /** DHCP's client-architecture values (option 93, RFC 4578 and IANA) of x86-64 UEFI firmware. */
 const UEFI_X64_ARCHITECTURES = [7, 9];
 const UEFI_TAG = "clusteros-uefi";
@@ -31,6 +49,8 @@ export interface NetbootPlan {
     server: string;
     /** The tree served, absolute. */
     tree: string;
+    /** Of the network: a machine's tap on it takes the same (libvirt does so for its own domains). */
+    mtu: number;
     /** dnsmasq's own options (libvirt's dnsmasq:options): TFTP of the tree, a boot file per firmware. */
     dnsmasqOptions: { optionName: string; optionValue?: string }[];
 }
@@ -44,12 +64,16 @@ export function planNetboot(project: string, stack: string, cidr: Cidr, tree: st
         cidr: cidr.text,
         server: hostAddress(cidr, 1),
         tree,
+        mtu: NETBOOT_MTU,
         dnsmasqOptions: [
             { optionName: "enable-tftp" },
+            { optionName: "edns-packet-max", optionValue: String(DNSMASQ_PACKET_MAX) },
             { optionName: "tftp-root", optionValue: tree },
             ...UEFI_X64_ARCHITECTURES.map((arch) => ({ optionName: "dhcp-match", optionValue: `set:${UEFI_TAG},option:client-arch,${arch}` })),
             { optionName: "dhcp-boot", optionValue: `tag:${UEFI_TAG},${NETBOOT_BOOT_FILES.uefi}` },
             { optionName: "dhcp-boot", optionValue: `tag:!${UEFI_TAG},${NETBOOT_BOOT_FILES.bios}` },
+            { optionName: "dhcp-match", optionValue: `set:${FIRMWARE_TAG},option:client-arch` },
+            { optionName: "dhcp-option-force", optionValue: `tag:!${FIRMWARE_TAG},option:mtu,${NETBOOT_MTU}` },
         ],
     };
 }
@@ -68,11 +92,12 @@ export interface NetbootOutput {
     cidr: string;
     server: string;
     tree: string;
+    mtu: number;
     bootFiles: typeof NETBOOT_BOOT_FILES;
 }
 
 export const NO_NETBOOT = "no provisioning network (config key netbootCidr; docs/DEPLOYMENT.md)";
 
 export function netbootOutput(p: NetbootPlan): NetbootOutput {
-    return { network: p.name, bridge: p.bridge, cidr: p.cidr, server: p.server, tree: p.tree, bootFiles: NETBOOT_BOOT_FILES };
+    return { network: p.name, bridge: p.bridge, cidr: p.cidr, server: p.server, tree: p.tree, mtu: p.mtu, bootFiles: NETBOOT_BOOT_FILES };
 }

@@ -35,6 +35,8 @@ export interface Machine {
 export interface NetbootPort {
     bridge: string;
     netns: string;
+    /** The network's MTU, which the machine's tap takes (the stack's netboot output). */
+    mtu: number;
 }
 
 export interface Installed {
@@ -75,10 +77,13 @@ const inNetns = (netns: string, argv: string[]) => (netns ? ["ip", "netns", "exe
  * rack's switch (created anew, so a run killed before it is removed leaves no stale one here).
  */
 async function plugIn(m: Machine): Promise<void> {
-    const { bridge, netns } = m.nic!.netboot;
+    const { bridge, netns, mtu } = m.nic!.netboot;
     const tap = tapOf(m);
     await run(inNetns(netns, ["ip", "link", "del", tap]));
-    for (const argv of [["ip", "tuntap", "add", "dev", tap, "mode", "tap"], ["ip", "link", "set", tap, "master", bridge, "up"]]) {
+    // The MTU first: a port's smaller one would lower the bridge's. The NIC keeps 1500 until
+    // the installer's DHCP gives it the network's (components/plan/netboot.ts).
+    for (const argv of [["ip", "tuntap", "add", "dev", tap, "mode", "tap"], ["ip", "link", "set", tap, "mtu", String(mtu)],
+        ["ip", "link", "set", tap, "master", bridge, "up"]]) {
         const r = await run(inNetns(netns, argv));
         if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.output}`);
     }

@@ -27,6 +27,7 @@ function machine(interfaces: Record<string, string>, answers: string[], files: R
     for (const [name, mac] of Object.entries({ lo: "00:00:00:00:00:00", ...interfaces })) {
         fs.mkdirSync(path.join(root, "sys", "class", "net", name), { recursive: true });
         fs.writeFileSync(path.join(root, "sys", "class", "net", name, "address"), `${mac}\n`);
+        fs.writeFileSync(path.join(root, "sys", "class", "net", name, "mtu"), "1500\n");
     }
     const server = path.join(root, "server");
     for (const [f, content] of Object.entries(files)) {
@@ -72,7 +73,7 @@ describe("network install", () => {
         });
         const r = run(`fetch_medium ${URL} && echo "$NET_DEVICE $NET_ADDRESS" && machine_seed`);
         expect(r.ok, r.out).toBe(true);
-        expect(r.out).toContain(`clusteros-install: medium: ${URL}, fetched over ens3 (10.0.9.50)`);
+        expect(r.out).toContain(`clusteros-install: medium: ${URL}, fetched over ens3 (10.0.9.50, MTU 1500)`);
         expect(r.out).toContain("ens3 10.0.9.50");
         expect(r.out).toMatch(/clusteros\/seeds\/52-54-00-aa-00-02$/);
         expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "install.conf", "preseed.tar",
@@ -88,13 +89,15 @@ describe("network install", () => {
         expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "seed/meta-data", "seed/user-data"]);
     });
 
-    it("fetches the same by TFTP from a tftp:// URL (a provisioning network with no HTTP server)", () => {
+    it("fetches the same by TFTP from a tftp:// URL (a provisioning network with no HTTP server), in blocks the MTU DHCP set carries whole", () => {
         machine({ eth0: "52:54:00:00:00:01" }, ["eth0"], { ...image, "seeds/52-54-00-00-00-01/user-data": "#cloud-config\n" });
+        fs.writeFileSync(path.join(root, "sys", "class", "net", "eth0", "mtu"), "9000\n"); // a stack's provisioning network
         const r = run("fetch_medium tftp://10.0.9.1/clusteros && machine_seed");
         expect(r.ok, r.out).toBe(true);
+        expect(r.out).toContain("fetched over eth0 (10.0.9.50, MTU 9000)");
         expect(r.out).toMatch(/clusteros\/seeds\/52-54-00-00-00-01$/);
         expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "seeds/52-54-00-00-00-01/user-data"]);
-        expect(fs.readFileSync(path.join(root, "calls"), "utf8")).toContain("tftp -g -b 65464 -r clusteros/clusteros-node.raw.gz");
+        expect(fs.readFileSync(path.join(root, "calls"), "utf8")).toContain("tftp -g -b 8968 -r clusteros/clusteros-node.raw.gz");
     });
 
     it("fails, naming the interfaces, when DHCP answers on none; and when the server has no image", () => {

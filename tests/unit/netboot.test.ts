@@ -75,4 +75,13 @@ describe("planNetboot", () => {
         expect(opts).toContain(`dhcp-boot=tag:${tag(7)},${NETBOOT_BOOT_FILES.uefi}`);
         expect(opts).toContain(`dhcp-boot=tag:!${tag(7)},${NETBOOT_BOOT_FILES.bios}`);
     });
+
+    it("sends the installer the image in jumbo TFTP blocks, and the firmware none: the MTU goes to DHCP clients without a client architecture", () => {
+        expect(plan.mtu).toBe(9000);
+        const opts = plan.dnsmasqOptions.map((o) => (o.optionValue === undefined ? o.optionName : `${o.optionName}=${o.optionValue}`));
+        expect(Number(plan.dnsmasqOptions.find((o) => o.optionName === "edns-packet-max")?.optionValue)).toBeGreaterThanOrEqual(plan.mtu);
+        const firmware = opts.find((o) => /^dhcp-match=set:[^,]+,option:client-arch$/.test(o))?.match(/set:([^,]+)/)?.[1];
+        expect(firmware).toBeDefined();
+        expect(opts.filter((o) => o.includes("option:mtu"))).toEqual([`dhcp-option-force=tag:!${firmware},option:mtu,9000`]);
+    });
 });
