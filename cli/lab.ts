@@ -31,6 +31,7 @@ import { daemonCommand } from "../lab/daemon";
 import { LabError } from "../lab/errors";
 import { labMode, runInPlace } from "../lab/mode";
 import { sweepLeftovers } from "../lab/sweep";
+import { usb } from "../lab/usb";
 import { startAll, stopAll } from "./power";
 import { forgetConnections, interactive, keyFile, runOn, sshConfig, writeSshKey } from "./ssh";
 import { CliError, hostOf, loadStack, nodeByNumber, resolveStack, StackInfo } from "./stack";
@@ -187,6 +188,16 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .description("what make image does: build or find the stack's node image (Packer) and print its path and hash; creates no node")
         .action(() => {
             result = withStackName(program.opts().stack, async (name) => (await import("../lab/up")).image(name));
+        });
+    program.command("usb")
+        .description("what make usb does: the stack's image as release artifacts in DIR (default ./dist): the raw image, the hybrid BIOS/UEFI "
+            + "installer ISO, SHA256SUMS and the network boot tree netboot/ (a stack's netbootTree by default)")
+        .option("-d, --dist <dir>", "where the artifacts go", process.env.DIST_DIR ?? "dist")
+        .option("--seed <dir>", "a NoCloud seed for every machine, on the medium and in netboot/")
+        .option("--seeds <dir>", "a NoCloud seed per machine, each in a directory named by a MAC address, uuid-<UUID> or serial-<serial>")
+        .option("--config <file>", "install.conf for the installer (target=, overwrite=, after=, on_error=, mode=)")
+        .action((o: { dist: string; seed?: string; seeds?: string; config?: string }) => {
+            result = withStackName(program.opts().stack, async (name) => usb(name, o));
         });
     program.command("setup").description("from a repository that installed the lab as a package: the Pulumi CLI, the libvirt provider, "
         + "host packages and the state passphrase (run as root for the packages: sudo npx lab setup; the rest is the user's)")

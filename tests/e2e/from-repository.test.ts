@@ -4,7 +4,7 @@
 // Go source and an image addition, as the e2e's other stacks have them). It installs the
 // package `make pack` wrote, and from there, through the documented commands only: npx lab
 // setup, pulumi stack init and config set, npx lab up, npx lab-test, an edit of the agent,
-// npx lab up again, pulumi destroy. Its Pulumi state, passphrase and seeds live in its own
+// npx lab up again, npx lab usb (its image as release artifacts), pulumi destroy. Its Pulumi state, passphrase and seeds live in its own
 // state directory (CLUSTEROS_LAB_STATE) in the scratch directory. Stack E2E_REPO_STACK, one
 // node on free ranges (E2E_REPO_NODE_CIDR, E2E_REPO_WG_CIDR), set by tests/e2e/lib.sh.
 import * as fs from "node:fs";
@@ -115,6 +115,21 @@ describe.runIf(stack)("driven from a ClusterOS repository: the lab as a package"
         expectOk(journal, "npx lab exec 1 journalctl");
         expect(journal.output).toContain("node-agent (go, edited) starting");
     }, 1_200_000);
+
+    it("npx lab usb writes its image's release artifacts into its own dist/: the ISO, the raw image SHA256SUMS verifies, the network boot tree with each machine's seed", async () => {
+        const mac = "52-54-00-aa-bb-01";
+        fs.mkdirSync(path.join(repo(), "seeds", mac), { recursive: true });
+        fs.writeFileSync(path.join(repo(), "seeds", mac, "user-data"), "#cloud-config\nhostname: rack1-node1\n");
+        fs.writeFileSync(path.join(repo(), "seeds", mac, "meta-data"), "instance-id: rack1-node1\n");
+        const r = await inRepo(`npx lab --stack ${stack} usb --seeds seeds`, "repo-usb.log");
+        expectOk(r, "npx lab usb");
+        const dist = path.join(repo(), "dist");
+        for (const f of ["clusteros-installer.iso", "clusteros-node.raw.gz", "SHA256SUMS", "netboot/boot/grub/grub.cfg", `netboot/clusteros/seeds/${mac}/user-data`]) {
+            expect(fs.existsSync(path.join(dist, f)), `dist/${f}`).toBe(true);
+        }
+        expectOk(await run(["bash", "-c", 'cd "$0" && sha256sum --check --quiet SHA256SUMS', dist]), "sha256sum --check in dist/");
+        expect(fs.readFileSync(path.join(dist, "netboot", "clusteros", "seeds", mac, "user-data"), "utf8")).toContain("hostname: rack1-node1");
+    }, 900_000);
 
     it("pulumi destroy leaves nothing of its stack on the daemon", async () => {
         expectOk(await inRepo(`npx lab in-place -- pulumi destroy --stack ${stack} --yes --skip-preview && pulumi stack rm ${stack} --yes`,
