@@ -334,11 +334,19 @@ export function hostNetworkProblems(keys: { uri: string; cidr: string }, libvirt
     }
     if (!nodeCidr) return [];
     const own = planNetwork(project, stack, nodeCidr);
-    const [free] = freeRanges([...inUse.map((n) => n.cidr), ...(wireguardCidr ? [wireguardCidr.text] : [])]);
     const set = keys.cidr === "nodeCidr" ? "pulumi config set nodeCidr" : `pulumi config set --path '${keys.cidr}'`;
-    return conflictsWith(nodeCidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
-        problem(keys.cidr, nodeCidr.text, `overlaps ${c.owner} (${c.cidr}) on ${libvirtUri}`,
-            `choose a free range, e.g. ${set} ${free}`));
+    return daemonOverlaps(keys.cidr, set, nodeCidr, { network: own.name, bridge: own.bridge }, inUse, libvirtUri, wireguardCidr ? [wireguardCidr.text] : []);
+}
+
+/**
+ * `cidr` (config key `key`, set by the command `set`) overlaps these networks on the daemon
+ * at `uri`, its own network aside; the fix names a range free of them and of `alsoTaken`.
+ */
+function daemonOverlaps(key: string, set: string, cidr: Cidr, own: { network: string; bridge: string },
+    inUse: NetworkInUse[], uri: string, alsoTaken: string[] = []): ConfigProblem[] {
+    const [free] = freeRanges([...inUse.map((n) => n.cidr), ...alsoTaken]);
+    return conflictsWith(cidr, own, inUse).map((c) =>
+        problem(key, cidr.text, `overlaps ${c.owner} (${c.cidr}) on ${uri}`, `choose a free range, e.g. ${set} ${free}`));
 }
 
 const networkIsFreeOnHost: Rule = ({ libvirtUri, nodeCidr, wireguardCidr }, ctx) =>
@@ -464,9 +472,8 @@ const netbootIsServable: Rule = (v, ctx) => {
     const inUse = stack !== undefined && host.networksInUse ? host.networksInUse(v.libvirtUri) : [];
     if (typeof inUse !== "string" && stack !== undefined) {
         const own = planNetboot(project, stack, cidr, root);
-        const [free] = freeRanges(inUse.map((n) => n.cidr));
-        problems.push(...conflictsWith(cidr, { network: own.name, bridge: own.bridge }, inUse).map((c) =>
-            problem("netbootCidr", cidr.text, `overlaps ${c.owner} (${c.cidr}) on ${v.libvirtUri}`, `choose a free range, e.g. pulumi config set netbootCidr ${free}`)));
+        problems.push(...daemonOverlaps("netbootCidr", "pulumi config set netbootCidr", cidr, { network: own.name, bridge: own.bridge }, inUse, v.libvirtUri,
+            Object.values(others).flatMap((c) => (c ? [c.text] : []))));
     }
     const menu = path.join(root, NETBOOT_MENU);
     if (!host.isFile(menu)) {

@@ -40,6 +40,12 @@ describe("netbootCidr and netbootTree", () => {
         expect(p.fix).toMatch(/pulumi config set netbootCidr \d+\.\d+\.\d+\.\d+\/24/);
     });
 
+    it("name a free range the stack's own ranges do not hold either, though they are not on the daemon yet", () => {
+        const checks: HostChecks = { ...withTree, networksInUse: () => [{ owner: "libvirt network default", name: "default", cidr: "10.79.0.0/24" }] };
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE, nodeCidr: "10.64.0.0/24", wireguardCidr: "10.64.1.0/24", kubernetes: "off" }, checks, "dev");
+        expect(p.fix).toBe("choose a free range, e.g. pulumi config set netbootCidr 10.64.2.0/24");
+    });
+
     it("refuse a tree libvirt's dnsmasq cannot reach, saying why and where a tree can go", () => {
         const checks: HostChecks = { ...withTree, unreachableBy: (user, dir) => (dir === TREE && user === "nobody" ? "/srv/clusteros is mode 0700: others may not enter it" : undefined) };
         const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE }, checks, "dev");
