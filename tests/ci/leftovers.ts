@@ -38,6 +38,13 @@ const lines = (argv: string[]) => (spawnSync(argv[0], argv.slice(1), { encoding:
     .split("\n").map((l) => l.trim().split(/\s+/)[0]).filter(Boolean);
 
 /**
+ * What libvirt's daemon keeps in /run/libvirt/network for itself, whatever runs: the networks it
+ * autostarted, and its nwfilter driver's DHCP leases (made by the first daemon a fresh machine
+ * starts: the first CI run on a new machine saw it appear).
+ */
+const DAEMON_WIDE = new Set(["autostarted", "nwfilter.leases"]);
+
+/**
  * The machine now. Kinds: namespaces; processes; Pulumi stacks of the lab's file backend;
  * libvirt's domain, network and pool definitions and the domains' disks and UEFI variables;
  * the lab's seeds; test runs' scratch directories and SSH key directories in /tmp; users.
@@ -45,13 +52,6 @@ const lines = (argv: string[]) => (spawnSync(argv[0], argv.slice(1), { encoding:
  * cache), logs, and QEMU's per-domain runtime directories under /var/lib/libvirt/qemu, whose
  * names libvirt cuts short (domain-ID-NAME, 20 characters of the name): no run is named in them.
  */
-/**
- * What libvirt's daemon keeps in /run/libvirt/network for itself, whatever runs: the networks it
- * autostarted, and its nwfilter driver's DHCP leases (made by the first daemon a fresh machine
- * starts: the first CI run on a new machine saw it appear).
- */
-const DAEMON_WIDE = new Set(["autostarted", "nwfilter.leases"]);
-
 export function snapshot(env: NodeJS.ProcessEnv = process.env): Snapshot {
     const backend = path.join(stateDir(env), "backend", ".pulumi", "stacks");
     const xml = (n: string) => n.endsWith(".xml");
