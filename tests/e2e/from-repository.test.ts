@@ -4,8 +4,9 @@
 // Go source and an image addition, as the e2e's other stacks have them). It installs the
 // package `make pack` wrote, and from there, through the documented commands only: npx lab
 // setup, pulumi stack init and config set, npx lab up, npx lab-test, an edit of the agent,
-// npx lab up again, npx lab usb (its image as release artifacts), pulumi destroy. Its Pulumi state, passphrase and seeds live in its own
-// state directory (CLUSTEROS_LAB_STATE) in the scratch directory. Stack E2E_REPO_STACK, one
+// npx lab up again, npx lab usb (its image as release artifacts), pulumi destroy. Its Pulumi
+// state, passphrase and seeds live in its own state directory (CLUSTEROS_LAB_STATE) in the
+// scratch directory. Stack E2E_REPO_STACK, one
 // node on free ranges (E2E_REPO_NODE_CIDR, E2E_REPO_WG_CIDR), set by tests/e2e/lib.sh.
 import * as fs from "node:fs";
 import * as path from "node:path";

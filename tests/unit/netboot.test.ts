@@ -63,6 +63,8 @@ describe("netbootCidr and netbootTree", () => {
 
 describe("planNetboot", () => {
     const plan = planNetboot("clusteros-lab", "dev", parseCidr("10.79.0.0/24") as Cidr, TREE);
+    /** dnsmasq's options as libvirt writes them into its configuration: NAME or NAME=VALUE. */
+    const opts = plan.dnsmasqOptions.map((o) => (o.optionValue === undefined ? o.optionName : `${o.optionName}=${o.optionValue}`));
 
     it("names the network after the stack, on a bridge name Linux accepts, the host at .1 as the boot server", () => {
         expect(plan.name).toBe("clusteros-lab-dev-netboot");
@@ -72,7 +74,6 @@ describe("planNetboot", () => {
     });
 
     it("serves the tree over TFTP, GRUB's EFI image to UEFI clients (architectures 7 and 9) and its PXE image to the others", () => {
-        const opts = plan.dnsmasqOptions.map((o) => (o.optionValue === undefined ? o.optionName : `${o.optionName}=${o.optionValue}`));
         expect(opts).toContain("enable-tftp");
         expect(opts).toContain(`tftp-root=${TREE}`);
         const tag = (arch: number) => opts.find((o) => o.startsWith("dhcp-match=") && o.endsWith(`option:client-arch,${arch}`))?.match(/set:([^,]+)/)?.[1];
@@ -84,7 +85,6 @@ describe("planNetboot", () => {
 
     it("sends the installer the image in jumbo TFTP blocks, and the firmware none: the MTU goes to DHCP clients without a client architecture", () => {
         expect(plan.mtu).toBe(9000);
-        const opts = plan.dnsmasqOptions.map((o) => (o.optionValue === undefined ? o.optionName : `${o.optionName}=${o.optionValue}`));
         expect(Number(plan.dnsmasqOptions.find((o) => o.optionName === "edns-packet-max")?.optionValue)).toBeGreaterThanOrEqual(plan.mtu);
         const firmware = opts.find((o) => /^dhcp-match=set:[^,]+,option:client-arch$/.test(o))?.match(/set:([^,]+)/)?.[1];
         expect(firmware).toBeDefined();
