@@ -4,7 +4,7 @@
 // name, with its stacks' config under that name.
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { bareMetalOutput } from "./bare-metal-output";
+import { bareMetalOutput, bareMetalSeedsOutput } from "./bare-metal-output";
 import { Cluster } from "./cluster";
 import { HOST_KEY_OPTIONS } from "./exec/ssh";
 import { findKubernetesBundle } from "./kubernetes-bundle";
@@ -53,6 +53,9 @@ export function clusterProgram() {
         // The network pre-seed for machines installed from the installer medium (make usb); never
         // given to the lab's VMs. Secret: it holds the WiFi PSK.
         bareMetal: bareMetalOutput(cfg.bareMetal),
+        // The seed of each installed machine that joins the cluster (bareMetalNodes), by MAC: make usb
+        // puts them on the medium and in the network boot tree. Secret: each holds the cluster key.
+        bareMetalSeeds: bareMetalSeedsOutput(plan.bareMetalSeeds, cluster.secrets),
         // The provisioning network (netbootCidr): its bridge, for a machine's NIC, and the boot server.
         netboot: plan.outputs.netboot,
     };

@@ -1,13 +1,12 @@
 // Node identities: names, IPs, MACs, WireGuard addresses and roles. Pure, and the one
 // place these facts are computed; everything else asks here.
-import { createHash } from "node:crypto";
 import { Cidr, fromNumber, hostAddress, NODE_OFFSET } from "./cidr";
 import type { ClusterConfig } from "./config";
 import { POD_SUBNET_PREFIX } from "./config-types";
-import { dnsDomain, hostname, libvirtName } from "./names";
+import { dnsDomain, hostname, libvirtName, nodeMac } from "./names";
 import { hostOf } from "./hosts";
 
-export { dnsDomain, hostname, libvirtName, planNetwork } from "./names";
+export { dnsDomain, hostname, libvirtName, nodeMac, planNetwork } from "./names";
 export type { NetworkMode, NetworkPlan } from "./names";
 
 export interface NodePlan {
@@ -45,13 +44,6 @@ export function podSubnet(cidr: Cidr, index: number): string {
     return `${fromNumber(cidr.base + index * 2 ** (32 - POD_SUBNET_PREFIX))}/${POD_SUBNET_PREFIX}`;
 }
 
-/** Locally administered QEMU MAC, stable per (stack network, node). */
-export function nodeMac(project: string, stack: string, index: number): string {
-    const h = createHash("sha256").update(`${project}/${stack}`).digest();
-    const bytes = [0x52, 0x54, 0x00, h[0], h[1], index];
-    return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
-
 /** The services of a node, as its outputs and the node agent name them. */
 export function rolesOf(cfg: Pick<ClusterConfig, "slurm" | "kubernetes">, slurmController: boolean, kubernetesServer: boolean): string[] {
     return [
@@ -60,11 +52,11 @@ export function rolesOf(cfg: Pick<ClusterConfig, "slurm" | "kubernetes">, slurmC
     ];
 }
 
-export function planNode(project: string, stack: string, cfg: ClusterConfig, index: number): NodePlan {
+/** Node `index` of the stack, on the host that holds it (`host`: where the hosts key does not place it). */
+export function planNode(project: string, stack: string, cfg: ClusterConfig, index: number, host = hostOf(cfg.hosts, index)): NodePlan {
     const name = hostname(index);
     const slurmController = index === cfg.controllerNode;
     const kubernetesServer = index === cfg.kubernetesServerNode;
-    const host = hostOf(cfg.hosts, index);
     return {
         index,
         hostname: name,

@@ -4,7 +4,7 @@
 // arguments of the per-node functions. The components only turn this plan into resources.
 import * as path from "node:path";
 import { Access, sshCommand, vncCommand } from "./access";
-import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNodes } from "./addressing";
+import { libvirtName, NetworkPlan, NodePlan, planNetwork, planNode, planNodes } from "./addressing";
 import { NetbootOutput, netbootOutput, NetbootPlan, NO_NETBOOT, planNetboot } from "./netboot";
 import { CloudInitDocs, NodeSecrets, renderCloudInit } from "./cloud-init";
 import { ClusterConfig, DomainType, Firmware } from "./config";
@@ -99,6 +99,13 @@ export interface HostOutput {
     nodes: number[];
 }
 
+/** A machine of bareMetalNodes: its MAC, which names its seed, and the seed given the cluster's secrets. */
+export interface BareMetalSeedPlan {
+    mac: string;
+    hostname: string;
+    cloudInit(clusterKey: string, automationPublicKey: string): CloudInitDocs;
+}
+
 export interface ClusterPlan {
     /** The main host (the stack's libvirtUri) first, then the others by name. */
     hosts: HostPlan[];
@@ -117,6 +124,8 @@ export interface ClusterPlan {
     nodes: NodeSpec[];
     /** The provisioning network on the main host (config key netbootCidr), if any. */
     netboot?: NetbootPlan;
+    /** The seeds of the installed machines that join the cluster (bareMetalNodes; membership=agent). */
+    bareMetalSeeds: BareMetalSeedPlan[];
     /** The stack outputs that are not per node. */
     outputs: {
         controller?: string; adminUser: string; libvirtUri: string; network: string; kubeconfig: string; hosts: HostOutput[];
@@ -196,6 +205,19 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             },
         };
     });
+    // An installed machine joins on the main host's network, with the identity a VM of its number
+    // would have but its own MAC; only the cluster key is a secret it gets (identity only).
+    const bareMetalSeeds = cfg.bareMetalNodes.map((m): BareMetalSeedPlan => {
+        const node = { ...planNode(project, stack, cfg, m.index, cfg.hosts[0]), mac: m.mac };
+        return {
+            mac: m.mac,
+            hostname: node.hostname,
+            cloudInit: (clusterKey, automationPublicKey) => renderCloudInit({
+                node, network: main.network, cfg, kubernetesServer, upstreamKubernetesVersion: "", automationPublicKey,
+                secrets: { wireguardPrivateKey: "", mungeKey: "", kubernetes: { token: "" }, clusterKey },
+            }),
+        };
+    });
     return {
         hosts,
         pool: { name: nameOf("pool"), dir: poolDir(prefix) },
@@ -209,6 +231,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
         membership: cfg.membership,
         nodes: specs,
         netboot,
+        bareMetalSeeds,
         outputs: {
             netboot: netboot ? netbootOutput(netboot) : NO_NETBOOT,
             controller: byAgent ? undefined : controller?.hostname,

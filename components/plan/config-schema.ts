@@ -243,6 +243,11 @@ export const SCHEMA = {
         description: "Network pre-seed for machines installed from the installer medium, never lab VMs (bareMetal.network.wired, bareMetal.network.wifi; set with pulumi config set --path, the PSK with --secret). See docs/DEPLOYMENT.md.",
         parse: raw,
     },
+    bareMetalNodes: {
+        type: "object", default: {},
+        description: "Machines installed from the installer medium that join the cluster as nodes (membership=agent): MAC address -> node number, above nodeCount (pulumi config set --path 'bareMetalNodes.52:54:00:12:34:56' 4). make usb gives each the seed of its identity, by its MAC. See docs/DEPLOYMENT.md.",
+        parse: raw,
+    },
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -4,11 +4,13 @@
 // Every problem is collected and reported at once, before any resource is declared.
 import * as path from "node:path";
 import { BareMetal, parseBareMetal } from "./bare-metal";
+import { BareMetalNode, parseBareMetalNodes } from "./bare-metal-nodes";
 import { Cidr } from "./cidr";
 import { ConfigError, RawConfig, Reader } from "./config-reader";
 import { CONFIG_KEYS, ConfigKey, ConfigValues, HostChecks, hostNetworkProblems, imageSource, ImageSource, RULES, SCHEMA } from "./config-schema";
 import { closest } from "./did-you-mean";
 import { HostPlacement, placeNodes } from "./hosts";
+import { nodeMac } from "./names";
 
 export { ConfigError, formatProblems } from "./config-reader";
 export type { ConfigProblem, RawConfig } from "./config-reader";
@@ -16,7 +18,7 @@ export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB 
 export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
-export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "hosts" | "netbootCidr" | "netbootTree"> & {
+export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "bareMetalNodes" | "hosts" | "netbootCidr" | "netbootTree"> & {
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
     podCidr: Cidr;
@@ -27,6 +29,8 @@ export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "p
     nodeAgentBuild?: { source: string; sourceHash: string; sha256: string };
     /** Network pre-seed for machines installed from the installer medium; undefined when not configured. */
     bareMetal?: BareMetal;
+    /** Installed machines that join the cluster (membership=agent), by node number. */
+    bareMetalNodes: BareMetalNode[];
     /** Where the nodes live: the main host (libvirtUri, nodeCidr) first, then the others by name. */
     hosts: HostPlacement[];
     /** The provisioning network (netbootCidr) and the tree it serves (netbootTree, absolute); undefined when there is none. */
@@ -72,6 +76,11 @@ export function validateConfig(raw: RawConfig, checks: HostChecks, project = "cl
     const image = imageSource(values);
     const bareMetal = parseBareMetal(values.bareMetal, image, host.isSecret?.bind(host));
     problems.push(...bareMetal.problems);
+    const bareMetalNodes = parseBareMetalNodes(values.bareMetalNodes, {
+        membership: values.membership, nodeCount: values.nodeCount, nodeCidr: values.nodeCidr, wireguardCidr: values.wireguardCidr,
+        vmMacs: stack === undefined ? [] : Array.from({ length: values.nodeCount }, (_, i) => nodeMac(project, stack, i + 1)),
+    });
+    problems.push(...bareMetalNodes.problems);
     const kubernetesRanges = values.kubernetes === "off" ? {} : { podCidr: values.podCidr, serviceCidr: values.serviceCidr };
     const placement = placeNodes({
         libvirtUri: values.libvirtUri, nodeCidr: values.nodeCidr, nodeCount: values.nodeCount, hosts: values.hosts,
@@ -88,12 +97,13 @@ export function validateConfig(raw: RawConfig, checks: HostChecks, project = "cl
             h.libvirtUri, h.nodeCidr, values.wireguardCidr, { host, project, stack }));
     }
 
-    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, hosts: _h, netbootCidr, netbootTree, ...rest } = values;
+    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, bareMetalNodes: _n, hosts: _h, netbootCidr, netbootTree, ...rest } = values;
     if (problems.length > 0 || !nodeCidr || !wireguardCidr || !podCidr || !serviceCidr) throw new ConfigError(project, problems);
     return {
         ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image, hosts: placement.hosts,
         nodeAgentPath: nodeAgentPath === "" ? undefined : nodeAgentPath,
         bareMetal: bareMetal.value,
+        bareMetalNodes: bareMetalNodes.value,
         netboot: netbootCidr ? { cidr: netbootCidr, tree: path.resolve(netbootTree) } : undefined,
     };
 }

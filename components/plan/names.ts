@@ -26,6 +26,13 @@ export function libvirtName(project: string, stack: string, thing: string): stri
     return `${libvirtPrefix(project, stack)}-${thing}`;
 }
 
+/** Locally administered QEMU MAC, stable per (stack network, node). */
+export function nodeMac(project: string, stack: string, index: number): string {
+    const h = createHash("sha256").update(`${project}/${stack}`).digest();
+    const bytes = [0x52, 0x54, 0x00, h[0], h[1], index];
+    return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
 export function hostname(index: number): string {
     return `cluster-node-${index}`;
 }

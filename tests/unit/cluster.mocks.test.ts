@@ -5,8 +5,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { bareMetalOutput } from "../../components/bare-metal-output";
+import { bareMetalOutput, bareMetalSeedsOutput } from "../../components/bare-metal-output";
 import { NOT_SET } from "../../components/plan/bare-metal";
+import { NO_SEEDS } from "../../components/plan/bare-metal-nodes";
 import { Cidr, parseCidr } from "../../components/plan/cidr";
 import { ClusterConfig } from "../../components/plan/config";
 import { config } from "./helpers";
@@ -285,6 +286,24 @@ describe("the stack output bareMetal", () => {
         expect(secret).toBe(true);
         expect(JSON.stringify(value)).toContain("correct horse battery");
         expect(bareMetalOutput(config().bareMetal)).toBe(NOT_SET);
+    });
+});
+
+describe("the stack output bareMetalSeeds", () => {
+    it("is secret (each seed holds the cluster key), by MAC, and registers nothing more: no VM for a machine", async () => {
+        const cfg = { ...config({ nodeCount: 2, kubernetes: "off", membership: "agent", nodeAgentPath: "/bin/node-agent", bareMetalNodes: { "52:54:00:aa:bb:05": 5 } }),
+            nodeAgentPath: __filename };
+        const cluster = await deploy(cfg);
+        expect(count("libvirt:index/domain:Domain")).toBe(2);
+        const { planCluster } = await import("../../components/plan/cluster-plan");
+        const plan = planCluster("clusteros-lab", "unit", cfg, { read: (p: string) => fs.readFileSync(p), cacheDir: os.tmpdir() });
+        const out = bareMetalSeedsOutput(plan.bareMetalSeeds, cluster.secrets);
+        const { value, secret } = await resolve(out as pulumi.Output<Record<string, { userData: string }>>);
+        expect(secret).toBe(true);
+        expect(Object.keys(value)).toEqual(["52:54:00:aa:bb:05"]);
+        const env = /CLUSTEROS_CLUSTER_KEY=([0-9a-f]+)/.exec(Buffer.from(/content: (\S+)/.exec(value["52:54:00:aa:bb:05"].userData)![1], "base64").toString());
+        expect(env?.[1]).toBe(RANDOM.hex);
+        expect(bareMetalSeedsOutput([], cluster.secrets)).toBe(NO_SEEDS);
     });
 });
 
