@@ -12,8 +12,8 @@
 //      SSH key. These two machines have serial numbers of their own (SMBIOS), and the medium a
 //      seed for each (make usb SEEDS=dir): each comes up with its own hostname, where the CD's
 //      machine, which has no seed of its own, takes the medium's seed for every machine. The
-//      UEFI machine has a second, smaller empty disk: the install's rule (virtio,largest)
-//      picks the larger one, and the other's checksum is unchanged;
+//      UEFI machine has a second, larger empty disk: the install's rule (virtio,smallest)
+//      picks the smaller one, and the other's checksum is unchanged;
 //   5. a second medium from the same image, whose install.conf names no target, on a machine
 //      with two empty disks: the installer refuses the ambiguous target, naming both disks,
 //      powers off, and neither disk changed.
@@ -72,7 +72,7 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         const target = async (): Promise<SshTarget> => ({ user: "clusteros", host: "127.0.0.1", key, port: await freePort() });
         machines.cd = { name: "cd-uefi", firmware: "uefi", medium: "cd", target: await target() };
         machines.bios = { name: "usb-bios", firmware: "bios", medium: "usb", target: await target(), serial: "rack1-u01" };
-        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02", spareDisk: workFile("spare.raw") };
+        machines.uefi = { name: "usb-uefi", firmware: "uefi", medium: "usb", target: await target(), serial: "rack1-u02", spareDisk: workFile("spare.qcow2") };
         for (const m of [machines.bios, machines.uefi]) seed(workFile(`seeds/serial-${m.serial}`), `metal-${m.serial}`);
         for (const [k, firmware] of [["netBios", "bios"], ["netUefi", "uefi"]] as const) {
             // The bridge is the stack's, known once its make up has added the network.
@@ -184,9 +184,9 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             const machine: Machine = { name: "ambiguous", firmware: "bios", medium: "cd", target: machines.cd.target, dist: "dist-no-target" };
             const twoDisks = machineVm(machine, "install", [...disks.flatMap((d) => ["-drive", `file=${d.file},if=virtio,format=raw`]), ...mediumArgs(machine)]);
             ambiguous = { vm: twoDisks, disks, off: twoDisks.powersOff(300) };
-            // The UEFI machine's second, smaller disk: the rule 'virtio,largest' must pick the other.
-            expectOk(await run(["qemu-img", "create", "-q", "-f", "raw", machines.uefi.spareDisk!, "1G"]), "qemu-img create");
-            fs.writeFileSync(machines.uefi.spareDisk!, "spare disk", { flag: "r+" });
+            // The UEFI machine's second, larger disk (8 GiB beside its 6): the rule 'virtio,smallest'
+            // must pick the other. A qcow2 file, so a write to it, anywhere, changes its checksum.
+            expectOk(await run(["qemu-img", "create", "-q", "-f", "qcow2", machines.uefi.spareDisk!, "8G"]), "qemu-img create");
             spareBefore = sha256(machines.uefi.spareDisk!);
             for (const [k, m] of Object.entries(machines)) {
                 if (m.medium === "network" && !m.nic!.netboot.bridge) continue; // no provisioning network: its tests fail, saying so
@@ -261,11 +261,11 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
                     console.log(`install from a USB stick (${firmware}) took ${r.seconds} s, side by side with the other machines`);
                     expect(r.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
-                    for (const line of ["target rules 'virtio,largest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda",
+                    for (const line of ["target rules 'virtio,smallest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda",
                         `NoCloud seed added from seeds/serial-${machines[firmware].serial} `]) expect(r.serial).toContain(line);
                     if (firmware === "uefi") {
-                        expect(r.serial).toContain("target rules 'virtio,largest' chose /dev/vda among: vda vdb");
-                        expect(sha256(machines.uefi.spareDisk!), "the smaller disk the rule left alone").toBe(spareBefore);
+                        expect(r.serial).toContain("target rules 'virtio,smallest' chose /dev/vda among: vda vdb");
+                        expect(sha256(machines.uefi.spareDisk!), "the larger disk the rule left alone").toBe(spareBefore);
                     }
                 }, COURSE_MS);
 
