@@ -23,15 +23,19 @@ export interface Machine {
     target: SshTarget;
     /** The serial number its firmware reports (SMBIOS), which names its own seed on the medium. */
     serial?: string;
-    /** A second, smaller empty disk (raw) the target rules must leave alone. */
+    /** A second, larger empty disk (qcow2) the target rules must leave alone. */
     spareDisk?: string;
     /** The scratch directory of its medium (make usb's DIST_DIR): dist unless it has another medium. */
     dist?: string;
-    /** medium "network": its NIC's MAC address (which names its seed) and the provisioning network it is plugged into. */
+    /**
+     * Its NIC's MAC address (which names its seed) and the network it is plugged into: with medium
+     * "network", the provisioning network, for the install only; with a medium, a LAN (a stack's
+     * node network) it stays on, from the install to the installed disk's boot (bootOnNetwork).
+     */
     nic?: { mac: string; netboot: NetbootPort };
 }
 
-/** Where a network-booting machine's NIC goes: the provisioning network's bridge, in the daemon's namespace ("" for this one). */
+/** Where a machine's NIC goes: a libvirt network's bridge, in the daemon's namespace ("" for this one). */
 export interface NetbootPort {
     bridge: string;
     netns: string;
@@ -91,16 +95,18 @@ async function plugIn(m: Machine): Promise<void> {
 
 export const unplug = (m: Machine) => run(inNetns(m.nic!.netboot.netns, ["ip", "link", "del", tapOf(m)]));
 
+/** The machine's NIC on its tap device; the firmware boots from it first when `boot`. */
+const tapNic = (m: Machine, boot: boolean) =>
+    ["-netdev", `tap,id=prov,ifname=${tapOf(m)},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=prov,mac=${m.nic!.mac}${boot ? ",bootindex=0" : ""}`];
+
 /**
  * The installer medium as the machine has it, and no other network (an install from a medium
- * needs none); or, for a network install, a NIC on the provisioning network that the firmware
- * boots from first (PXE on SeaBIOS, network boot on OVMF), and no medium.
+ * needs none) but its LAN if it has one; or, for a network install, a NIC on the provisioning
+ * network that the firmware boots from first (PXE on SeaBIOS, network boot on OVMF), and no medium.
  */
 export function mediumArgs(m: Machine): string[] {
-    if (m.medium === "network") {
-        return ["-netdev", `tap,id=prov,ifname=${tapOf(m)},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=prov,mac=${m.nic!.mac},bootindex=0`];
-    }
-    return [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), "-nic", "none"];
+    if (m.medium === "network") return tapNic(m, true);
+    return [...(m.medium === "cd" ? cdrom(iso(m.dist)) : usbStick(iso(m.dist))), ...(m.nic ? tapNic(m, false) : ["-nic", "none"])];
 }
 
 /** SeaBIOS (QEMU's default), or OVMF with a variable store of the VM's own, made fresh from the template. */
@@ -120,7 +126,7 @@ function firmwareArgs(firmware: Firmware, vmName: string): string[] {
 export const machineVm = (m: Machine, role: string, args: string[]) => {
     const name = `${role}-${m.name}`;
     // A network install holds the compressed image in memory (about 400 MB) besides the installer.
-    const netns = role === "install" && m.medium === "network" ? m.nic!.netboot.netns : "";
+    const netns = m.nic && (role === "install" || m.medium !== "network") ? m.nic.netboot.netns : "";
     return vm(name, [...firmwareArgs(m.firmware, name), ...(m.serial ? ["-smbios", `type=1,serial=${m.serial}`] : []),
         ...(m.medium === "network" ? ["-m", "1536"] : []), ...args], netns);
 };
@@ -132,12 +138,12 @@ export const onMachine = (target: SshTarget, command: string) => spawnCollect(ss
 export async function install(m: Machine, timeoutSeconds: number): Promise<Installed> {
     const made = await run(["qemu-img", "create", "-q", "-f", "qcow2", diskOf(m), "6G"]);
     if (made.code !== 0) return { off: false, seconds: 0, serial: `qemu-img create: ${made.output}` };
-    if (m.medium === "network") await plugIn(m);
+    if (m.nic) await plugIn(m);
     const start = Date.now();
-    const spare = m.spareDisk ? ["-drive", `file=${m.spareDisk},if=virtio,format=raw`] : [];
+    const spare = m.spareDisk ? ["-drive", `file=${m.spareDisk},if=virtio,format=qcow2`] : [];
     const installer = machineVm(m, "install", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...spare, ...mediumArgs(m)]);
     const off = await installer.powersOff(timeoutSeconds);
-    if (m.medium === "network") await unplug(m);
+    if (m.nic) await unplug(m);
     return { off, seconds: Math.round((Date.now() - start) / 1000), serial: serialOf(installer) };
 }
 
@@ -158,6 +164,12 @@ export async function bootInstalled(m: Machine, sshSeconds: number, cloudInitSec
         });
     }
     return { ssh, hostname, serial: serialOf(v), vm: v };
+}
+
+/** The installed disk booted alone through the machine's firmware, its NIC on its LAN again; left running. */
+export async function bootOnNetwork(m: Machine): Promise<PlainVm> {
+    await plugIn(m);
+    return machineVm(m, "metal", ["-drive", `file=${diskOf(m)},if=virtio,format=qcow2`, ...tapNic(m, false)]);
 }
 
 /** A machine's whole course, install then boot; the boot only when the install powered off. */
