@@ -1,9 +1,14 @@
 // membership=agent with the reference agent (examples/serf-agent): the stack gives each node
 // its identity, the agents form the cluster by gossip. Three nodes up, one crashed and powered
-// on again while a fourth is added by nodeCount alone, the fourth removed, then destroyed. The stack
+// on again while a fourth is added by nodeCount alone, the fourth removed; then a machine installed
+// from the stack's USB stick joins as node 5 by its MAC's seed alone (bareMetalNodes); then the
+// stack is destroyed. The stack
 // (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's settings.
-import { describe, expect, it } from "vitest";
-import { eventually, expectChanges, expectOk, inHost, lastUpdateChanges, pulumi, run, script, configSet, stackObjects, statusRows } from "./context";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../components/plan/paths";
+import { e2e, eventually, expectChanges, expectOk, inHost, lastUpdateChanges, pulumi, run, script, configSet, stackObjects, statusRows, virsh, workFile } from "./context";
+import { bootOnNetwork, install, Installed, killAll, Machine, serialOf, unplug } from "./metal";
 
 const stack = process.env.E2E_AGENT_STACK ?? "";
 const SERF = "sudo /var/lib/clusteros-serf-agent/serf";
@@ -11,6 +16,8 @@ const onNode = (n: number, cmd: string) => run(inHost([script("lab.sh"), "--stac
 // waitSeconds: how long make up waits for health after the update (its default is 600 s).
 const up = (log: string, waitSeconds?: number) =>
     run(inHost([script("up.sh"), stack]), { log, ...(waitSeconds ? { env: { CLUSTEROS_LAB_READY_SECONDS: String(waitSeconds) } } : {}) });
+/** The installed machine's NIC (bareMetalNodes: node 5). */
+const METAL_MAC = "52:54:00:c1:a5:05";
 const names = (count: number) => Array.from({ length: count }, (_, i) => `cluster-node-${i + 1}`);
 
 /** serf's members on node n: name -> status. */
@@ -122,6 +129,62 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
             "3 healthy nodes, every agent seeing 3 alive", 5_000);
         expect(await srun(3)).toEqual(names(3));
     }, 1_200_000);
+
+    // A machine of the rack: a plain VM with an empty disk and a NIC on the cluster's network,
+    // installed from the stack's USB stick through SeaBIOS. Nothing but its seed (by its MAC)
+    // tells it which cluster it joins, and as which node.
+    const metal: Machine = { name: "agent-metal", firmware: "bios", medium: "usb", dist: "agent-dist",
+        // Reached through the cluster's nodes, never over SSH of its own.
+        target: { user: "clusteros", host: "", key: "" }, nic: { mac: METAL_MAC, netboot: { bridge: "", netns: e2e.hostns, mtu: 1500 } } };
+    let installed: Installed | undefined;
+    afterAll(async () => {
+        await killAll();
+        if (metal.nic!.netboot.bridge) await unplug(metal);
+    });
+
+    it("bareMetalNodes gives the machine's seed to the stack's secret output bareMetalSeeds, and changes no resource", async () => {
+        expectOk(await pulumi("config", "set", "--stack", stack, "--path", `bareMetalNodes.${METAL_MAC}`, "5"), "pulumi config set bareMetalNodes");
+        expectOk(await up("agent-metal-up.log", 300), "make up (bareMetalNodes)");
+        const changes = await lastUpdateChanges(stack);
+        expect(Object.keys(changes).filter((k) => k !== "same"), JSON.stringify(changes)).toEqual([]);
+        const shown = await pulumi("stack", "output", "--stack", stack, "bareMetalSeeds");
+        expect(shown.stdout.trim()).toBe("[secret]");
+    }, 900_000);
+
+    it("make usb puts the seed on the stick, by the machine's MAC", async () => {
+        // The installer test's install.conf: a failed install powers off instead of waiting at a shell.
+        const r = await run([script("usb.sh"), stack, workFile("agent-dist")],
+            { log: "agent-usb.log", env: { INSTALL_CONF: path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "metal", "install.conf") } });
+        expectOk(r, "make usb (the agent stack)");
+        expect(r.output).toContain(`seeds from the stack (bareMetalNodes) for 1 machine(s): ${METAL_MAC}`);
+        expect(r.output).toContain("seeds for 1 machines, by machine ID");
+    }, 900_000);
+
+    it("the machine installs from the stick onto its empty disk with its MAC's seed, and powers off", async () => {
+        const bridge = /Bridge:\s+(\S+)/.exec((await virsh("net-info", (await pulumi("stack", "output", "--stack", stack, "network")).stdout.trim())).stdout)?.[1];
+        expect(bridge, "the agent stack's network has a bridge").toBeTruthy();
+        metal.nic!.netboot.bridge = bridge!;
+        installed = await install(metal, 1500);
+        expect(installed.off, `the install powered off within 1500 s\n${installed.serial.slice(-3000)}`).toBe(true);
+        expect(installed.serial).toContain(`NoCloud seed added from seeds/${METAL_MAC.replaceAll(":", "-")}`);
+        console.log(`agent-metal: installed (USB, BIOS) in ${installed.seconds} s`);
+    }, 1_600_000);
+
+    it("its disk boots alone on the cluster's network: its agent joins (serf: cluster-node-5 alive on every node) and srun -N4 runs on it", async () => {
+        expect(installed?.off, "installed").toBe(true);
+        const vm = await bootOnNetwork(metal);
+        await expectEventually(900, async () => (await members(1)).get("cluster-node-5") === "alive",
+            `serf on node 1 sees cluster-node-5 alive\n${serialOf(vm).slice(-2000)}`, 10_000);
+        for (const n of [1, 2, 3]) expect((await members(n)).get("cluster-node-5"), `node ${n}'s view`).toBe("alive");
+        await expectEventually(300, async () => (await onNode(1, "srun -N4 hostname")).code === 0, "srun -N4 runs", 5_000);
+        expect(await srun(4)).toEqual([...names(3), "cluster-node-5"]);
+        const addr = await onNode(1, "scontrol show node cluster-node-5 | grep -o 'NodeAddr=[0-9.]*'");
+        const wireguardCidr = (await pulumi("config", "get", "--stack", stack, "wireguardCidr")).stdout.trim();
+        expect(addr.stdout.trim()).toBe(`NodeAddr=${wireguardCidr.replace(/0\/\d+$/, "5")}`);
+        await killAll();
+        await unplug(metal);
+        metal.nic!.netboot.bridge = "";
+    }, 1_500_000);
 
     it("pulumi destroy leaves nothing of the stack on the daemon", async () => {
         expectOk(await run(inHost(["pulumi", "destroy", "--stack", stack, "--yes", "--skip-preview"]), { log: "agent-destroy.log" }), "pulumi destroy");

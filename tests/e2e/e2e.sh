@@ -250,7 +250,7 @@ main() {
   own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null 2>&1; done
 
   # --- the node agent forms a cluster of its own (membership=agent) --------------------
-  phase "agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash"
+  phase "agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash, an installed machine joining"
   new_stack "$AGENT" 3
   pulumi config set --stack "$AGENT" membership agent >/dev/null
   pulumi config set --stack "$AGENT" kubernetes off >/dev/null
