@@ -65,11 +65,13 @@ export function parseBareMetalNodes(raw: unknown, ctx: BareMetalNodesContext): {
         return { value: [], problems };
     }
     const capacity = Math.min(ctx.nodeCidr ? nodeCapacity(ctx.nodeCidr) : Infinity, ctx.wireguardCidr ? wireguardCapacity(ctx.wireguardCidr) : Infinity);
-    const taken = new Set(entries.map(([, n]) => n).filter((n): n is number => typeof n === "number"));
+    const taken = new Set(entries.map(([, n]) => Number(n)).filter((n) => Number.isSafeInteger(n)));
     const byIndex = new Map<number, string>();
     const byMac = new Map<string, string>();
     const value: BareMetalNode[] = [];
-    for (const [key, n] of entries) {
+    for (const [key, given] of entries) {
+        // `pulumi config set --path` stores a number; `--type string` (or a YAML edit) its digits.
+        const n = typeof given === "string" && /^\d+$/.test(given) ? Number(given) : given;
         const full = `${BARE_METAL_NODES}.${key}`;
         const mac = key.toLowerCase();
         const next = freeIndex(taken, ctx.nodeCount);

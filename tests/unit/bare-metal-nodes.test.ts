@@ -18,7 +18,7 @@ const shown = (raw: Record<string, unknown>, stack?: string) => problemsOf(raw a
 
 describe("bareMetalNodes", () => {
     it("is read from Pulumi's JSON, MACs in lower case, by node number", () => {
-        const cfg = config({ ...agent, bareMetalNodes: JSON.stringify({ "52:54:00:AA:BB:06": 6, [MAC]: 5 }) } as never);
+        const cfg = config({ ...agent, bareMetalNodes: JSON.stringify({ "52:54:00:AA:BB:06": "6", [MAC]: 5 }) } as never);
         expect(cfg.bareMetalNodes).toEqual([{ mac: MAC, index: 5 }, { mac: "52:54:00:aa:bb:06", index: 6 }]);
         expect(config(agent as never).bareMetalNodes).toEqual([]);
     });
