@@ -3,7 +3,7 @@
 // the same number would get, in a NoCloud seed named by its MAC, which make usb puts on the
 // medium and in the network boot tree. Pure.
 import { Cidr, nodeCapacity, wireguardCapacity } from "./cidr";
-import { ConfigProblem } from "./config-reader";
+import { ConfigProblem, structured } from "./config-reader";
 
 export const BARE_METAL_NODES = "bareMetalNodes";
 
@@ -44,14 +44,7 @@ function freeIndex(taken: Set<number>, nodeCount: number): number {
 export function parseBareMetalNodes(raw: unknown, ctx: BareMetalNodesContext): { value: BareMetalNode[]; problems: ConfigProblem[] } {
     const problems: ConfigProblem[] = [];
     const add = (key: string, value: unknown, problem: string, fix: string) => problems.push({ key, value, problem, fix });
-    let v = raw;
-    if (typeof v === "string") {
-        try {
-            v = v.trim() === "" ? {} : JSON.parse(v);
-        } catch {
-            // reported below as not a mapping
-        }
-    }
+    const v = structured(raw, {});
     if (v === null || typeof v !== "object" || Array.isArray(v)) {
         add(BARE_METAL_NODES, Array.isArray(v) ? "(list)" : v, "must map each machine's MAC address to its node number",
             `pulumi config rm ${BARE_METAL_NODES} && ${setting("52:54:00:12:34:56", ctx.nodeCount + 1)}`);

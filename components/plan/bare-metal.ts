@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import * as ipaddr from "ipaddr.js";
 import { stringify } from "yaml";
-import type { ConfigProblem } from "./config-reader";
+import { ConfigProblem, structured } from "./config-reader";
 import type { ImageFlavor, ImageSource } from "./config-types";
 import { closest } from "./did-you-mean";
 import { renderFile } from "./templates";
@@ -252,14 +252,7 @@ function pskProblem(psk: string): string {
 export function parseBareMetal(raw: unknown, image: ImageSource, isSecret?: (path: string) => boolean):
     { value?: BareMetal; problems: ConfigProblem[] } {
     const p = new Problems();
-    let v = raw;
-    if (typeof v === "string") {
-        try {
-            v = v.trim() === "" ? {} : JSON.parse(v);
-        } catch {
-            // reported below as not a mapping
-        }
-    }
+    const v = structured(raw, {});
     const top = mapping(p, "bareMetal", v, `${WIRED}.dhcp true`);
     if (!top || top.network === undefined) return { problems: p.list };
     const net = mapping(p, NETWORK, top.network, `${WIRED}.dhcp true`);

@@ -35,6 +35,21 @@ export function formatProblems(project: string, problems: ConfigProblem[]): stri
  */
 export type RawConfig = { [key: string]: unknown };
 
+/**
+ * A list or object key's value: Pulumi gives it as JSON text ("" when unset: `empty`), a test
+ * as the value itself. Text that is not JSON comes back as it is, for the caller to report as
+ * the wrong shape.
+ */
+export function structured(v: unknown, empty: unknown): unknown {
+    if (typeof v !== "string") return v;
+    if (v.trim() === "") return empty;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
+}
+
 export class Reader {
     readonly problems: ConfigProblem[] = [];
     constructor(private readonly raw: RawConfig) {}
@@ -86,14 +101,7 @@ export class Reader {
     }
 
     stringList(key: string): string[] {
-        let v = this.value(key);
-        if (typeof v === "string") {
-            try {
-                v = v.trim() === "" ? [] : JSON.parse(v);
-            } catch {
-                v = undefined;
-            }
-        }
+        const v = structured(this.value(key), []);
         if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
             this.report(key, this.value(key), "must be a list of strings", `pulumi config set --path '${key}[0]' '<value>'`);
             return [];

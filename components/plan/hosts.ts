@@ -4,7 +4,7 @@
 // no other host claims lives on the main host. Placement never depends on the order hosts
 // are written in, and a node stays where it is when hosts or nodes are added (see placeNodes).
 import { Cidr, cidrsOverlap, nodeCapacity, parseCidr } from "./cidr";
-import { ConfigProblem } from "./config-reader";
+import { ConfigProblem, structured } from "./config-reader";
 import { closest } from "./did-you-mean";
 
 /** The host at the stack's own libvirtUri and nodeCidr. */
@@ -50,14 +50,7 @@ const wholeNumber = (v: unknown): number | undefined => {
 };
 
 function readHosts(raw: unknown, problems: ConfigProblem[]): Record<string, unknown> {
-    let v = raw;
-    if (typeof v === "string") {
-        try {
-            v = v.trim() === "" ? {} : JSON.parse(v);
-        } catch {
-            // reported below as not a mapping
-        }
-    }
+    const v = structured(raw, {});
     if (v === undefined || v === null) return {};
     if (!isRecord(v)) {
         problems.push(problem("hosts", raw, "must be a set of hosts by name, each with libvirtUri, nodeCidr and nodes",
