@@ -29,7 +29,7 @@ export const NO_SEEDS = `${BARE_METAL_NODES} is not set: no machine installed fr
 
 const setting = (mac: string, index: number | string) => `pulumi config set --path '${BARE_METAL_NODES}.${mac}' ${index}`;
 
-/** The first node number above the VMs that no machine has taken. */
+/** The first node number above the VMs not in `taken`. */
 function freeIndex(taken: Set<number>, nodeCount: number): number {
     let i = nodeCount + 1;
     while (taken.has(i)) i++;
@@ -50,7 +50,8 @@ export function parseBareMetalNodes(raw: unknown, ctx: BareMetalNodesContext): {
             `pulumi config rm ${BARE_METAL_NODES} && ${setting("52:54:00:12:34:56", ctx.nodeCount + 1)}`);
         return { value: [], problems };
     }
-    const entries = Object.entries(v as Record<string, unknown>);
+    // `pulumi config set --path` stores a number; `--type string` (or a YAML edit) its digits.
+    const entries = Object.entries(v as Record<string, unknown>).map(([key, n]) => [key, typeof n === "string" && /^\d+$/.test(n) ? Number(n) : n] as const);
     if (entries.length > 0 && ctx.membership !== "agent") {
         add(BARE_METAL_NODES, `{${Object.keys(v).join(", ")}}`,
             "needs membership=agent: with membership=lab the stack's membership step configures its own VMs over SSH, and an installed machine gets no membership",
@@ -58,16 +59,14 @@ export function parseBareMetalNodes(raw: unknown, ctx: BareMetalNodesContext): {
         return { value: [], problems };
     }
     const capacity = Math.min(ctx.nodeCidr ? nodeCapacity(ctx.nodeCidr) : Infinity, ctx.wireguardCidr ? wireguardCapacity(ctx.wireguardCidr) : Infinity);
-    const taken = new Set(entries.map(([, n]) => Number(n)).filter((n) => Number.isSafeInteger(n)));
+    // The number a fix suggests: the first above the VMs that no machine has.
+    const next = freeIndex(new Set(entries.map(([, n]) => n).filter((n): n is number => typeof n === "number")), ctx.nodeCount);
     const byIndex = new Map<number, string>();
     const byMac = new Map<string, string>();
     const value: BareMetalNode[] = [];
-    for (const [key, given] of entries) {
-        // `pulumi config set --path` stores a number; `--type string` (or a YAML edit) its digits.
-        const n = typeof given === "string" && /^\d+$/.test(given) ? Number(given) : given;
+    for (const [key, n] of entries) {
         const full = `${BARE_METAL_NODES}.${key}`;
         const mac = key.toLowerCase();
-        const next = freeIndex(taken, ctx.nodeCount);
         if (!MAC.test(mac)) {
             add(full, n, "is not a MAC address (six hex pairs separated by colons)", `pulumi config rm --path '${full}' && ${setting("52:54:00:12:34:56", next)}`);
             continue;
