@@ -196,7 +196,9 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
         .option("--seed <dir>", "a NoCloud seed for every machine, on the medium and in netboot/")
         .option("--seeds <dir>", "a NoCloud seed per machine, each in a directory named by a MAC address, uuid-<UUID> or serial-<serial>")
         .option("--config <file>", "install.conf for the installer (target=, overwrite=, after=, on_error=, mode=)")
-        .action((o: { dist: string; seed?: string; seeds?: string; config?: string }) => {
+        .option("--netboot-http <server>", "netboot/ fetches over HTTP from HOST, HOST:PORT or :PORT (the boot server itself, e.g. :8080 for a "
+            + "stack's provisioning network), not TFTP")
+        .action((o: { dist: string; seed?: string; seeds?: string; config?: string; netbootHttp?: string }) => {
             result = withStackName(program.opts().stack, async (name) => usb(name, o));
         });
     program.command("setup").description("from a repository that installed the lab as a package: the Pulumi CLI, the libvirt provider, "

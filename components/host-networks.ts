@@ -1,7 +1,9 @@
 // Reads the networks in use where the stack's nodes will live: every libvirt network on the
 // daemon at libvirtUri, and every IPv4 address of an interface in this process's network
-// namespace (where Pulumi runs: the host in host mode, the lab namespace in namespace mode).
+// namespace (where Pulumi runs: the host in host mode, the lab namespace in namespace mode);
+// and the TCP ports held there on every address (the provisioning network's HTTP port).
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import { NetworkInUse, parseNetworkXml, toCidr } from "./plan/network-conflicts";
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string; err: string } {
@@ -37,4 +39,35 @@ export function readNetworksInUse(uri: string, netns?: string): NetworkInUse[] |
         }
     }
     return found;
+}
+
+/** /proc/net/tcp's and tcp6's state of a listening socket. */
+const TCP_LISTEN = "0A";
+
+/**
+ * The wildcard addresses (0.0.0.0, ::) listening on `port` in /proc/net/tcp{,6} text: a socket
+ * there holds the port on every address of this network namespace. Pure.
+ */
+export function wildcardListenersIn(procNetTcp: string, port: number): string[] {
+    const found: string[] = [];
+    for (const line of procNetTcp.split("\n")) {
+        const [, local, , state] = line.trim().split(/\s+/);
+        const [addr, hexPort] = (local ?? "").split(":");
+        if (state !== TCP_LISTEN || parseInt(hexPort ?? "", 16) !== port || !/^0+$/.test(addr ?? "")) continue;
+        found.push(addr.length > 8 ? `[::]:${port}` : `0.0.0.0:${port}`);
+    }
+    return found;
+}
+
+/** What listens on TCP `port` at every address of this network namespace, or undefined. */
+export function wildcardListener(port: number): string | undefined {
+    const text = ["/proc/net/tcp", "/proc/net/tcp6"].map((f) => {
+        try {
+            return fs.readFileSync(f, "utf8");
+        } catch {
+            return "";
+        }
+    }).join("\n");
+    const found = [...new Set(wildcardListenersIn(text, port))];
+    return found.length > 0 ? `a server listens on ${found.join(" and ")}` : undefined;
 }

@@ -9,7 +9,7 @@ import { CONFIG_KEYS } from "./plan/config-schema";
 import { cacheDir } from "./plan/paths";
 import { programDir } from "./program-dir";
 import { unreachableBy } from "./host-access";
-import { readNetworksInUse } from "./host-networks";
+import { readNetworksInUse, wildcardListener } from "./host-networks";
 import { findKubernetesBundle } from "./kubernetes-bundle";
 
 export const hostChecks: HostChecks = {
@@ -34,6 +34,7 @@ export const hostChecks: HostChecks = {
         return typeof found === "string" ? found : { dir: found.dir };
     },
     unreachableBy,
+    wildcardListener,
 };
 
 /**

@@ -15,13 +15,15 @@ export interface UsbOptions {
     seeds?: string;
     /** install.conf. */
     config?: string;
+    /** Where the network boot tree fetches over HTTP (NETBOOT_HTTP: HOST, HOST:PORT, :PORT); else TFTP. */
+    netbootHttp?: string;
 }
 
 /** The environment scripts/usb.sh takes its options from, each path absolute. */
 export function usbEnv(o: UsbOptions, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
     const abs = (p?: string) => (p === undefined ? undefined : path.resolve(p));
     const out: NodeJS.ProcessEnv = { ...env };
-    for (const [key, value] of [["SEED", abs(o.seed)], ["SEEDS", abs(o.seeds)], ["INSTALL_CONF", abs(o.config)]] as const) {
+    for (const [key, value] of [["SEED", abs(o.seed)], ["SEEDS", abs(o.seeds)], ["INSTALL_CONF", abs(o.config)], ["NETBOOT_HTTP", o.netbootHttp]] as const) {
         if (value === undefined) delete out[key];
         else out[key] = value;
     }

@@ -52,6 +52,8 @@ main() {
   [ -z "$seeds" ] || check_seeds "$seeds"
   [ -z "$conf" ] || [ -f "$conf" ] || lab_die "--config $conf does not exist"
   [ -z "$preseed" ] || [ -f "$preseed" ] || lab_die "--preseed $preseed does not exist"
+  [[ "${NETBOOT_HTTP:-}" =~ ^([A-Za-z0-9.-]*(:[0-9]{1,5})?)?$ && "${NETBOOT_HTTP:-}" != ":" ]] \
+    || lab_die "NETBOOT_HTTP=${NETBOOT_HTTP}: give HOST, HOST:PORT or :PORT (the boot server itself, e.g. :8080 for a stack's provisioning network)"
 
   local stamp; stamp="$({ cat "$img/SHA256SUMS" "$0" "$LAB_ROOT/scripts/lib/net-modules.mjs"; echo "${NETBOOT_HTTP:-} ${NETBOOT_READER:-}"
     find "$LAB_ROOT/images/installer" -type f | sort | xargs cat
@@ -119,7 +121,8 @@ raw_image() {
 # an HTTP server) to serve as it is: GRUB's network images (boot/grub/i386-pc/core.0 for BIOS
 # PXE, boot/grub/x86_64-efi/core.efi for UEFI: components/plan/netboot.ts NETBOOT_BOOT_FILES)
 # with their modules, its menu (grub-net.cfg) and where it fetches from (boot/grub/netboot.cfg:
-# the boot server over TFTP, or over HTTP from the host NETBOOT_HTTP names), and the medium's
+# the boot server over TFTP, or over HTTP from NETBOOT_HTTP: HOST, HOST:PORT, or :PORT for
+# the boot server itself at that port, as a stack's provisioning network serves it), and the medium's
 # clusteros/ directory, which GRUB and the installer fetch: hard links to the medium's files,
 # not a second copy of the image.
 netboot_tree() {
@@ -130,7 +133,8 @@ netboot_tree() {
   done
   cp "$LAB_ROOT/images/installer/grub-net.cfg" "$net/boot/grub/grub.cfg"
   if [ -n "${NETBOOT_HTTP:-}" ]; then
-    printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "$NETBOOT_HTTP"
+    # shellcheck disable=SC2016 # GRUB expands it: the server GRUB itself came from
+    printf 'set clusteros_proto="http"\nset clusteros_server="%s"\n' "${NETBOOT_HTTP/#:/'${net_default_server}':}"
   else
     # shellcheck disable=SC2016 # GRUB expands it: the server GRUB itself came from
     printf 'set clusteros_proto="tftp"\nset clusteros_server="${net_default_server}"\n'

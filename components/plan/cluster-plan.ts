@@ -163,7 +163,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
     }));
     const networkOf = (node: { host: string }) => hosts.find((h) => h.name === node.host)!.network;
     const main = hosts.find((h) => h.name === MAIN_HOST)!;
-    const netboot = cfg.netboot ? planNetboot(project, stack, cfg.netboot.cidr, cfg.netboot.tree) : undefined;
+    const netboot = cfg.netboot ? planNetboot(project, stack, cfg.netboot.cidr, cfg.netboot.tree, cfg.netboot.httpPort) : undefined;
     const image = planImage(cfg, files);
     const nodes = planNodes(project, stack, cfg);
     const kubernetesServer = nodes.find((n) => n.kubernetesServer) ?? nodes[0];

@@ -11,7 +11,7 @@ import { ConfigProblem, Reader } from "./config-reader";
 import { OVMF } from "./firmware";
 import { URI } from "./hosts";
 import { planNetwork } from "./names";
-import { NETBOOT_MENU, NETBOOT_READER, planNetboot } from "./netboot";
+import { NETBOOT_HTTP_PORT, NETBOOT_MENU, NETBOOT_READER, planNetboot } from "./netboot";
 import { conflictsWith, freeRanges, NetworkInUse } from "./network-conflicts";
 
 export { DEFAULT_FLAVOR, IMAGE_FLAVORS, KUBERNETES_SERVER_MIN_MIB, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB, POD_SUBNET_PREFIX } from "./config-types";
@@ -238,6 +238,11 @@ export const SCHEMA = {
         description: "The network boot tree the provisioning network (netbootCidr) serves: what make usb writes into DIST_DIR/netboot.",
         parse: str,
     },
+    netbootHttpPort: {
+        type: "integer", default: NETBOOT_HTTP_PORT,
+        description: "TCP port at which the provisioning network's boot server (its .1) also serves netbootTree over HTTP, for a tree made with make usb NETBOOT_HTTP=:PORT (1024-65535: a port the user's own process may bind).",
+        parse: int(1024, 65535, NETBOOT_HTTP_PORT),
+    },
     bareMetal: {
         type: "object", default: {},
         description: "Network pre-seed for machines installed from the installer medium, never lab VMs (bareMetal.network.wired, bareMetal.network.wifi; set with pulumi config set --path, the PSK with --secret). See docs/DEPLOYMENT.md.",
@@ -289,6 +294,11 @@ export interface HostChecks {
      * Absent: not checked.
      */
     unreachableBy?(user: string, dir: string): string | undefined;
+    /**
+     * What listens on TCP `port` at every address of this host (0.0.0.0 or ::), which a server
+     * bound to one address of it cannot share; undefined when nothing does. Absent: not checked.
+     */
+    wildcardListener?(port: number): string | undefined;
 }
 
 export interface RuleContext {
@@ -465,7 +475,8 @@ const upstreamKubernetesIsBuilt: Rule = ({ kubernetes }, { host }) => {
 
 /**
  * The provisioning network has a range of its own, free on the main host, and serves a tree
- * make usb wrote, which libvirt's dnsmasq (an unprivileged user) can reach.
+ * make usb wrote, which libvirt's dnsmasq (an unprivileged user) can reach, over HTTP at a
+ * port no server of the host's holds on all of its addresses.
  */
 const netbootIsServable: Rule = (v, ctx) => {
     const { netbootCidr: cidr, netbootTree: tree } = v;
@@ -479,6 +490,15 @@ const netbootIsServable: Rule = (v, ctx) => {
         const own = planNetboot(project, stack, cidr, root);
         problems.push(...daemonOverlaps("netbootCidr", "pulumi config set netbootCidr", cidr, { network: own.name, bridge: own.bridge }, inUse, v.libvirtUri,
             Object.values(others).flatMap((c) => (c ? [c.text] : []))));
+    }
+    if (/^[^:]+:\/\/[^/]/.test(v.libvirtUri)) {
+        problems.push(problem("netbootCidr", cidr.text, `needs the main host to be this one (the tree and its HTTP server are served from here), but libvirtUri is ${v.libvirtUri}`,
+            "run Pulumi on the host whose daemon libvirtUri names, with libvirtUri qemu:///system, or pulumi config set netbootCidr \"\""));
+    }
+    const listener = host.wildcardListener?.(v.netbootHttpPort);
+    if (listener) {
+        problems.push(problem("netbootHttpPort", String(v.netbootHttpPort), `is taken on every address of this host (${listener}), the boot server's too`,
+            `pulumi config set netbootHttpPort ${v.netbootHttpPort === NETBOOT_HTTP_PORT ? NETBOOT_HTTP_PORT + 1 : NETBOOT_HTTP_PORT}, and make usb NETBOOT_HTTP=:PORT with that port`));
     }
     const menu = path.join(root, NETBOOT_MENU);
     if (!host.isFile(menu)) {

@@ -18,7 +18,7 @@ export { DEFAULT_FLAVOR, IMAGE_FLAVORS, MAX_NODES, MIN_DISK_GIB, MIN_MEMORY_MIB 
 export type { ConfigKey, DomainType, Firmware, HostChecks, ImageFlavor, ImageSource, KubernetesDistribution, MembershipMode, NodeAgentDelivery } from "./config-schema";
 
 /** The validated configuration: the schema's values, with the keys that combine into one fact combined. */
-export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "bareMetalNodes" | "hosts" | "netbootCidr" | "netbootTree"> & {
+export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "podCidr" | "serviceCidr" | "imageFlavor" | "imagePath" | "nodeAgentPath" | "bareMetal" | "bareMetalNodes" | "hosts" | "netbootCidr" | "netbootTree" | "netbootHttpPort"> & {
     nodeCidr: Cidr;
     wireguardCidr: Cidr;
     podCidr: Cidr;
@@ -33,8 +33,8 @@ export type ClusterConfig = Omit<ConfigValues, "nodeCidr" | "wireguardCidr" | "p
     bareMetalNodes: BareMetalNode[];
     /** Where the nodes live: the main host (libvirtUri, nodeCidr) first, then the others by name. */
     hosts: HostPlacement[];
-    /** The provisioning network (netbootCidr) and the tree it serves (netbootTree, absolute); undefined when there is none. */
-    netboot?: { cidr: Cidr; tree: string };
+    /** The provisioning network (netbootCidr), the tree it serves (netbootTree, absolute) and its HTTP port; undefined when there is none. */
+    netboot?: { cidr: Cidr; tree: string; httpPort: number };
 };
 
 /** Keys of earlier versions, each with what replaces it and how to move a stack over. */
@@ -97,13 +97,13 @@ export function validateConfig(raw: RawConfig, checks: HostChecks, project = "cl
             h.libvirtUri, h.nodeCidr, values.wireguardCidr, { host, project, stack }));
     }
 
-    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, bareMetalNodes: _n, hosts: _h, netbootCidr, netbootTree, ...rest } = values;
+    const { nodeCidr, wireguardCidr, podCidr, serviceCidr, imageFlavor: _f, imagePath: _p, nodeAgentPath, bareMetal: _b, bareMetalNodes: _n, hosts: _h, netbootCidr, netbootTree, netbootHttpPort, ...rest } = values;
     if (problems.length > 0 || !nodeCidr || !wireguardCidr || !podCidr || !serviceCidr) throw new ConfigError(project, problems);
     return {
         ...rest, nodeCidr, wireguardCidr, podCidr, serviceCidr, image, hosts: placement.hosts,
         nodeAgentPath: nodeAgentPath === "" ? undefined : nodeAgentPath,
         bareMetal: bareMetal.value,
         bareMetalNodes: bareMetalNodes.value,
-        netboot: netbootCidr ? { cidr: netbootCidr, tree: path.resolve(netbootTree) } : undefined,
+        netboot: netbootCidr ? { cidr: netbootCidr, tree: path.resolve(netbootTree), httpPort: netbootHttpPort } : undefined,
     };
 }

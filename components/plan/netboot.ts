@@ -1,12 +1,15 @@
-// The stack's provisioning network (config keys netbootCidr, netbootTree): a libvirt network
-// of its own on the main host, isolated (no forwarding, no route to any other network), whose
-// dnsmasq gives machines that boot from the network an address and, over TFTP, make usb's
-// network boot tree: GRUB for the firmware that asks (DHCP's client architecture), GRUB's menu,
-// the installer, the image and the seeds. It plays a rack's boot server; it never touches the
-// user's LAN. Pure.
+// The stack's provisioning network (config keys netbootCidr, netbootTree, netbootHttpPort): a
+// libvirt network of its own on the main host, isolated (no forwarding, no route to any other
+// network), whose dnsmasq gives machines that boot from the network an address and, over TFTP,
+// make usb's network boot tree: GRUB for the firmware that asks (DHCP's client architecture),
+// GRUB's menu, the installer, the image and the seeds. The same tree is also served over HTTP,
+// at the same address (a static file server of the stack's: components/providers/tree-server.ts),
+// for a tree that make usb pointed there (NETBOOT_HTTP=:PORT). It plays a rack's boot server; it
+// never touches the user's LAN. Pure.
 import { createHash } from "node:crypto";
 import { Cidr, hostAddress } from "./cidr";
 import { libvirtName } from "./names";
+import { netbootServerFiles } from "./paths";
 
 /**
  * The network boot tree's boot files, by firmware, as make usb writes them (grub-mknetdir in
@@ -45,8 +48,12 @@ export interface NetbootPlan {
     /** Its Linux bridge (15 characters at most), where a machine's NIC is plugged. */
     bridge: string;
     cidr: string;
-    /** The host's address on it: DHCP, TFTP and the boot server GRUB fetches from. */
+    /** The host's address on it: DHCP, TFTP, HTTP and the boot server GRUB fetches from. */
     server: string;
+    /** The TCP port of the tree's HTTP server, at `server` (config key netbootHttpPort). */
+    httpPort: number;
+    /** The HTTP server's pid file and request log, on the host running Pulumi. */
+    httpFiles: { pidFile: string; logFile: string };
     /** The tree served, absolute. */
     tree: string;
     /** Of the network: a machine's tap on it takes the same (libvirt does so for its own domains). */
@@ -55,14 +62,19 @@ export interface NetbootPlan {
     dnsmasqOptions: { optionName: string; optionValue?: string }[];
 }
 
+/** netbootHttpPort's default: unprivileged, so a user's own process may serve it. */
+export const NETBOOT_HTTP_PORT = 8080;
+
 /** `tree`: absolute. */
-export function planNetboot(project: string, stack: string, cidr: Cidr, tree: string): NetbootPlan {
+export function planNetboot(project: string, stack: string, cidr: Cidr, tree: string, httpPort = NETBOOT_HTTP_PORT): NetbootPlan {
     const h = createHash("sha256").update(`${project}/${stack}/netboot`).digest("hex").slice(0, 8);
     return {
         name: libvirtName(project, stack, "netboot"),
         bridge: `clnb${h}`,
         cidr: cidr.text,
         server: hostAddress(cidr, 1),
+        httpPort,
+        httpFiles: netbootServerFiles(libvirtName(project, stack, "netboot")),
         tree,
         mtu: NETBOOT_MTU,
         dnsmasqOptions: [
@@ -91,13 +103,22 @@ export interface NetbootOutput {
     bridge: string;
     cidr: string;
     server: string;
+    /** The tree over HTTP: what make usb NETBOOT_HTTP=:PORT points GRUB and the installer at. */
+    http: string;
+    /** The HTTP server's request log: one line per file a machine fetched. */
+    httpLog: string;
     tree: string;
     mtu: number;
     bootFiles: typeof NETBOOT_BOOT_FILES;
 }
 
+/** The base URL of the tree's HTTP server. */
+export function netbootHttpUrl(p: Pick<NetbootPlan, "server" | "httpPort">): string {
+    return `http://${p.server}:${p.httpPort}/`;
+}
+
 export const NO_NETBOOT = "no provisioning network (config key netbootCidr; docs/DEPLOYMENT.md)";
 
 export function netbootOutput(p: NetbootPlan): NetbootOutput {
-    return { network: p.name, bridge: p.bridge, cidr: p.cidr, server: p.server, tree: p.tree, mtu: p.mtu, bootFiles: NETBOOT_BOOT_FILES };
+    return { network: p.name, bridge: p.bridge, cidr: p.cidr, server: p.server, http: netbootHttpUrl(p), httpLog: p.httpFiles.logFile, tree: p.tree, mtu: p.mtu, bootFiles: NETBOOT_BOOT_FILES };
 }

@@ -18,6 +18,12 @@ export function seedDir(libvirtPrefix: string, env: NodeJS.ProcessEnv = process.
     return path.join(stateDir(env), "seeds", libvirtPrefix);
 }
 
+/** Where the provisioning network `network`'s HTTP server keeps its pid file and request log: private. */
+export function netbootServerFiles(network: string, env: NodeJS.ProcessEnv = process.env): { pidFile: string; logFile: string } {
+    const dir = path.join(stateDir(env), "netboot");
+    return { pidFile: path.join(dir, `${network}.pid`), logFile: path.join(dir, `${network}.log`) };
+}
+
 /** Directory of the libvirt pool of a stack; under libvirt's own tree so QEMU may read it. */
 export function poolDir(libvirtPrefix: string): string {
     return path.join("/var/lib/libvirt/images", libvirtPrefix);

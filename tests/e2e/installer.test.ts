@@ -18,10 +18,12 @@
 //      with two empty disks: the installer refuses the ambiguous target, naming both disks,
 //      powers off, and neither disk changed.
 //   6. the stack's provisioning network (config keys netbootCidr, netbootTree = make usb's
-//      netboot/ tree), added by one make up: two machines with empty disks and no medium boot
-//      from the network, one through SeaBIOS (PXE), one through OVMF, each with a MAC of its
-//      own that names its seed in the tree; each installs unattended over TFTP, powers off, and
-//      its disk boots alone through the same firmware with its own seed's hostname and key.
+//      netboot/ tree, made with NETBOOT_HTTP=:PORT), added by one make up with its HTTP server:
+//      two machines with empty disks and no medium boot from the network, one through SeaBIOS
+//      (PXE), one through OVMF, each with a MAC of its own that names its seed in the tree; GRUB
+//      comes over TFTP, the rest over HTTP from the stack's server (its request log shows each
+//      machine fetched the image); each installs unattended, powers off, and its disk boots
+//      alone through the same firmware with its own seed's hostname and key.
 // The CD's machine boots through OVMF (the ISO as a CD on UEFI); the refusals' through SeaBIOS.
 // The machines run side by side from the moment the artifacts are checked, the main stack's
 // nodes paused meanwhile (after the make up that adds the provisioning network); each test
@@ -35,8 +37,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SshTarget } from "../../components/exec/ssh";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { renderFile } from "../../components/plan/templates";
-import type { NetbootOutput } from "../../components/plan/netboot";
-import { configSet, e2e, expectOk, modeOf, prefixOf, pulumi, run, stackOutputJson, virsh, workFile } from "./context";
+import { NETBOOT_HTTP_PORT, type NetbootOutput } from "../../components/plan/netboot";
+import { configSet, e2e, expectOk, inHost, modeOf, prefixOf, pulumi, run, stackOutputJson, virsh, workFile } from "./context";
 import { Booted, course, Installed, iso, killAll, Machine, machineVm, mediumArgs, onMachine, serialOf, unplug } from "./metal";
 import { freePort, PlainVm } from "./qemu";
 
@@ -58,6 +60,8 @@ let refusal: { vm: PlainVm; disk: string; before: string; off: Promise<boolean> 
 /** The machine with two empty disks whose medium names no target: each disk and its checksum before. */
 let ambiguous: { vm: PlainVm; disks: { file: string; before: string }[]; off: Promise<boolean> };
 let spareBefore = "";
+/** The provisioning network's HTTP server's request log (the stack output netboot's httpLog). */
+let httpLog = "";
 
 describe("installer: make usb, refusal, unattended install, boot from disk", () => {
     beforeAll(async () => {
@@ -85,11 +89,13 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
         await Promise.all([machines.netBios, machines.netUefi].filter((m) => m?.nic?.netboot.bridge).map(unplug));
     });
 
-    it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed, a seed per machine and the network pre-seed", async () => {
+    it("make usb writes raw, raw.gz, the installer ISO and SHA256SUMS with a seed, a seed per machine and the network pre-seed, and a network tree that fetches over HTTP", async () => {
+        // The network tree fetches over HTTP from its boot server, at the port the stack's server takes by default.
         const r = await run(["make", "usb", `STACK=${e2e.stack}`, `SEED=${workFile("seed")}`, `SEEDS=${workFile("seeds")}`,
-            `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`], { log: "usb.log", env: { DIST_DIR: dist() } });
+            `INSTALL_CONF=${path.join(FIXTURES, "install.conf")}`, `NETBOOT_HTTP=:${NETBOOT_HTTP_PORT}`], { log: "usb.log", env: { DIST_DIR: dist() } });
         expectOk(r, "make usb");
         expect(r.output).toContain("seeds for 4 machines, by machine ID");
+        expect(fs.readFileSync(path.join(dist(), "netboot", "boot", "grub", "netboot.cfg"), "utf8")).toContain(`clusteros_server="\${net_default_server}:${NETBOOT_HTTP_PORT}"`);
     }, 1_800_000);
 
     it("make usb makes a second medium from the same image, whose install.conf names no target, in another directory", async () => {
@@ -144,8 +150,19 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expect(xml.stdout).toContain(`tftp-root=${tree()}`);
             expect((await virsh("net-info", netboot.network)).stdout).toMatch(/Active:\s+yes/);
             expect(xml.stdout).toContain(`<mtu size='${netboot.mtu}'/>`);
+            expect(netboot.http).toBe(`http://${netboot.server}:${NETBOOT_HTTP_PORT}/`);
+            httpLog = netboot.httpLog;
             for (const k of ["netBios", "netUefi"] as const) Object.assign(machines[k].nic!.netboot, { bridge: netboot.bridge, mtu: netboot.mtu });
         }, 900_000);
+
+        it("its HTTP server serves the tree at the boot server's address, and at no other address of the host", async () => {
+            const sums = await run(inHost(["curl", "-fsS", `${netboot.http}clusteros/SHA256SUMS`]));
+            expectOk(sums, "curl the tree's SHA256SUMS");
+            expect(sums.stdout).toBe(fs.readFileSync(path.join(tree(), "clusteros", "SHA256SUMS"), "utf8"));
+            expect((await run(inHost(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", `${netboot.http}clusteros/`]))).stdout, "a directory").toBe("404");
+            const loopback = await run(inHost(["curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${NETBOOT_HTTP_PORT}/clusteros/SHA256SUMS`]));
+            expect(loopback.code, "bound to the boot server's address alone").not.toBe(0);
+        });
 
         it("the tree's secrets are readable by dnsmasq's user (nobody), and by no other user but their owner", async () => {
             const seedFile = path.join(tree(), "clusteros", "seeds", MACS.netBios.replace(/:/g, "-"), "user-data");
@@ -285,13 +302,19 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
 
         for (const [k, firmware] of [["netBios", "bios"], ["netUefi", "uefi"]] as const) {
             describe(`over the network, ${firmware}: install from the provisioning network, then the disk alone through the same firmware`, () => {
-                it(`network, ${firmware}: boots from the network, installs unattended over TFTP with its MAC's seed, and powers off`, async () => {
+                it(`network, ${firmware}: boots from the network, installs unattended over HTTP with its MAC's seed, and powers off`, async () => {
                     expect(courses[k], "no provisioning network (see the make up test above)").toBeDefined();
                     const r = await courses[k].installed;
                     expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
                     console.log(`install over the network (${firmware}) took ${r.seconds} s, side by side with the other machines`);
-                    // In 8968-byte TFTP blocks: the MTU the network's DHCP gave the installer, not the firmware.
-                    expect(r.serial).toMatch(new RegExp(`medium: tftp://[0-9.]+/clusteros, fetched over \\S+ \\([0-9.]+, MTU ${machines[k].nic!.netboot.mtu}\\)`));
+                    // Over HTTP from the stack's server, with the MTU the network's DHCP gave the installer, not the firmware.
+                    const fetched = r.serial.match(new RegExp(`medium: http://([0-9.]+):${NETBOOT_HTTP_PORT}/clusteros, fetched over \\S+ \\(([0-9.]+), MTU ${machines[k].nic!.netboot.mtu}\\)`));
+                    expect(fetched, tailOf(r.serial)).not.toBeNull();
+                    // The server's log: this machine's address fetched the whole image, and its own seed.
+                    const log = fs.readFileSync(httpLog, "utf8");
+                    const image = fs.statSync(path.join(dist(), "netboot", "clusteros", "clusteros-node.raw.gz")).size;
+                    expect(log).toContain(` ${fetched![2]} GET /clusteros/clusteros-node.raw.gz 200 ${image}\n`);
+                    expect(log).toContain(` ${fetched![2]} GET /clusteros/seeds/${MACS[k].replace(/:/g, "-")}/user-data 200 `);
                     for (const line of ["installed ClusterOS on /dev/vda", `NoCloud seed added from seeds/${MACS[k].replace(/:/g, "-")} `, "network pre-seed added"]) {
                         expect(r.serial).toContain(line);
                     }

@@ -1,12 +1,13 @@
 // Nothing of the stacks E2E_LEAK_STACKS names (space-separated) is left on the daemons, on
-// disk, in Pulumi's state or in the project (its settings file); with E2E_H2_URI set (the
+// disk, in Pulumi's state or in the project (its settings file), nor among the host's processes
+// (its provisioning network's HTTP server); with E2E_H2_URI set (the
 // e2e made a second host), on the second host too. The domains E2E_OTHERS_BEFORE names
 // ("name id" per line: other stacks' domains running before) still run, not restarted.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnCollect } from "../../components/exec/spawn";
-import { PROJECT_ROOT, stateDir } from "../../components/plan/paths";
+import { netbootServerFiles, PROJECT_ROOT, stateDir } from "../../components/plan/paths";
 import { prefixOf, pulumi, virsh } from "./context";
 import { h2, MAIN_URI } from "./multihost";
 
@@ -36,6 +37,19 @@ for (const stack of stacks) describe(`stack ${stack}`, () => {
             path.join(stateDir(), "seeds", prefixOf(stack)),
             ...(fs.existsSync(nvram) ? fs.readdirSync(nvram).filter(mine).map((f) => path.join(nvram, f)) : []),
         ].filter((p) => fs.existsSync(p))).toEqual([]);
+    });
+
+    it(`no HTTP server of stack ${stack}'s provisioning network runs, and its pid file is gone`, () => {
+        const { pidFile } = netbootServerFiles(`${prefixOf(stack)}-netboot`);
+        const servers = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
+            try {
+                return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(pidFile);
+            } catch {
+                return false; // ended meanwhile
+            }
+        });
+        expect(servers, "pids").toEqual([]);
+        expect(fs.existsSync(pidFile), pidFile).toBe(false);
     });
 
     it(`the state and the settings file of stack ${stack} are gone`, async () => {

@@ -369,7 +369,7 @@ describe("a provisioning network (netbootCidr)", () => {
     const byType = (type: string) => registered.filter((r) => r.type === type);
 
     it("is one more network on the main host, isolated, whose DHCP and TFTP serve the tree; nothing else changes", async () => {
-        await deploy({ ...config({ nodeCount: 2, nodeAgentPath: undefined }), netboot: { cidr: parseCidr("10.79.0.0/24") as Cidr, tree: "/srv/netboot" } });
+        await deploy({ ...config({ nodeCount: 2, nodeAgentPath: undefined }), netboot: { cidr: parseCidr("10.79.0.0/24") as Cidr, tree: "/srv/netboot", httpPort: 8080 } });
         const networks = byType("libvirt:index/network:Network");
         expect(networks.map((n) => [n.name, n.inputs.mode, n.inputs.addresses])).toEqual([
             ["clusteros-lab-unit-network", "nat", ["10.77.0.0/24"]], ["clusteros-lab-unit-netboot", "none", ["10.79.0.0/24"]],
@@ -380,6 +380,14 @@ describe("a provisioning network (netbootCidr)", () => {
         const options = (netboot.inputs.dnsmasqOptions as { options: { optionName: string; optionValue?: string }[] }).options;
         expect(options).toContainEqual({ optionName: "tftp-root", optionValue: "/srv/netboot" });
         expect(byType("libvirt:index/domain:Domain")).toHaveLength(2);
+    });
+
+    it("has an HTTP server of the same tree, at the network's own address and the configured port, made after the network", async () => {
+        await deploy({ ...config({ nodeCount: 2, nodeAgentPath: undefined }), netboot: { cidr: parseCidr("10.79.0.0/24") as Cidr, tree: "/srv/netboot", httpPort: 8181 } });
+        const servers = registered.filter((r) => r.type.endsWith(":TreeServer"));
+        expect(servers.map((r) => [r.inputs.root, r.inputs.address, r.inputs.port])).toEqual([["/srv/netboot", "10.79.0.1", 8181]]);
+        expect(servers[0].inputs.network, "the network's id: a new network is a new server").toBe("/var/lib/libvirt/images/clusteros-lab-unit-netboot");
+        expect(String(servers[0].inputs.pidFile)).toMatch(/netboot\/clusteros-lab-unit-netboot\.pid$/);
     });
 });
 

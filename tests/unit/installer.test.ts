@@ -159,7 +159,8 @@ describe("installer artifacts", () => {
         for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
             expect(sha(path.join(net, "clusteros", f)), f).toBe(sha(path.join(extract, f)));
         }
-        // NETBOOT_HTTP names an HTTP server; a tree with seeds is private, but for dnsmasq's user (NETBOOT_READER, an ACL).
+        // NETBOOT_HTTP names an HTTP server (HOST, HOST:PORT, or :PORT on the boot server); a tree with
+        // seeds is private, but for dnsmasq's user (NETBOOT_READER, an ACL).
         const seed = path.join(tmp, "seed-net");
         fs.mkdirSync(seed, { recursive: true });
         fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
@@ -169,6 +170,15 @@ describe("installer artifacts", () => {
             { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "10.9.8.7" } });
         expect(r.status, r.stderr).toBe(0);
         expect(fs.readFileSync(path.join(other, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="10.9.8.7"\n');
+        const onBootServer = path.join(tmp, "dist-net-port");
+        const p = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), onBootServer],
+            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: ":8080" } });
+        expect(p.status, p.stderr).toBe(0);
+        expect(fs.readFileSync(path.join(onBootServer, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="${net_default_server}:8080"\n');
+        const bad = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), path.join(tmp, "dist-net-bad")],
+            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "http://10.9.8.7/" } });
+        expect(bad.status).not.toBe(0);
+        expect(bad.stderr).toContain("NETBOOT_HTTP=http://10.9.8.7/: give HOST, HOST:PORT or :PORT");
         // (With an ACL, the group bits show its mask: the owning group's own entry is what counts.)
         expect(fs.statSync(path.join(other, "netboot")).mode & 0o707).toBe(0o700);
         expect(sh("getfacl", ["-cp", path.join(other, "netboot")], tmp)).toMatch(/^group::---$/m);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { HostChecks, validateConfig } from "../../components/plan/config";
 import { parseCidr, Cidr } from "../../components/plan/cidr";
-import { NETBOOT_BOOT_FILES, planNetboot } from "../../components/plan/netboot";
+import { NETBOOT_BOOT_FILES, netbootHttpUrl, netbootOutput, planNetboot } from "../../components/plan/netboot";
 import { host, problemsOf } from "./helpers";
 
 const TREE = "/srv/clusteros/netboot";
@@ -55,6 +55,33 @@ describe("netbootCidr and netbootTree", () => {
         expect(p.fix).toContain("make usb DIST_DIR=");
     });
 
+    it("serve the tree over HTTP at port 8080 by default, or the port netbootHttpPort names", () => {
+        expect(validateConfig({ imageFlavor: "debian-12", netbootCidr: "10.79.0.0/24", netbootTree: TREE }, withTree).netboot?.httpPort).toBe(8080);
+        expect(validateConfig({ imageFlavor: "debian-12", netbootCidr: "10.79.0.0/24", netbootTree: TREE, netbootHttpPort: "8181" }, withTree).netboot?.httpPort).toBe(8181);
+    });
+
+    it("refuse a privileged port, which a user's own server may not bind", () => {
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE, netbootHttpPort: 80 }, withTree);
+        expect([p.key, p.problem]).toEqual(["netbootHttpPort", "must be a whole number from 1024 to 65535"]);
+    });
+
+    it("refuse a port a server holds on every address of the host, naming it and another port", () => {
+        const checks: HostChecks = { ...withTree, wildcardListener: (port) => (port === 8080 ? "a server listens on 0.0.0.0:8080" : undefined) };
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE }, checks, "dev");
+        expect(p.key).toBe("netbootHttpPort");
+        expect(p.problem).toContain("(a server listens on 0.0.0.0:8080)");
+        expect(p.fix).toContain("pulumi config set netbootHttpPort 8081");
+        expect(p.fix).toContain("make usb NETBOOT_HTTP=:PORT");
+        expect(validateConfig({ imageFlavor: "debian-12", netbootCidr: "10.79.0.0/24", netbootTree: TREE, netbootHttpPort: 8081 }, checks).netboot?.httpPort).toBe(8081);
+    });
+
+    it("refuse a main host other than this one: the tree and its HTTP server are this host's", () => {
+        const [p] = problemsOf({ netbootCidr: "10.79.0.0/24", netbootTree: TREE, libvirtUri: "qemu+ssh://admin@rack1/system" }, withTree);
+        expect(p.key).toBe("netbootCidr");
+        expect(p.problem).toContain("libvirtUri is qemu+ssh://admin@rack1/system");
+        expect(validateConfig({ imageFlavor: "debian-12", netbootCidr: "10.79.0.0/24", netbootTree: TREE, libvirtUri: "qemu:///system" }, withTree).netboot).toBeDefined();
+    });
+
     it("refuse a malformed range with an example", () => {
         const [p] = problemsOf({ netbootCidr: "10.79.0/24", netbootTree: TREE }, withTree);
         expect([p.key, p.fix]).toEqual(["netbootCidr", "pulumi config set netbootCidr 10.79.0.0/24"]);
@@ -81,6 +108,13 @@ describe("planNetboot", () => {
         expect(tag(9)).toBe(tag(7));
         expect(opts).toContain(`dhcp-boot=tag:${tag(7)},${NETBOOT_BOOT_FILES.uefi}`);
         expect(opts).toContain(`dhcp-boot=tag:!${tag(7)},${NETBOOT_BOOT_FILES.bios}`);
+    });
+
+    it("serves the tree over HTTP at the boot server's address, its request log private to the lab's state", () => {
+        expect(plan.httpPort).toBe(8080);
+        expect(netbootHttpUrl(plan)).toBe("http://10.79.0.1:8080/");
+        expect(netbootOutput(plan)).toMatchObject({ server: "10.79.0.1", http: "http://10.79.0.1:8080/", httpLog: plan.httpFiles.logFile });
+        expect(plan.httpFiles.pidFile).toMatch(/clusteros-lab\/netboot\/clusteros-lab-dev-netboot\.pid$/);
     });
 
     it("sends the installer the image in jumbo TFTP blocks, and the firmware none: the MTU goes to DHCP clients without a client architecture", () => {
