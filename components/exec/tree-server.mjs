@@ -2,7 +2,7 @@
 // (components/providers/tree-server.ts starts it, bound to the boot server's address alone).
 // GET and HEAD of regular files under the tree; anything else is refused (a directory, a path
 // out of the tree, through a symbolic link or not, another method). One line per request on
-// stdout: time, client, method, path, status, bytes sent.
+// stdout: time, client, method, path, status, bytes of the body sent.
 //   node tree-server.mjs ROOT ADDRESS PORT [LABEL]
 // LABEL is not read: it names the server on its command line (its pid file).
 import * as fs from "node:fs";
@@ -40,8 +40,9 @@ function fileOf(urlPath) {
 const server = http.createServer((req, res) => {
     let status = 200;
     let bytes = 0;
-    const done = () => console.log(`${new Date().toISOString()} ${req.socket.remoteAddress} ${req.method} ${req.url} ${status} ${bytes}`);
-    res.on("finish", done);
+    // On close, which every response has: a client that closes as soon as it has the body
+    // (busybox's wget) can leave a response without its 'finish'.
+    res.on("close", () => console.log(`${new Date().toISOString()} ${req.socket.remoteAddress} ${req.method} ${req.url} ${status} ${bytes}`));
     if (req.method !== "GET" && req.method !== "HEAD") {
         status = 405;
         res.writeHead(status, { Allow: "GET, HEAD" }).end();
@@ -58,8 +59,7 @@ const server = http.createServer((req, res) => {
         res.end();
         return;
     }
-    bytes = file.size;
-    fs.createReadStream(file.real).on("error", () => res.destroy()).pipe(res);
+    fs.createReadStream(file.real).on("data", (chunk) => (bytes += chunk.length)).on("error", () => res.destroy()).pipe(res);
 });
 
 server.on("error", (e) => {

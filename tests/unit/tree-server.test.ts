@@ -74,6 +74,28 @@ describe("the tree's HTTP server", () => {
         expect(lines.some((l) => / GET \/clusteros\/missing 404 0$/.test(l))).toBe(true);
     });
 
+    it("logs a request whose client closes as soon as it has the body, as busybox's wget does", async () => {
+        const body = await new Promise<string>((resolve, reject) => {
+            const sock = net.connect(inputs.port, "127.0.0.1", () => sock.write("GET /clusteros/seeds/52-54-00-00-00-01/user-data HTTP/1.1\r\nHost: x\r\n\r\n"));
+            let got = "";
+            sock.on("data", (d) => {
+                got += d.toString();
+                if (got.endsWith("#cloud-config\n")) {
+                    sock.destroy();
+                    resolve(got);
+                }
+            });
+            sock.on("error", reject);
+        });
+        expect(body).toContain("200 OK");
+        let log = "";
+        for (let i = 0; i < 20 && !log.includes("user-data 200 14"); i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            log = fs.readFileSync(inputs.logFile, "utf8");
+        }
+        expect(log).toMatch(/ 127\.0\.0\.1 GET \/clusteros\/seeds\/52-54-00-00-00-01\/user-data 200 14\n/);
+    });
+
     it("is found by a refresh while it runs, and reported gone once it was killed, so the next up starts it again", async () => {
         expect((await provider.read!("127.0.0.1:1", { ...inputs, pid }))).toMatchObject({ id: "127.0.0.1:1" });
         const b = inputsFor(await freePort(), "b");
