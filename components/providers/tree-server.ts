@@ -1,10 +1,10 @@
 // TreeServer: the provisioning network's HTTP server (components/exec/tree-server.mjs), a
 // process of the user's own on the host running Pulumi (in namespace mode, the lab's
 // namespace, where the network's bridge is), bound to the boot server's address alone. It
-// lives as long as the resource: created with the network, stopped on delete. A refresh finds
-// it gone (the host restarted, the process was killed) or not answering, and the next up
-// starts it again. An interrupted up may have started one the state does not know: its pid
-// file names it, and the next create stops it first.
+// lives as long as the resource: created with the network, stopped (its log removed) on
+// delete. A refresh finds it gone (the host restarted, the process was killed) or not
+// answering, and the next up starts it again. An interrupted up may have started one the
+// state does not know: its pid file names it, and the next create stops it first.
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "node:path";
 import { ArgsOf } from "./args";
@@ -111,7 +111,9 @@ export const treeServerProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
     },
     async delete(_id: string, props: TreeServerOutputs) {
+        // Its log goes with it: a destroyed stack leaves nothing behind.
         await ops.stop(props.pidFile);
+        require("node:fs").rmSync(props.logFile, { force: true });
     },
 };
 

@@ -39,8 +39,8 @@ for (const stack of stacks) describe(`stack ${stack}`, () => {
         ].filter((p) => fs.existsSync(p))).toEqual([]);
     });
 
-    it(`no HTTP server of stack ${stack}'s provisioning network runs, and its pid file is gone`, () => {
-        const { pidFile } = netbootServerFiles(`${prefixOf(stack)}-netboot`);
+    it(`no HTTP server of stack ${stack}'s provisioning network runs, and its pid file and log are gone`, () => {
+        const { pidFile, logFile } = netbootServerFiles(`${prefixOf(stack)}-netboot`);
         const servers = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
             try {
                 return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(pidFile);
@@ -49,7 +49,7 @@ for (const stack of stacks) describe(`stack ${stack}`, () => {
             }
         });
         expect(servers, "pids").toEqual([]);
-        expect(fs.existsSync(pidFile), pidFile).toBe(false);
+        expect([pidFile, logFile].filter((f) => fs.existsSync(f))).toEqual([]);
     });
 
     it(`the state and the settings file of stack ${stack} are gone`, async () => {

@@ -118,7 +118,7 @@ describe("the tree's HTTP server", () => {
         expect(fs.existsSync(b.pidFile)).toBe(false);
     }, 30_000);
 
-    it("on create, stops the server an interrupted run started and never recorded (its pid file names it)", async () => {
+    it("on create, stops the server an interrupted run started and never recorded (its pid file names it); delete stops it and removes its files", async () => {
         const c = inputsFor(await freePort(), "c");
         const first = (await provider.create!(c)).outs.pid;
         const second = (await provider.create!(c)).outs.pid;
@@ -126,7 +126,7 @@ describe("the tree's HTTP server", () => {
         expect((await get(c.port, "/clusteros/SHA256SUMS")).status).toBe(200);
         await provider.delete!("", { ...c, pid: second });
         expect(ended(second)).toBe(true);
-        expect(fs.existsSync(c.pidFile)).toBe(false);
+        expect([c.pidFile, c.logFile].filter((f) => fs.existsSync(f)), "its pid file and log, after delete").toEqual([]);
     }, 30_000);
 
     it("fails to create on a port already taken, naming the config key to change, and leaves no process", async () => {
