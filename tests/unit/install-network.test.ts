@@ -89,6 +89,24 @@ describe("network install", () => {
         expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "seed/meta-data", "seed/user-data"]);
     });
 
+    it("installs this machine's seed private to root, or, when the server has none for it, says so, naming the machine's IDs", () => {
+        machine({ eth0: "52:54:00:00:00:01" }, ["eth0"], { ...image, "seeds/52-54-00-00-00-01/user-data": "#cloud-config\n", "seeds/52-54-00-00-00-01/meta-data": "instance-id: a\n" });
+        const target = path.join(root, "target");
+        const mine = run(`fetch_medium ${URL} && install_seed ${target}`);
+        expect(mine.out).toContain("NoCloud seed added from seeds/52-54-00-00-00-01 (meta-data user-data )");
+        const nocloud = path.join(target, "var/lib/cloud/seed/nocloud");
+        expect(fs.readdirSync(nocloud).sort()).toEqual(["meta-data", "user-data"]);
+        expect([fs.statSync(nocloud).mode & 0o777, fs.statSync(path.join(nocloud, "user-data")).mode & 0o777]).toEqual([0o700, 0o600]);
+
+        fs.rmSync(root, { recursive: true, force: true });
+        fs.mkdirSync(root);
+        machine({ eth0: "52:54:00:00:00:02" }, ["eth0"], { ...image, "seeds/52-54-00-00-00-01/user-data": "#cloud-config\n" });
+        const none = run(`fetch_medium ${URL} && install_seed ${target}`);
+        expect(none.ok, none.out).toBe(true);
+        expect(none.out).toContain("clusteros-install: no seed for this machine on the medium (its IDs: 52-54-00-00-00-02 ): installed without one");
+        expect(fs.existsSync(path.join(target, "var/lib/cloud/seed/nocloud")), "a seed in the installed system").toBe(false);
+    });
+
     it("fetches the same by TFTP from a tftp:// URL (a provisioning network with no HTTP server), in blocks the MTU DHCP set carries whole", () => {
         machine({ eth0: "52:54:00:00:00:01" }, ["eth0"], { ...image, "seeds/52-54-00-00-00-01/user-data": "#cloud-config\n" });
         fs.writeFileSync(path.join(root, "sys", "class", "net", "eth0", "mtu"), "9000\n"); // a stack's provisioning network
