@@ -1,7 +1,7 @@
 // Cluster checkpoints: every node paused, snapshotted (memory and disk, internal to the
 // node's qcow2, so the domain XML Pulumi knows never changes), then resumed; a restore
-// reverts every node paused, resumes them together, sets the guest clocks and renews the
-// WireGuard sessions. Checkpoints are libvirt snapshots of the stack's domains: they go
+// reverts every node paused, resumes them together, sets the guest clocks, renews the
+// WireGuard sessions and has every slurmd register with slurmctld. Checkpoints are libvirt snapshots of the stack's domains: they go
 // away with the domains, on `pulumi destroy` (the provider undefines with their metadata).
 // UEFI nodes on a libvirt older than 10.10, which refuses internal snapshots of pflash
 // domains, are checkpointed as files instead (checkpoint-files.ts), with the same steps
@@ -24,6 +24,7 @@ import { forgetConnections } from "./ssh";
 import { agentRun, must, onEveryNode, Virsh, virshFor } from "./virsh";
 
 const AFTER_RESTORE = fs.readFileSync(path.join(__dirname, "after-restore.sh"), "utf8");
+const SLURM_REGISTER = fs.readFileSync(path.join(__dirname, "slurm-register.sh"), "utf8");
 
 /** Seconds since a Date.now() moment, as the commands print them. */
 export function secondsSince(started: number): string {
@@ -163,7 +164,7 @@ export interface Restored {
     resumedSeconds: number;
 }
 
-/** Reverts every node, resumes them together; then clocks and WireGuard sessions. */
+/** Reverts every node, resumes them together; then clocks, WireGuard sessions and SLURM's view of its nodes. */
 export async function restore(info: StackInfo, name: string): Promise<Restored> {
     checkNames(name);
     const kind = kindOf(info);
@@ -191,9 +192,21 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
     }
     await renewWireGuard(info);
-    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set and `
-        + `WireGuard sessions renewed after ${secondsSince(started)} s`);
+    await registerSlurmNodes(info);
+    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set, `
+        + `WireGuard sessions renewed and SLURM's nodes registered after ${secondsSince(started)} s`);
     return { started, resumedSeconds };
+}
+
+/**
+ * Every slurmd registers with slurmctld now (cli/slurm-register.sh, on the node that runs it),
+ * so that the clock's jump does not leave slurmctld taking nodes for dead.
+ */
+async function registerSlurmNodes(info: StackInfo): Promise<void> {
+    const ran = await Promise.all(info.nodes.map((n) => agentRun(info, n, SLURM_REGISTER)));
+    ran.forEach((r, i) => {
+        if (!r.ok) console.error(`warning: ${info.nodes[i].name}: asking slurmd to register failed: ${r.err}`);
+    });
 }
 
 /**

@@ -142,3 +142,25 @@ describe("after a restore, on each node (cli/after-restore.sh)", () => {
         expect(runOnNode("10.80.0.3")).toEqual(["wg show wg0 allowed-ips", "wg addconf wg0 /etc/wireguard/peers.conf"]);
     });
 });
+
+describe("after a restore, SLURM (cli/slurm-register.sh)", () => {
+    // systemctl and scontrol faked: slurmctld runs (or not) on the node; every call is logged.
+    function runOnNode(controller: boolean): string[] {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slurm-register-"));
+        const log = path.join(dir, "calls");
+        const fake = (name: string, body: string) =>
+            fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
+        fake("systemctl", controller ? "exit 0" : "exit 3");
+        fake("scontrol", "true");
+        execFileSync("bash", [path.join(__dirname, "..", "..", "cli", "slurm-register.sh")],
+            { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+        const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+        fs.rmSync(dir, { recursive: true });
+        return calls;
+    }
+
+    it("has every slurmd register anew, from the node that runs slurmctld alone", () => {
+        expect(runOnNode(true)).toEqual(["systemctl is-active --quiet slurmctld", "scontrol reconfigure"]);
+        expect(runOnNode(false)).toEqual(["systemctl is-active --quiet slurmctld"]);
+    });
+});
