@@ -1,8 +1,9 @@
 // Cluster checkpoints: every node paused, snapshotted (memory and disk, internal to the
 // node's qcow2, so the domain XML Pulumi knows never changes), then resumed; a restore
 // reverts every node paused, resumes them together, sets the guest clocks, renews the
-// WireGuard sessions and has every slurmd register with slurmctld. Checkpoints are libvirt snapshots of the stack's domains: they go
-// away with the domains, on `pulumi destroy` (the provider undefines with their metadata).
+// WireGuard sessions and has every slurmd register with slurmctld. Checkpoints are libvirt
+// snapshots of the stack's domains: they go away with the domains, on `pulumi destroy` (the
+// provider undefines with their metadata).
 // UEFI nodes on a libvirt older than 10.10, which refuses internal snapshots of pflash
 // domains, are checkpointed as files instead (checkpoint-files.ts), with the same steps
 // around them: the same moment for every node, the same checks before a restore.
@@ -202,10 +203,15 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
  * Every slurmd registers with slurmctld now (cli/slurm-register.sh, on the node that runs it),
  * so that the clock's jump does not leave slurmctld taking nodes for dead.
  */
-async function registerSlurmNodes(info: StackInfo): Promise<void> {
-    const ran = await Promise.all(info.nodes.map((n) => agentRun(info, n, SLURM_REGISTER)));
+function registerSlurmNodes(info: StackInfo): Promise<void> {
+    return onEveryGuest(info, SLURM_REGISTER, "asking slurmd to register");
+}
+
+/** Runs a root script on every node at once through its guest agent; a node where it fails is warned about. */
+async function onEveryGuest(info: StackInfo, script: string, what: string): Promise<void> {
+    const ran = await Promise.all(info.nodes.map((n) => agentRun(info, n, script)));
     ran.forEach((r, i) => {
-        if (!r.ok) console.error(`warning: ${info.nodes[i].name}: asking slurmd to register failed: ${r.err}`);
+        if (!r.ok) console.error(`warning: ${info.nodes[i].name}: ${what} failed: ${r.err}`);
     });
 }
 
@@ -215,11 +221,7 @@ async function registerSlurmNodes(info: StackInfo): Promise<void> {
  * peers now hold as the latest (WireGuard refuses an older one as a replay).
  */
 export async function renewWireGuard(info: StackInfo, opts: { afterClockFault?: boolean } = {}): Promise<void> {
-    const script = opts.afterClockFault ? `RENEW_ALL=1\n${AFTER_RESTORE}` : AFTER_RESTORE;
-    const renewed = await Promise.all(info.nodes.map((n) => agentRun(info, n, script)));
-    renewed.forEach((r, i) => {
-        if (!r.ok) console.error(`warning: ${info.nodes[i].name}: renewing WireGuard sessions failed: ${r.err}`);
-    });
+    await onEveryGuest(info, opts.afterClockFault ? `RENEW_ALL=1\n${AFTER_RESTORE}` : AFTER_RESTORE, "renewing WireGuard sessions");
 }
 
 export function remove(info: StackInfo, name: string): number {
