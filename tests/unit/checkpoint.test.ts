@@ -114,53 +114,48 @@ describe("checkpoint list", () => {
     });
 });
 
-describe("after a restore, on each node (cli/after-restore.sh)", () => {
-    // The node's tools, faked: wg0 is 10.80.0.2 with peers .1 and .3; every call is logged.
-    function runOnNode(self: string): string[] {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "after-restore-"));
-        const log = path.join(dir, "calls");
-        const fake = (name: string, body: string) =>
-            fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
-        fake("ip", `echo "5: wg0    inet ${self}/24 scope global wg0"`);
-        fake("wg", `[ "$1 $3" = "show allowed-ips" ] && printf 'KEY1=\\t10.80.0.1/32\\nKEY2=\\t10.80.0.2/32\\nKEY3=\\t10.80.0.3/32\\n' | grep -v "${self}/"; true`);
-        fake("ping", "true");
-        execFileSync("bash", [path.join(__dirname, "..", "..", "cli", "after-restore.sh")],
-            { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
-        const calls = fs.readFileSync(log, "utf8").trim().split("\n").filter((c) => !c.startsWith("ip "));
-        fs.rmSync(dir, { recursive: true });
-        return calls;
+/**
+ * Runs cli/SCRIPT with the node's tools faked (name -> shell body); every call to them is
+ * logged, and the calls are returned in order.
+ */
+function runOnNode(script: string, tools: Record<string, string>): string[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "on-node-"));
+    const log = path.join(dir, "calls");
+    for (const [name, body] of Object.entries(tools)) {
+        fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
     }
+    execFileSync("bash", [path.join(__dirname, "..", "..", "cli", script)], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
+    const calls = fs.readFileSync(log, "utf8").trim().split("\n");
+    fs.rmSync(dir, { recursive: true });
+    return calls;
+}
+
+describe("after a restore, on each node (cli/after-restore.sh)", () => {
+    // wg0 is 10.80.0.2 with peers .1 and .3.
+    const renew = (self: string) => runOnNode("after-restore.sh", {
+        ip: `echo "5: wg0    inet ${self}/24 scope global wg0"`,
+        wg: `[ "$1 $3" = "show allowed-ips" ] && printf 'KEY1=\\t10.80.0.1/32\\nKEY2=\\t10.80.0.2/32\\nKEY3=\\t10.80.0.3/32\\n' | grep -v "${self}/"; true`,
+        ping: "true",
+    }).filter((c) => !c.startsWith("ip "));
 
     it("renews each WireGuard pair from one side only: the peers above the node's own address", () => {
-        expect(runOnNode("10.80.0.2")).toEqual([
+        expect(renew("10.80.0.2")).toEqual([
             "wg show wg0 allowed-ips",
             "wg set wg0 peer KEY3= remove",
             "wg addconf wg0 /etc/wireguard/peers.conf",
             "ping -c 1 -W 5 10.80.0.3",
         ]);
         // The highest address drops nobody: its pairs are renewed by the others.
-        expect(runOnNode("10.80.0.3")).toEqual(["wg show wg0 allowed-ips", "wg addconf wg0 /etc/wireguard/peers.conf"]);
+        expect(renew("10.80.0.3")).toEqual(["wg show wg0 allowed-ips", "wg addconf wg0 /etc/wireguard/peers.conf"]);
     });
 });
 
 describe("after a restore, SLURM (cli/slurm-register.sh)", () => {
-    // systemctl and scontrol faked: slurmctld runs (or not) on the node; every call is logged.
-    function runOnNode(controller: boolean): string[] {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slurm-register-"));
-        const log = path.join(dir, "calls");
-        const fake = (name: string, body: string) =>
-            fs.writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`, { mode: 0o755 });
-        fake("systemctl", controller ? "exit 0" : "exit 3");
-        fake("scontrol", "true");
-        execFileSync("bash", [path.join(__dirname, "..", "..", "cli", "slurm-register.sh")],
-            { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } });
-        const calls = fs.readFileSync(log, "utf8").trim().split("\n");
-        fs.rmSync(dir, { recursive: true });
-        return calls;
-    }
+    // slurmctld runs on the node, or not.
+    const register = (controller: boolean) => runOnNode("slurm-register.sh", { systemctl: controller ? "exit 0" : "exit 3", scontrol: "true" });
 
     it("has every slurmd register anew, from the node that runs slurmctld alone", () => {
-        expect(runOnNode(true)).toEqual(["systemctl is-active --quiet slurmctld", "scontrol reconfigure"]);
-        expect(runOnNode(false)).toEqual(["systemctl is-active --quiet slurmctld"]);
+        expect(register(true)).toEqual(["systemctl is-active --quiet slurmctld", "scontrol reconfigure"]);
+        expect(register(false)).toEqual(["systemctl is-active --quiet slurmctld"]);
     });
 });
