@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const INSTALLER = path.join(__dirname, "..", "..", "images", "installer", "clusteros-install");
 
-interface Disk { removable?: boolean; sizeSectors?: number; partitions?: string[]; rotational?: boolean }
+interface Disk { removable?: boolean; readOnly?: boolean; sizeSectors?: number; partitions?: string[]; rotational?: boolean }
 
 let sys: string;
 beforeEach(() => { sys = fs.mkdtempSync(path.join(os.tmpdir(), "fake-sys-")); });
@@ -20,6 +20,7 @@ function disks(spec: Record<string, Disk>): void {
         const dir = path.join(sys, "block", name);
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, "removable"), d.removable ? "1\n" : "0\n");
+        fs.writeFileSync(path.join(dir, "ro"), d.readOnly ? "1\n" : "0\n");
         fs.writeFileSync(path.join(dir, "size"), `${d.sizeSectors ?? 41943040}\n`);
         for (const p of d.partitions ?? []) fs.mkdirSync(path.join(dir, p));
         fs.mkdirSync(path.join(dir, "queue"));
@@ -42,6 +43,15 @@ describe("installer target disk", () => {
     it("takes the only fixed disk, never the medium, a removable disk, a CD or a loop device", () => {
         disks({ vda: {}, sda: { removable: true }, sdb: {}, sr0: {}, loop0: {} });
         expect(run("choose_target", { medium: "sdb" })).toEqual({ out: "vda", ok: true });
+    });
+
+    it("never takes a read-only disk, by a guess or by rules, and refuses one named", () => {
+        disks({ vda: {}, vdb: { readOnly: true, sizeSectors: 1000 } });
+        expect(run("choose_target")).toEqual({ out: "vda", ok: true });
+        expect(run("choose_target", { cmdline: "clusteros.target=smallest" })).toEqual({ out: "vda", ok: true });
+        const named = run("choose_target", { cmdline: "clusteros.target=vdb" });
+        expect(named.ok).toBe(false);
+        expect(named.out).toBe("the target 'vdb' is read-only (disks: vda )");
     });
 
     it("refuses when several fixed disks could be meant, naming them and the setting", () => {
