@@ -68,13 +68,14 @@ export const NETBOOT_HTTP_PORT = 8080;
 /** `tree`: absolute. */
 export function planNetboot(project: string, stack: string, cidr: Cidr, tree: string, httpPort = NETBOOT_HTTP_PORT): NetbootPlan {
     const h = createHash("sha256").update(`${project}/${stack}/netboot`).digest("hex").slice(0, 8);
+    const name = libvirtName(project, stack, "netboot");
     return {
-        name: libvirtName(project, stack, "netboot"),
+        name,
         bridge: `clnb${h}`,
         cidr: cidr.text,
         server: hostAddress(cidr, 1),
         httpPort,
-        httpFiles: netbootServerFiles(libvirtName(project, stack, "netboot")),
+        httpFiles: netbootServerFiles(name),
         tree,
         mtu: NETBOOT_MTU,
         dnsmasqOptions: [

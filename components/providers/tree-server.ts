@@ -25,7 +25,6 @@ export type TreeServerArgs = ArgsOf<TreeServerInputs>;
 
 interface TreeServerOutputs extends TreeServerInputs {
     pid: number;
-    url: string;
 }
 
 /** The server program (one process per server). */
@@ -96,7 +95,7 @@ const ops = {
 export const treeServerProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: TreeServerInputs) {
         const pid = await ops.start(inputs);
-        return { id: `${inputs.address}:${inputs.port}`, outs: { ...inputs, pid, url: `http://${inputs.address}:${inputs.port}/` } };
+        return { id: `${inputs.address}:${inputs.port}`, outs: { ...inputs, pid } };
     },
     async read(id: string, props: TreeServerOutputs) {
         // Gone, or no longer answering (its address went with a namespace or a network): report
@@ -119,9 +118,8 @@ export const treeServerProvider: pulumi.dynamic.ResourceProvider = {
 
 export class TreeServer extends pulumi.dynamic.Resource {
     declare readonly pid: pulumi.Output<number>;
-    declare readonly url: pulumi.Output<string>;
 
     constructor(name: string, args: TreeServerArgs, opts?: pulumi.CustomResourceOptions) {
-        super(treeServerProvider, name, { ...args, pid: undefined, url: undefined }, opts, "clusteros", "TreeServer");
+        super(treeServerProvider, name, { ...args, pid: undefined }, opts, "clusteros", "TreeServer");
     }
 }
