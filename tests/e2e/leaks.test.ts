@@ -7,7 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { spawnCollect } from "../../components/exec/spawn";
+import { libvirtName } from "../../components/plan/names";
 import { netbootServerFiles, PROJECT_ROOT, stateDir } from "../../components/plan/paths";
+import { projectName } from "../../components/program-dir";
 import { prefixOf, pulumi, virsh } from "./context";
 import { h2, MAIN_URI } from "./multihost";
 
@@ -40,7 +42,7 @@ for (const stack of stacks) describe(`stack ${stack}`, () => {
     });
 
     it(`no HTTP server of stack ${stack}'s provisioning network runs, and its pid file and log are gone`, () => {
-        const { pidFile, logFile } = netbootServerFiles(`${prefixOf(stack)}-netboot`);
+        const { pidFile, logFile } = netbootServerFiles(libvirtName(projectName(), stack, "netboot"));
         const servers = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p)).filter((p) => {
             try {
                 return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0").includes(pidFile);
