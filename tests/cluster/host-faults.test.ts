@@ -6,6 +6,18 @@ import { afterAll, describe, expect, it } from "vitest";
 import { e2eCluster } from "./e2e-cluster";
 
 const lab = e2eCluster();
+const ALL = ["cluster-node-1", "cluster-node-2", "cluster-node-3"];
+
+/**
+ * srun -N3 from node 1 until it runs on all three (within `seconds`): its hostnames, sorted.
+ * Each try is bounded, so a launch lost under a fault is tried again rather than waited on
+ * for ever; a failed try says how SLURM sees the nodes, which a timeout then reports.
+ */
+async function srunOnAll(c: ReturnType<typeof lab>, seconds: number): Promise<string[]> {
+    const out = await c.node(1).waitUntilSucceeds(
+        "timeout 40 srun -N3 hostname || { echo \"srun: exit $?; $(sinfo -h -N -o '%N %t %E' | tr '\\n' ';')\"; exit 1; }", seconds);
+    return out.trim().split("\n").sort();
+}
 
 describe("faults from the host, each healed", () => {
     afterAll(async () => { await lab().heal(); });
@@ -16,8 +28,7 @@ describe("faults from the host, each healed", () => {
         await c.node(2).waitUntilSucceeds("scontrol ping | grep -q DOWN", 60);
         c.resume(1);
         await c.node(2).waitUntilSucceeds("scontrol ping | grep -q UP", 60);
-        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 120);
-        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        expect(await srunOnAll(c, 120)).toEqual(ALL);
     }, 300_000);
 
     it("a node's clock an hour ahead: its munge credentials are refused by the others, and accepted again once healed", async () => {
@@ -62,8 +73,7 @@ describe("faults from the host, each healed", () => {
         const lost = Number(ping.stdout.match(/([0-9.]+)%/)?.[1] ?? 0);
         expect(lost, ping.output).toBeGreaterThan(5);
         // SLURM retries what is lost; a job may need a second try when its launch is.
-        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 180);
-        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        expect(await srunOnAll(c, 180)).toEqual(ALL);
         await c.heal();
         await c.node(1).waitUntilSucceeds("ping -q -c 10 -i 0.2 -W 1 cluster-node-3 | grep -q ' 0% packet loss'", 60);
     }, 300_000);
@@ -78,8 +88,7 @@ describe("faults from the host, each healed", () => {
         const before = await rtt();
         c.delaySends(3, 200);
         const during = await rtt();
-        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 180);
-        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        expect(await srunOnAll(c, 180)).toEqual(ALL);
         await c.heal();
         const after = await rtt();
         console.log(`node 1 -> node 3, average round trip: ${before} ms, ${during} ms with the delay, ${after} ms healed`);
@@ -113,8 +122,7 @@ describe("faults from the host, each healed", () => {
         expect(between.lost, "frames with a flipped bit are dropped by the receiver").toBeGreaterThan(0);
         expect(aside.rtt, "node 2 to node 3 is not impaired").toBeLessThan(before.rtt + 40);
         expect(aside.duplicates).toBe(0);
-        const out = await c.node(1).waitUntilSucceeds("srun -N3 hostname", 180);
-        expect(out.trim().split("\n").sort()).toEqual(["cluster-node-1", "cluster-node-2", "cluster-node-3"]);
+        expect(await srunOnAll(c, 180)).toEqual(ALL);
         await c.heal();
         const after = await pings(1, 3);
         expect(after.duplicates).toBe(0);
