@@ -29,6 +29,7 @@ step_hint() {
     libvirt-sdk) echo "The @pulumi/libvirt Node.js SDK could not be generated: see the output above.";;
     npm) echo "npm install failed: check that the npm registry answers (npm ping).";;
     actionlint) echo "actionlint could not be built: check that the Go module proxy answers (go env GOPROXY).";;
+    unzstd) echo "The installer's unzstd did not build: check that the Go module proxy answers (go env GOPROXY).";;
     passphrase) echo "The state passphrase could not be set up: see the message above.";;
     stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE(_FILE) and $LAB_STATE.";;
     rekey) echo "A stack on the published passphrase could not be re-encrypted: see scripts/rekey.sh and the message above.";;
@@ -78,12 +79,14 @@ long_step libvirt-provider tc_libvirt_provider
 if [ -n "$PACKAGE" ]; then
   step passphrase tc_passphrase
   step state tc_backend
+  step unzstd tc_unzstd
   lab_log "setup complete in $(( $(date +%s) - STARTED ))s: $(pulumi version), node $(node --version); npx lab mode: $("$LAB_ROOT/scripts/lab.sh" mode)"
   exit 0
 fi
 long_step libvirt-sdk tc_libvirt_sdk
 long_step npm tc_npm_install
 long_step actionlint tc_actionlint
+step unzstd tc_unzstd
 step passphrase tc_passphrase
 step git-filter tc_git_salt_filter
 step stacks tc_stacks

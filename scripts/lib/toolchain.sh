@@ -7,7 +7,7 @@ APT_PACKAGES=(qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients d
   xorriso genisoimage wireguard-tools mmdebstrap packer cloud-init shellcheck iproute2 iptables
   openssh-client e2fsprogs socat curl ca-certificates xsltproc nftables
   iputils-ping jq acl
-  gdisk dosfstools mtools cpio grub-common grub-pc-bin grub-efi-amd64-bin ovmf
+  gdisk dosfstools mtools cpio zstd grub-common grub-pc-bin grub-efi-amd64-bin ovmf
   gcc libc6-dev libseccomp-dev
   zsh graphviz gnuplot-nox)
 
@@ -117,6 +117,20 @@ tc_actionlint() {
   [ "$("$tmp/actionlint" -version | head -1)" = "v$ACTIONLINT_VERSION" ] \
     || lab_die "the built actionlint does not report v$ACTIONLINT_VERSION"
   mkdir -p "$ACTIONLINT_TOOLS"; mv "$tmp/actionlint" "$bin"; rm -rf "$tmp"
+}
+
+# unzstd (toolchain/unzstd): what the installer decompresses the image with, in the image's
+# own initramfs, which has no zstd (gunzip there took ~4x as long: scripts/installer.sh).
+# Static (CGO_ENABLED=0), so it runs in any initramfs whatever host built it.
+tc_unzstd_bin() { echo "$LAB_CACHE/build/unzstd-$(tc_hash_files toolchain/unzstd)/unzstd"; }
+tc_unzstd() {
+  local bin tmp; bin="$(tc_unzstd_bin)"
+  [ -x "$bin" ] && return 0
+  lab_log "building the installer's unzstd (toolchain/unzstd)"
+  mkdir -p "$LAB_CACHE/build"; tmp="$(mktemp -d "$LAB_CACHE/build/.unzstd.XXXXXX")"
+  (cd "$LAB_ROOT/toolchain/unzstd" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/unzstd" .) \
+    || { rm -rf "$tmp"; lab_die "unzstd (toolchain/unzstd) did not build: the Go module proxy must answer (go env GOPROXY)"; }
+  mv "$tmp" "$(dirname "$bin")" 2>/dev/null || rm -rf "$tmp" # another build made it meanwhile
 }
 
 tc_libvirt_build_dir() {

@@ -230,6 +230,9 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
             expect(r.off, `no power-off:\n${tailOf(r.serial)}`).toBe(true);
             console.log(`install from a CD (uefi) took ${r.seconds} s, side by side with the other machines`);
             for (const line of ["installed ClusterOS on /dev/vda", "NoCloud seed added from seed ", "network pre-seed added"]) expect(r.serial).toContain(line);
+            // The image's empty space was zeroed by the disk, not copied (toolchain/unzstd).
+            const zeroed = /\d+ bytes written to \/dev\/vda \((\d+) of them zeroed by the device\)/.exec(r.serial);
+            expect(Number(zeroed?.[1] ?? 0), tailOf(r.serial)).toBeGreaterThan(0);
         }, COURSE_MS);
 
         describe("the installed disk alone, through OVMF", () => {
@@ -312,8 +315,8 @@ describe("installer: make usb, refusal, unattended install, boot from disk", () 
                     expect(fetched, tailOf(r.serial)).not.toBeNull();
                     // The server's log: this machine's address fetched the whole image, and its own seed.
                     const log = fs.readFileSync(httpLog, "utf8");
-                    const image = fs.statSync(path.join(dist(), "netboot", "clusteros", "clusteros-node.raw.gz")).size;
-                    expect(log).toContain(` ${fetched![2]} GET /clusteros/clusteros-node.raw.gz 200 ${image}\n`);
+                    const image = fs.statSync(path.join(dist(), "netboot", "clusteros", "clusteros-node.raw.zst")).size;
+                    expect(log).toContain(` ${fetched![2]} GET /clusteros/clusteros-node.raw.zst 200 ${image}\n`);
                     expect(log).toContain(` ${fetched![2]} GET /clusteros/seeds/${MACS[k].replace(/:/g, "-")}/user-data 200 `);
                     for (const line of ["installed ClusterOS on /dev/vda", `NoCloud seed added from seeds/${MACS[k].replace(/:/g, "-")} `, "network pre-seed added"]) {
                         expect(r.serial).toContain(line);

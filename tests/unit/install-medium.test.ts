@@ -49,7 +49,7 @@ function machine(devices: Record<string, Device>): void {
     const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     // mount -t iso9660 -o ro /dev/X DIR: succeeds, with the image in DIR, only for a medium device.
     stub("mount", `echo "$5" >> "${root}/mounts"
-case " ${mediums.join(" ")} " in *" \${5#/dev/} "*) mkdir -p "$6/clusteros" && touch "$6/clusteros/clusteros-node.raw.gz" ;; *) exit 32 ;; esac`);
+case " ${mediums.join(" ")} " in *" \${5#/dev/} "*) mkdir -p "$6/clusteros" && touch "$6/clusteros/clusteros-node.raw.zst" ;; *) exit 32 ;; esac`);
     stub("umount", `rm -rf "$1/clusteros"`);
     stub("blkid", `[ "$1" = -p ] || exit 2\ncase "$4" in ${blkid.join(" ")} *) exit 2 ;; esac`);
     stub("sleep", "exit 0");

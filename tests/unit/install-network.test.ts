@@ -63,7 +63,7 @@ const fetched = () => {
 };
 
 describe("network install", () => {
-    const image = { "clusteros-node.raw.gz": "image", SHA256SUMS: "sums" };
+    const image = { "clusteros-node.raw.zst": "image", SHA256SUMS: "sums" };
 
     it("gets an address on the interface DHCP answers on, and fetches the image and this machine's own seed, by MAC", () => {
         machine({ eno1: "52:54:00:00:00:01", ens3: "52:54:00:AA:00:02" }, ["ens3"], {
@@ -76,7 +76,7 @@ describe("network install", () => {
         expect(r.out).toContain(`clusteros-install: medium: ${URL}, fetched over ens3 (10.0.9.50, MTU 1500)`);
         expect(r.out).toContain("ens3 10.0.9.50");
         expect(r.out).toMatch(/clusteros\/seeds\/52-54-00-aa-00-02$/);
-        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "install.conf", "preseed.tar",
+        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.zst", "install.conf", "preseed.tar",
             "seed/user-data", "seeds/52-54-00-aa-00-02/meta-data", "seeds/52-54-00-aa-00-02/user-data"]);
         expect(fs.readFileSync(path.join(root, "calls"), "utf8")).toContain("ipconfig -t 20 -c dhcp -d eno1");
     });
@@ -86,7 +86,7 @@ describe("network install", () => {
         const r = run(`fetch_medium ${URL} && machine_seed`);
         expect(r.ok, r.out).toBe(true);
         expect(r.out).toMatch(/clusteros\/seed$/);
-        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "seed/meta-data", "seed/user-data"]);
+        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.zst", "seed/meta-data", "seed/user-data"]);
     });
 
     it("installs this machine's seed private to root, or, when the server has none for it, says so, naming the machine's IDs", () => {
@@ -114,8 +114,8 @@ describe("network install", () => {
         expect(r.ok, r.out).toBe(true);
         expect(r.out).toContain("fetched over eth0 (10.0.9.50, MTU 9000)");
         expect(r.out).toMatch(/clusteros\/seeds\/52-54-00-00-00-01$/);
-        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.gz", "seeds/52-54-00-00-00-01/user-data"]);
-        expect(fs.readFileSync(path.join(root, "calls"), "utf8")).toContain("tftp -g -b 8968 -r clusteros/clusteros-node.raw.gz");
+        expect(fetched()).toEqual(["SHA256SUMS", "clusteros-node.raw.zst", "seeds/52-54-00-00-00-01/user-data"]);
+        expect(fs.readFileSync(path.join(root, "calls"), "utf8")).toContain("tftp -g -b 8968 -r clusteros/clusteros-node.raw.zst");
     });
 
     it("fails, naming the interfaces, when DHCP answers on none; and when the server has no image", () => {

@@ -11,6 +11,12 @@ const ROOT = path.join(__dirname, "..", "..");
 const sha = (p: string) => createHash("sha256").update(fs.readFileSync(p)).digest("hex");
 const sh = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { encoding: "utf8", cwd, stdio: "pipe" });
 
+/** Whether a 64-bit ELF file names a program interpreter (PT_INTERP): a dynamically linked program does. */
+function elfInterpreter(elf: Buffer): boolean {
+    const at = Number(elf.readBigUInt64LE(0x20)), size = elf.readUInt16LE(0x36), count = elf.readUInt16LE(0x38);
+    return Array.from({ length: count }, (_, i) => elf.readUInt32LE(at + i * size)).includes(3);
+}
+
 describe("installer artifacts", () => {
     let tmp: string;
     let dist: string;
@@ -115,19 +121,39 @@ describe("installer artifacts", () => {
     it("puts the image, its checksum, the image's kernel and initrd and the installer on the medium", () => {
         const iso = path.join(dist, "clusteros-installer.iso");
         const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros", "-type", "f"]);
-        for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
+        for (const f of ["clusteros-node.raw.zst", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
             expect(files).toContain(`/clusteros/${f}`);
         }
         const out = path.join(tmp, "extract");
         sh("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", "/clusteros", out]);
-        expect(sh("sha256sum", ["-c", "SHA256SUMS"], out)).toContain("clusteros-node.raw.gz: OK");
+        expect(sh("sha256sum", ["-c", "SHA256SUMS"], out)).toContain("clusteros-node.raw.zst: OK");
         const cpio = sh("sh", ["-c", `cpio -itv < ${out}/installer.cpio`]);
         expect(cpio).toMatch(/-rwxr-xr-x .* root .*clusteros-install/);
+        expect(cpio).toMatch(/-rwxr-xr-x .* root .*usr\/lib\/clusteros\/unzstd/);
         sh("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", "/boot/grub/grub.cfg", path.join(out, "grub.cfg")]);
         const grub = fs.readFileSync(path.join(out, "grub.cfg"), "utf8");
         expect(grub).toContain("rdinit=/clusteros-install");
         expect(grub).toMatch(/menuentry "Install ClusterOS \(unattended\)"/);
         expect(grub).toContain("clusteros.mode=interactive");
+    });
+
+    it("the medium's image, decoded by the installer's own unzstd (a static program), is the raw image byte for byte", () => {
+        const out = path.join(tmp, "cpio-unzstd");
+        fs.mkdirSync(out);
+        sh("sh", ["-c", `cpio -id --quiet < ${path.join(dist, "netboot", "clusteros", "installer.cpio")}`], out);
+        const unzstd = path.join(out, "usr/lib/clusteros/unzstd");
+        expect(elfInterpreter(fs.readFileSync(unzstd)), "unzstd needs no dynamic loader (the initramfs's may differ)").toBe(false);
+        const decoded = spawnSync(unzstd, [], { input: fs.readFileSync(path.join(dist, "netboot", "clusteros", "clusteros-node.raw.zst")), maxBuffer: 1 << 30 });
+        expect(decoded.status, decoded.stderr?.toString()).toBe(0);
+        const raw = fs.readFileSync(path.join(dist, "clusteros-node.raw"));
+        expect(decoded.stdout.equals(raw)).toBe(true);
+        // -o TARGET, as the installer writes a disk: over what the target held, from its first byte.
+        const target = path.join(tmp, "target.img");
+        fs.writeFileSync(target, Buffer.alloc(raw.length + 4096, 0xaa));
+        const wrote = spawnSync(unzstd, ["-o", target], { input: fs.readFileSync(path.join(dist, "netboot", "clusteros", "clusteros-node.raw.zst")), encoding: "utf8" });
+        expect(wrote.status, wrote.stderr).toBe(0);
+        expect(wrote.stdout).toContain(`${raw.length} bytes written to ${target}`);
+        expect(fs.readFileSync(target).subarray(0, raw.length).equals(raw)).toBe(true);
     });
 
     it("gives the installer the image's network drivers, each after what it needs, and no others", () => {
@@ -153,10 +179,10 @@ describe("installer artifacts", () => {
         expect(grub).toContain('source "${prefix}/netboot.cfg"');
         expect(grub).toMatch(/linux \$\{clusteros_tree\}\/vmlinuz .*clusteros\.mode=auto/);
         expect(fs.readFileSync(path.join(net, "boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="tftp"\nset clusteros_server="${net_default_server}"\n');
-        expect(sh("sha256sum", ["-c", "SHA256SUMS"], path.join(net, "clusteros"))).toContain("clusteros-node.raw.gz: OK");
+        expect(sh("sha256sum", ["-c", "SHA256SUMS"], path.join(net, "clusteros"))).toContain("clusteros-node.raw.zst: OK");
         const extract = path.join(tmp, "extract-net");
         sh("xorriso", ["-osirrox", "on", "-indev", path.join(dist, "clusteros-installer.iso"), "-extract", "/clusteros", extract]);
-        for (const f of ["clusteros-node.raw.gz", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
+        for (const f of ["clusteros-node.raw.zst", "vmlinuz", "initrd.img", "installer.cpio", "SHA256SUMS"]) {
             expect(sha(path.join(net, "clusteros", f)), f).toBe(sha(path.join(extract, f)));
         }
         // NETBOOT_HTTP names an HTTP server (HOST, HOST:PORT, or :PORT on the boot server); a tree with

@@ -1,0 +1,5 @@
+module clusteros-lab/toolchain/unzstd
+
+go 1.26.6
+
+require github.com/klauspost/compress v1.18.7
