@@ -1,6 +1,7 @@
-// CI's test of a killed run (issue: nothing left behind). `kill STATE`: starts `make test` in
-// a process group of its own, waits until a node of its end-to-end test runs, kills the whole
-// group with SIGKILL (no trap runs), and writes to STATE what that left on the machine.
+// CI's test of a killed run (issue: nothing left behind). `kill STATE`: starts `make e2e` (the
+// end-to-end half of `make test`: the unit tests before it leave nothing to sweep, and cost
+// CI a minute and a half here) in a process group of its own, waits until a node of its
+// end-to-end test runs, kills the whole group with SIGKILL (no trap runs), and writes to STATE what that left on the machine.
 // `check STATE`, after the next `make test` (which removes what killed runs left, before it
 // tests: lab/sweep.ts): none of it may still be there. Each prints one line per check,
 // "PASS: ..." or "FAIL: ...", which .ci/run adds to the summary.
@@ -28,7 +29,7 @@ async function kill(state: string, waitSeconds: number): Promise<void> {
     const before = snapshot();
     const log = `${state}.log`;
     const out = fs.openSync(log, "w");
-    const run = spawn("make", ["test"], { cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", out, out] });
+    const run = spawn("make", ["e2e"], { cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", out, out] });
     const ended = new Promise<void>((r) => run.on("exit", () => r()));
     let exited = false;
     void ended.then(() => { exited = true; });
@@ -44,8 +45,8 @@ async function kill(state: string, waitSeconds: number): Promise<void> {
     fs.writeFileSync(state, JSON.stringify(left, null, 2));
     const tail = fs.readFileSync(log, "utf8").split("\n").slice(-15).join("\n");
     report(booting && (left.processes ?? []).length > 0,
-        booting ? `make test killed with SIGKILL while a node of its e2e ran, leaving ${describe(left)}`
-            : `make test was to be killed while a node of its e2e ran, but ${exited ? "it ended first" : `none ran within ${waitSeconds} s`}:\n${tail}`);
+        booting ? `make e2e killed with SIGKILL while a node of its e2e ran, leaving ${describe(left)}`
+            : `make e2e was to be killed while a node of its e2e ran, but ${exited ? "it ended first" : `none ran within ${waitSeconds} s`}:\n${tail}`);
 }
 
 function check(state: string): void {
