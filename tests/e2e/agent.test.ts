@@ -1,9 +1,12 @@
 // membership=agent with the reference agent (examples/serf-agent): the stack gives each node
-// its identity, the agents form the cluster by gossip. Three nodes up, one crashed and powered
-// on again while a fourth is added by nodeCount alone, the fourth removed; then a machine installed
-// from the stack's USB stick joins as node 5 by its MAC's seed alone (bareMetalNodes); then the
-// stack is destroyed. The stack
-// (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's settings.
+// its identity, the agents form the cluster by gossip. Three nodes up; a machine of the rack
+// given a seed (bareMetalNodes) and put to install from the stack's USB stick, which it does
+// while node 3 crashes and is powered on again, a fourth node is added by nodeCount alone, and
+// the fourth removed (a rack's machines install while its nodes come and go); then the
+// installed disk boots and joins as node 5 by its MAC's seed alone; then the stack is
+// destroyed. The stack (E2E_AGENT_STACK) is made by tests/e2e/e2e.sh from the ci stack's
+// settings. The machine is also the e2e's install from a USB stick through SeaBIOS
+// (tests/e2e/installer.test.ts installs from one through OVMF).
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../components/plan/paths";
@@ -87,6 +90,43 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(rows.map((r) => [r.node, r.agent, r.healthy])).toEqual(names(3).map((n) => [n, "ready, 3 alive", true]));
     }, 300_000);
 
+    // A machine of the rack: a plain VM with an empty disk and a NIC on the cluster's network,
+    // installed from the stack's USB stick through SeaBIOS. Nothing but its seed (by its MAC)
+    // tells it which cluster it joins, and as which node.
+    const metal: Machine = { name: "agent-metal", firmware: "bios", medium: "usb", dist: "agent-dist",
+        // Reached through the cluster's nodes, never over SSH of its own.
+        target: { user: "clusteros", host: "", key: "" }, nic: { mac: METAL_MAC, netboot: { bridge: "", netns: e2e.hostns, mtu: 1500 } } };
+    let installed: Installed | undefined;
+    /** The install, started once the stick is made, awaited after the nodes' tests below. */
+    let installing: Promise<Installed> | undefined;
+    afterAll(async () => {
+        await killAll();
+        if (metal.nic!.netboot.bridge) await unplug(metal);
+    });
+
+    it("bareMetalNodes gives the machine's seed to the stack's secret output bareMetalSeeds, and changes no resource", async () => {
+        expectOk(await pulumi("config", "set", "--stack", stack, "--path", `bareMetalNodes.${METAL_MAC}`, "5"), "pulumi config set bareMetalNodes");
+        expectOk(await up("agent-metal-up.log", 300), "make up (bareMetalNodes)");
+        const changes = await lastUpdateChanges(stack);
+        expect(Object.keys(changes).filter((k) => k !== "same"), JSON.stringify(changes)).toEqual([]);
+        const shown = await pulumi("stack", "output", "--stack", stack, "bareMetalSeeds");
+        expect(shown.stdout.trim()).toBe("[secret]");
+    }, 900_000);
+
+    it("make usb puts the seed on the stick, by the machine's MAC", async () => {
+        // The installer test's install.conf: a failed install powers off instead of waiting at a shell.
+        const r = await run([script("usb.sh"), stack, workFile("agent-dist")],
+            { log: "agent-usb.log", env: { INSTALL_CONF: path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "metal", "install.conf") } });
+        expectOk(r, "make usb (the agent stack)");
+        expect(r.output).toContain(`seeds from the stack (bareMetalNodes) for 1 machine(s): ${METAL_MAC}`);
+        expect(r.output).toContain("seeds for 1 machines, by machine ID");
+        // The machine installs from now on, beside the next tests' nodes.
+        const bridge = /Bridge:\s+(\S+)/.exec((await virsh("net-info", (await pulumi("stack", "output", "--stack", stack, "network")).stdout.trim())).stdout)?.[1];
+        expect(bridge, "the agent stack's network has a bridge").toBeTruthy();
+        metal.nic!.netboot.bridge = bridge!;
+        installing = install(metal, 1500).catch((e: unknown) => ({ off: false, seconds: 0, serial: `the install did not run: ${e}` }));
+    }, 900_000);
+
     // Node 3 crashes and is powered on again while the fourth node is added: its reboot and
     // the fourth's first boot run side by side, as they could on a rack.
     it("a crashed node is reported failed by serf and by lab status", async () => {
@@ -130,44 +170,14 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(await srun(3)).toEqual(names(3));
     }, 1_200_000);
 
-    // A machine of the rack: a plain VM with an empty disk and a NIC on the cluster's network,
-    // installed from the stack's USB stick through SeaBIOS. Nothing but its seed (by its MAC)
-    // tells it which cluster it joins, and as which node.
-    const metal: Machine = { name: "agent-metal", firmware: "bios", medium: "usb", dist: "agent-dist",
-        // Reached through the cluster's nodes, never over SSH of its own.
-        target: { user: "clusteros", host: "", key: "" }, nic: { mac: METAL_MAC, netboot: { bridge: "", netns: e2e.hostns, mtu: 1500 } } };
-    let installed: Installed | undefined;
-    afterAll(async () => {
-        await killAll();
-        if (metal.nic!.netboot.bridge) await unplug(metal);
-    });
-
-    it("bareMetalNodes gives the machine's seed to the stack's secret output bareMetalSeeds, and changes no resource", async () => {
-        expectOk(await pulumi("config", "set", "--stack", stack, "--path", `bareMetalNodes.${METAL_MAC}`, "5"), "pulumi config set bareMetalNodes");
-        expectOk(await up("agent-metal-up.log", 300), "make up (bareMetalNodes)");
-        const changes = await lastUpdateChanges(stack);
-        expect(Object.keys(changes).filter((k) => k !== "same"), JSON.stringify(changes)).toEqual([]);
-        const shown = await pulumi("stack", "output", "--stack", stack, "bareMetalSeeds");
-        expect(shown.stdout.trim()).toBe("[secret]");
-    }, 900_000);
-
-    it("make usb puts the seed on the stick, by the machine's MAC", async () => {
-        // The installer test's install.conf: a failed install powers off instead of waiting at a shell.
-        const r = await run([script("usb.sh"), stack, workFile("agent-dist")],
-            { log: "agent-usb.log", env: { INSTALL_CONF: path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "metal", "install.conf") } });
-        expectOk(r, "make usb (the agent stack)");
-        expect(r.output).toContain(`seeds from the stack (bareMetalNodes) for 1 machine(s): ${METAL_MAC}`);
-        expect(r.output).toContain("seeds for 1 machines, by machine ID");
-    }, 900_000);
-
-    it("the machine installs from the stick onto its empty disk with its MAC's seed, and powers off", async () => {
-        const bridge = /Bridge:\s+(\S+)/.exec((await virsh("net-info", (await pulumi("stack", "output", "--stack", stack, "network")).stdout.trim())).stdout)?.[1];
-        expect(bridge, "the agent stack's network has a bridge").toBeTruthy();
-        metal.nic!.netboot.bridge = bridge!;
-        installed = await install(metal, 1500);
+    it("the machine installed from the stick (SeaBIOS) onto its empty disk, never the stick, with its MAC's seed, and powered off", async () => {
+        expect(installing, "the install was started with the stick (see make usb above)").toBeDefined();
+        installed = await installing!;
         expect(installed.off, `the install powered off within 1500 s\n${installed.serial.slice(-3000)}`).toBe(true);
-        expect(installed.serial).toContain(`NoCloud seed added from seeds/${METAL_MAC.replaceAll(":", "-")}`);
-        console.log(`agent-metal: installed (USB, BIOS) in ${installed.seconds} s`);
+        expect(installed.serial).toMatch(/medium: \/dev\/sda\d* on disk \/dev\/sda,/);
+        for (const line of ["target rules 'virtio,smallest' chose /dev/vda", "target: /dev/vda", "installed ClusterOS on /dev/vda",
+            `NoCloud seed added from seeds/${METAL_MAC.replaceAll(":", "-")}`]) expect(installed.serial).toContain(line);
+        console.log(`agent-metal: installed (USB, BIOS) in ${installed.seconds} s, beside the nodes' tests`);
     }, 1_600_000);
 
     it("its disk boots alone on the cluster's network: its agent joins (serf: cluster-node-5 alive on every node) and srun -N4 runs on it", async () => {
