@@ -130,7 +130,7 @@ tc_unzstd() {
   mkdir -p "$LAB_CACHE/build"; tmp="$(mktemp -d "$LAB_CACHE/build/.unzstd.XXXXXX")"
   (cd "$LAB_ROOT/toolchain/unzstd" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/unzstd" .) \
     || { rm -rf "$tmp"; lab_die "unzstd (toolchain/unzstd) did not build: the Go module proxy must answer (go env GOPROXY)"; }
-  mv "$tmp" "$(dirname "$bin")" 2>/dev/null || rm -rf "$tmp" # another build made it meanwhile
+  mv -T "$tmp" "$(dirname "$bin")" 2>/dev/null || rm -rf "$tmp" # another build made it meanwhile
 }
 
 tc_libvirt_build_dir() {
