@@ -88,7 +88,7 @@ main() {
   # the network cards' drivers that one lacks.
   install -m 0755 "$LAB_ROOT/images/installer/clusteros-install" "$work/overlay/clusteros-install"
   install -D -m 0755 "$unzstd" "$work/overlay/usr/lib/clusteros/unzstd"
-  (lab_load_env && node "$LAB_ROOT/scripts/lib/net-modules.mjs" "$work/clusteros-node.raw" "$work/overlay/usr/lib/clusteros/net")
+  node "$LAB_ROOT/scripts/lib/net-modules.mjs" "$work/clusteros-node.raw" "$work/overlay/usr/lib/clusteros/net"
   (cd "$work/overlay" && find . | cpio --quiet -o -H newc -R 0:0) > "$medium/installer.cpio"
   mv "$work/$MEDIUM_IMAGE" "$medium/"
   (cd "$medium" && sha256sum "$MEDIUM_IMAGE" > SHA256SUMS)
@@ -211,7 +211,7 @@ copy_seeds() {
 preseed_tar() {
   local tree="$WORK/preseed"
   (umask 077 && mkdir "$tree")
-  (lab_load_env && node "$LAB_ROOT/scripts/lib/preseed-tree.mjs" "$tree" < "$1")
+  node "$LAB_ROOT/scripts/lib/preseed-tree.mjs" "$tree" < "$1"
   # Files and links only: directories the archive named would take its modes over the
   # installed system's own (/, /etc, /var/lib); the installer creates missing ones.
   (cd "$tree" && find . ! -type d | sort) \

@@ -1,7 +1,8 @@
 // CI's test of a killed run (issue: nothing left behind). `kill STATE`: starts `make e2e` (the
 // end-to-end half of `make test`: the unit tests before it leave nothing to sweep, and cost
 // CI a minute and a half here) in a process group of its own, waits until a node of its
-// end-to-end test runs, kills the whole group with SIGKILL (no trap runs), and writes to STATE what that left on the machine.
+// end-to-end test runs, kills the whole group with SIGKILL (no trap runs), and writes to
+// STATE what that left on the machine.
 // `check STATE`, after the next `make test` (which removes what killed runs left, before it
 // tests: lab/sweep.ts): none of it may still be there. Each prints one line per check,
 // "PASS: ..." or "FAIL: ...", which .ci/run adds to the summary.
