@@ -27,9 +27,10 @@ export function numbers(n: number): number[] {
     return Array.from({ length: n }, (_, i) => i + 1);
 }
 
-/** A shell command that pings each of hosts twice over, naming the first it cannot reach. */
+/** A shell command that pings each of hosts twice over, naming the first it cannot reach. Each
+ * ping is cut at 10 s, so one that hangs (as one did in CI's fault tests) cannot outlast its wait. */
 export function pingsAll(hosts: string[]): string {
-    return hosts.map((h) => `{ ping -c 2 -W 3 ${h} >/dev/null || { echo "cannot ping ${h}"; exit 1; }; }`).join(" && ") || "true";
+    return hosts.map((h) => `{ timeout 10 ping -c 2 -W 3 ${h} >/dev/null || { echo "cannot ping ${h}"; exit 1; }; }`).join(" && ") || "true";
 }
 
 /** The wg0 names of nodes in `of` other than n. */

@@ -69,13 +69,13 @@ describe("faults from the host, each healed", () => {
     it("a lossy link (20% of the frames between node 3 and node 1 dropped, from outside the guests): pings are lost, srun -N3 still completes", async () => {
         const c = lab();
         await c.degradeLink([3], [1], { lossPct: 20 });
-        const ping = await c.node(1).exec("ping -q -c 40 -i 0.2 -W 1 cluster-node-3 | grep -o '[0-9.]*% packet loss'");
+        const ping = await c.node(1).exec("ping -q -c 40 -i 0.2 -w 20 -W 1 cluster-node-3 | grep -o '[0-9.]*% packet loss'");
         const lost = Number(ping.stdout.match(/([0-9.]+)%/)?.[1] ?? 0);
         expect(lost, ping.output).toBeGreaterThan(5);
         // SLURM retries what is lost; a job may need a second try when its launch is.
         expect(await srunOnAll(c, 180)).toEqual(ALL);
         await c.heal();
-        await c.node(1).waitUntilSucceeds("ping -q -c 10 -i 0.2 -W 1 cluster-node-3 | grep -q ' 0% packet loss'", 60);
+        await c.node(1).waitUntilSucceeds("ping -q -c 10 -i 0.2 -w 10 -W 1 cluster-node-3 | grep -q ' 0% packet loss'", 60);
     }, 300_000);
 
     it("a delay from the hypervisor (every frame node 3 sends held up to 200 ms by QEMU's filter-buffer): node 1's pings to it take longer, srun -N3 still completes; healed, they are fast again", async () => {
@@ -84,7 +84,7 @@ describe("faults from the host, each healed", () => {
         // Every 70 ms, not a divisor of the filter's 200 ms: pings sent in step with its
         // releases would all wait the same, anything from 0 to 200 ms (20 and 157 ms seen in CI).
         const rtt = async () => Number((await c.node(1).succeed(
-            "sudo ping -q -c 20 -i 0.07 -W 3 cluster-node-3 | sed -n 's|^rtt [^=]*= [0-9.]*/\\([0-9.]*\\)/.*|\\1|p'")).trim());
+            "sudo ping -q -c 20 -i 0.07 -w 15 -W 3 cluster-node-3 | sed -n 's|^rtt [^=]*= [0-9.]*/\\([0-9.]*\\)/.*|\\1|p'")).trim());
         const before = await rtt();
         c.delaySends(3, 200);
         const during = await rtt();
