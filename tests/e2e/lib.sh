@@ -16,13 +16,19 @@ e2e_run_start() {
 }
 
 # keep_logs_on_failure RC WHAT FILE...: after a failed run (a failed check, or exit status RC),
-# FILEs (serial logs) and the run's own logs (WORK/*.log) are copied to KEEP.
+# FILEs (serial logs) and the run's own logs (WORK/*.log) are copied to KEEP, and a guest
+# kernel's first lockup, stall or panic in them is printed (CI's log keeps only its tail).
 keep_logs_on_failure() {
   local rc="$1" what="$2"; shift 2
   [ "$FAILED" -ne 0 ] || [ "$rc" -ne 0 ] || return 0
   mkdir -p "$KEEP"
   cp "$@" "$WORK"/*.log "$KEEP/" 2>/dev/null || true
   echo "$what: FAILED; serial and pulumi logs kept in $KEEP"
+  local f
+  for f in "$@"; do
+    grep -m1 -E 'soft lockup|self-detected stall|Kernel panic' "$f" 2>/dev/null | sed "s|^|${f##*/}: |"
+  done
+  return 0
 }
 
 # e2e_run_end RC WHAT: the daemon released (daemon_release_checks, WHAT as in "the test"), the
