@@ -24,6 +24,8 @@ export interface CloudInitInput {
     upstreamKubernetesVersion: string;
     automationPublicKey: string;
     secrets: NodeSecrets;
+    /** A VM under TCG (domainType qemu): the node gets EMULATION_BOOTCMD. Never a bare-metal seed. */
+    emulated: boolean;
 }
 
 export interface CloudInitDocs {
@@ -87,6 +89,18 @@ function labFiles(input: CloudInitInput): { files: WrittenFile[]; runcmd: string
     return { files, runcmd };
 }
 
+/**
+ * Run at every boot of a node under TCG: a ping to itself once a day, started as a transient
+ * unit, holds a socket with SO_TIMESTAMP open, which keeps the kernel's receive-timestamp static
+ * key on. Otherwise every ping (the health checks run hundreds) switches it on and off, and so
+ * patches the kernel's receive path (netif_receive_skb_list_internal) while the other vCPU runs
+ * it: under QEMU 7.2's multi-threaded TCG, CI saw a vCPU stay at that patched jump for good
+ * (27 soft-lockup reports over 10 minutes, identical registers each time), twice.
+ * --no-block: bootcmd runs in cloud-init.service, ordered before the unit's basic.target.
+ */
+const EMULATION_BOOTCMD = [["systemd-run", "--no-block", "--unit=clusteros-lab-rx-timestamps",
+    "--description=Keeps the receive-timestamp static key on (ClusterOS Lab, TCG)", "ping", "-q", "-i", "86400", "127.0.0.1"]];
+
 export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
     const { node, network, cfg } = input;
     const { files, runcmd } = cfg.membership === "agent" ? { files: identityFiles(input), runcmd: [] } : labFiles(input);
@@ -97,6 +111,7 @@ export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
             [["users", 0, "name"], cfg.adminUser],
             [["users", 0, "ssh_authorized_keys"], [input.automationPublicKey, ...cfg.sshPublicKeys]],
             [["write_files"], files],
+            ...(input.emulated ? [[["bootcmd"], EMULATION_BOOTCMD] as [string[], unknown]] : []),
             ...(runcmd.length ? [[["runcmd"], runcmd] as [string[], unknown]] : []),
         ]),
         metaData: toYaml({ "instance-id": node.domainName, "local-hostname": node.hostname }),

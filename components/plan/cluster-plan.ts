@@ -188,6 +188,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             sshUser: cfg.adminUser,
             cloudInit: (secrets, automationPublicKey) => renderCloudInit({
                 node, network: networkOf(node), cfg, kubernetesServer, upstreamKubernetesVersion: files.kubernetes?.version ?? "", automationPublicKey, secrets,
+                emulated: cfg.domainType === "qemu",
             }),
             ...formation,
             liveAgent: agentSha && cfg.nodeAgentPath ? planLiveAgent(node, cfg.nodeAgentPath, agentSha) : undefined,
@@ -214,7 +215,7 @@ export function planCluster(project: string, stack: string, cfg: ClusterConfig, 
             hostname: node.hostname,
             cloudInit: (clusterKey, automationPublicKey) => renderCloudInit({
                 node, network: main.network, cfg, kubernetesServer, upstreamKubernetesVersion: "", automationPublicKey,
-                secrets: { wireguardPrivateKey: "", mungeKey: "", kubernetes: { token: "" }, clusterKey },
+                secrets: { wireguardPrivateKey: "", mungeKey: "", kubernetes: { token: "" }, clusterKey }, emulated: false,
             }),
         };
     });

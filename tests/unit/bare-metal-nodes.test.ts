@@ -71,6 +71,10 @@ describe("bareMetalNodes", () => {
         const net = parse(docs.networkConfig) as { ethernets: { primary: { match: { macaddress: string }; addresses: string[] } } };
         expect(net.ethernets.primary.match.macaddress).toBe(MAC);
         expect(net.ethernets.primary.addresses).toEqual(["10.77.0.14/24"]);
+        // A machine's seed is a bare-metal one even when the stack's VMs run under TCG.
+        const emulated = planCluster("clusteros-lab", "ci", config({ ...agent, domainType: "qemu", bareMetalNodes: { [MAC]: 5 } } as never), files);
+        expect(parse(emulated.bareMetalSeeds[0].cloudInit("CLUSTER-KEY", "k").userData)).not.toHaveProperty("bootcmd");
+        expect(parse(emulated.nodes[0].cloudInit({ wireguardPrivateKey: "", mungeKey: "", kubernetes: { token: "" }, clusterKey: "K" }, "k").userData)).toHaveProperty("bootcmd");
         // The VMs' seeds are what they were without it.
         const without = planCluster("clusteros-lab", "ci", config(agent as never), files);
         const secrets = { wireguardPrivateKey: "", mungeKey: "", kubernetes: { token: "" }, clusterKey: "CLUSTER-KEY" };

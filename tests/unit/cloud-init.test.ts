@@ -29,6 +29,7 @@ function render(cfg: ClusterConfig, index: number): CloudInitDocs {
         upstreamKubernetesVersion: "",
         automationPublicKey: AUTOMATION_KEY,
         secrets: SECRETS,
+        emulated: cfg.domainType === "qemu",
     });
 }
 
@@ -98,6 +99,34 @@ describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
     });
 });
 
+// Under TCG a node keeps the kernel's receive-timestamp static key on from boot
+// (components/plan/cloud-init.ts, EMULATION_BOOTCMD); under KVM, and on bare metal, nothing is added.
+describe("a node under TCG (domainType qemu)", () => {
+    const bootcmd = (domainType: "qemu" | "kvm") => parse(render(config({ nodeCount: 2, domainType }), 2).userData).bootcmd;
+
+    it("starts, at every boot, a transient unit whose ping to itself holds SO_TIMESTAMP, without waiting for it", () => {
+        const [cmd, ...rest] = bootcmd("qemu") as string[][];
+        expect(rest).toEqual([]);
+        expect(cmd.slice(0, 3)).toEqual(["systemd-run", "--no-block", "--unit=clusteros-lab-rx-timestamps"]);
+        expect(cmd.slice(cmd.indexOf("ping"))).toEqual(["ping", "-q", "-i", "86400", "127.0.0.1"]);
+    });
+
+    it("adds nothing under KVM", () => {
+        expect(bootcmd("kvm")).toBeUndefined();
+    });
+
+    it.skipIf(!hasCloudInit())("passes `cloud-init schema`", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
+        try {
+            const file = path.join(dir, "user-data");
+            fs.writeFileSync(file, render(config({ nodeCount: 2, domainType: "qemu" }), 1).userData);
+            execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("cloud-init with upstream Kubernetes", () => {
     const cfg = config({ nodeCount: 2, kubernetes: "upstream" });
     const CA = { certPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", keyPem: "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n" };
@@ -106,7 +135,7 @@ describe("cloud-init with upstream Kubernetes", () => {
         return renderCloudInit({
             node: nodes[i - 1], network: planNetwork("clusteros-lab", "ci", cfg.nodeCidr as Cidr), cfg,
             kubernetesServer: nodes[0], upstreamKubernetesVersion: "v1.37.2", automationPublicKey: AUTOMATION_KEY,
-            secrets: { ...SECRETS, kubernetes: { ...SECRETS.kubernetes, ca: CA } },
+            secrets: { ...SECRETS, kubernetes: { ...SECRETS.kubernetes, ca: CA } }, emulated: false,
         });
     };
 

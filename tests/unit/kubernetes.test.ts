@@ -118,6 +118,7 @@ describe("K3s", () => {
             node: nodes[0], network: planNetwork("clusteros-lab", "ci", cfg.nodeCidr), cfg, kubernetesServer: nodes[1],
             upstreamKubernetesVersion: "", automationPublicKey: "ssh-ed25519 AAAA auto",
             secrets: { wireguardPrivateKey: "wg", mungeKey: "bXVuZ2U=", kubernetes: { token: TOKEN }, clusterKey: "key" },
+            emulated: false,
         });
         const user = parse(docs.userData);
         expect(user.runcmd).toEqual([start]);
@@ -291,6 +292,7 @@ describe("upstream Kubernetes", () => {
             node: nodes[2], network: planNetwork("clusteros-lab", "ci", cfg.nodeCidr), cfg, kubernetesServer: nodes[1],
             upstreamKubernetesVersion: VERSION, automationPublicKey: "ssh-ed25519 AAAA auto",
             secrets: { wireguardPrivateKey: "wg", mungeKey: "bXVuZ2U=", kubernetes: { token: TOKEN, ca: CA }, clusterKey: "key" },
+            emulated: false,
         });
         const user = parse(docs.userData);
         expect(user.runcmd).toEqual([start]);
