@@ -95,7 +95,8 @@ function labFiles(input: CloudInitInput): { files: WrittenFile[]; runcmd: string
  * key on. Otherwise every ping (the health checks run hundreds) switches it on and off, and so
  * patches the kernel's receive path (netif_receive_skb_list_internal) while the other vCPU runs
  * it: under QEMU 7.2's multi-threaded TCG, CI saw a vCPU stay at that patched jump for good
- * (27 soft-lockup reports over 10 minutes, identical registers each time), twice.
+ * (27 soft-lockup reports over 10 minutes, identical registers each time), three times, from
+ * virtio-net's NAPI poll and from WireGuard's.
  * --no-block: bootcmd runs in cloud-init.service, ordered before the unit's basic.target.
  */
 const EMULATION_BOOTCMD = [["systemd-run", "--no-block", "--unit=clusteros-lab-rx-timestamps",
