@@ -48,6 +48,18 @@ function hasCloudInit(): boolean {
     }
 }
 
+/** `cloud-init schema` on a user-data document; throws with cloud-init's complaint when it fails. */
+function checkSchema(userData: string): void {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
+    try {
+        const file = path.join(dir, "user-data");
+        fs.writeFileSync(file, userData);
+        execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
 describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
     const cfg = config({ nodeCount: n, kubernetes: "k3s", sshPublicKeys: ["ssh-ed25519 AAAAC3NzaPerson person@laptop # with: yaml chars"] });
 
@@ -88,14 +100,7 @@ describe.each([1, 3, 5])("cloud-init for a %i-node cluster", (n) => {
     });
 
     it.skipIf(!hasCloudInit())("passes `cloud-init schema`", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
-        try {
-            const file = path.join(dir, "user-data");
-            fs.writeFileSync(file, render(cfg, n).userData);
-            execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        checkSchema(render(cfg, n).userData);
     });
 });
 
@@ -116,14 +121,7 @@ describe("a node under TCG (domainType qemu)", () => {
     });
 
     it.skipIf(!hasCloudInit())("passes `cloud-init schema`", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
-        try {
-            const file = path.join(dir, "user-data");
-            fs.writeFileSync(file, render(config({ nodeCount: 2, domainType: "qemu" }), 1).userData);
-            execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        checkSchema(render(config({ nodeCount: 2, domainType: "qemu" }), 1).userData);
     });
 });
 
@@ -147,16 +145,7 @@ describe("cloud-init with upstream Kubernetes", () => {
     });
 
     it.skipIf(!hasCloudInit())("passes `cloud-init schema` on the server and an agent", () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ci-schema-"));
-        try {
-            for (const i of [1, 2]) {
-                const file = path.join(dir, `user-data-${i}`);
-                fs.writeFileSync(file, upstream(i).userData);
-                execFileSync("cloud-init", ["schema", "--config-file", file], { stdio: "pipe" });
-            }
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+        for (const i of [1, 2]) checkSchema(upstream(i).userData);
     });
 });
 
