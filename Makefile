@@ -9,7 +9,9 @@ stack = $(or $(STACK),$(error no stack given and none selected: choose one with 
 N ?= 1
 NAME ?= ready
 CMD ?= hostname
-# Passed to recipes through the environment, so commands keep their own quotes.
+# Passed to recipes through the environment, so commands keep their own quotes, and taken as
+# given: without this, make would expand a `$HOSTNAME` in it (to "OSTNAME") before the node saw it.
+override CMD := $(value CMD)
 export CMD
 # Where the lab runs is detected per machine (scripts/lib/mode.sh, `make mode` says it);
 # MODE=host|namespace or NETNS=<name> choose it instead.

@@ -47,3 +47,18 @@ describe("make's stack", () => {
         expect(dryRun("status", "STACK=ci")).toEqual({ out: "scripts/lab.sh --stack ci status", ok: true });
     }, 60_000);
 });
+
+describe("make exec's CMD", () => {
+    /** CMD as make's recipes get it (the environment exec's recipe hands to the node), through a target of the test's own. */
+    const cmdSeen = (...args: string[]) => spawnSync("make", ["-s", "--no-print-directory", "--eval", 'show-cmd: ; @printf "%s" "$$CMD"', "show-cmd", ...args],
+        { cwd: ROOT, env, encoding: "utf8" }).stdout;
+
+    it("reaches the recipe as given: make expands none of its $ (a shell variable, a command substitution)", () => {
+        const cmd = `echo "$HOSTNAME" $(id -un) \$HOME 'a b'`;
+        expect(cmdSeen(`CMD=${cmd}`, "STACK=ci")).toBe(cmd);
+    });
+
+    it("is hostname when none is given", () => {
+        expect(cmdSeen("STACK=ci")).toBe("hostname");
+    });
+});
