@@ -13,8 +13,6 @@
 # veth pair that plays the LAN, each routing the other's node range over it as an
 # administrator would (docs/MULTI_HOST.md): the mesh, munge and SLURM across the hosts, a
 # node whose start failed there, a host whose daemon stops, and the host dropped again.
-# From the 3-node checks until the installer, the node agent forms a cluster of its own
-# beside the main one (agent_checks): its boots use the cores the fault phases leave idle.
 # Each check is recorded as PASS/FAIL/SKIP with its phase in $E2E_RESULTS (scripts/test.sh).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
@@ -39,9 +37,7 @@ OTHERS_BEFORE=""
 
 cleanup() {
   local rc=$?
-  stop_beside # a run that ends early: what ran beside stops before its stacks go
   keep_logs_on_failure "$rc" e2e /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log \
-    /var/log/libvirt/qemu/"$PREFIX"-agent-node-*-serial.log \
     "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log
   phase "destroy"
   # A second host's daemon the test stopped is started again: destroy needs every host.
@@ -55,8 +51,7 @@ cleanup() {
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER $AGENT" e2e_run tests/e2e/leaks.test.ts
   second_host_stop
-  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-* \
-    /var/log/libvirt/qemu/"$PREFIX"-agent-node-*
+  rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
     test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
   e2e_run_end "$rc" "the test"
@@ -65,8 +60,8 @@ trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
 
 own_domains() { virsh -c qemu:///system list --name | grep "^$PREFIX-node-"; }
-running_domains() { # "name id" of every running domain but the test's own clusters' (the bystander's count)
-  virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" -e "^$PREFIX-agent-node-" \
+running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)
+  virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" \
     | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
 }
 
@@ -87,20 +82,6 @@ second_host_join() {
 normal_user_checks() {
   E2E_NORMAL_USER=1 E2E_USER_NODE_CIDR="$1" E2E_USER_WG_CIDR="$2" E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" \
     e2e_run tests/e2e/normal-user.test.ts
-}
-
-# agent_checks: the node agent forms a cluster of its own (membership=agent, the reference
-# serf agent; tests/e2e/agent.test.ts) on stack $AGENT, which new_stack made in this test's
-# shell; then that stack is destroyed. Beside the main cluster's fault phases, whose waits
-# (SLURM's timeouts, a strobed clock, lossy links) leave the cores mostly idle.
-AGENT_PHASE="agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash, an installed machine joining"
-agent_checks() {
-  _record_phase="$AGENT_PHASE"
-  local start=$SECONDS rc=0
-  E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts || rc=1
-  destroy_stack "$AGENT"
-  echo "$((SECONDS - start))" > "$WORK/agent.seconds"
-  return "$rc"
 }
 
 # The test is one function, read completely before it runs (editing this file during a
@@ -132,14 +113,6 @@ main() {
   phase "checks (3 nodes)"
   cluster_checks
   phase_end
-
-  # The agent's cluster (agent_checks) from now until the installer, beside the phases below.
-  new_stack "$AGENT" 3
-  pulumi config set --stack "$AGENT" membership agent >/dev/null
-  pulumi config set --stack "$AGENT" kubernetes off >/dev/null
-  pulumi config rm --stack "$AGENT" nodeAgentSource >/dev/null
-  pulumi config set --stack "$AGENT" nodeAgentPath "$AGENT_BINARY" >/dev/null
-  beside agent agent_checks
 
   # Kubernetes (E2E_KUBERNETES=upstream|k3s; the ci stack's is off, and the Kubernetes e2e,
   # tests/e2e/kubernetes.sh, runs upstream on a 2-node stack of its own).
@@ -187,7 +160,7 @@ main() {
       && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
       && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts \
       && E2E_CHECKPOINT_STACK="$BYSTANDER" e2e_run tests/e2e/uefi-checkpoint.test.ts
-    join_beside normal-user
+    join_beside
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   else
@@ -209,7 +182,7 @@ main() {
   phase "the test API's own up (1 node) after an interrupted up, and its destroy; beside it, a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
   beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
   own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
-  join_beside repository
+  join_beside
   phase_end
 
   phase "preview --expect-no-changes"
@@ -264,12 +237,6 @@ main() {
   e2e_run tests/e2e/secrets.test.ts
   phase_end
 
-  # --- the agent's cluster, begun after the 3-node checks, ends before the installs ------
-  phase "$AGENT_PHASE: the rest of it (it began beside the partition phase)"
-  join_beside agent
-  phase_end
-  PHASES+=("$(printf '%-34s %5ss' "  the agent's cluster in all (beside)" "$(cat "$WORK/agent.seconds" 2>/dev/null || echo '?')")")
-
   # --- the same image on "bare metal": the installer in plain VMs ----------------------
   phase "installer: make usb, the provisioning network, refusal, unattended installs (CD, USB, network; BIOS and UEFI), boot from disk"
   # The installer's machines run side by side (tests/e2e/metal.ts), the main cluster's nodes
@@ -278,8 +245,21 @@ main() {
   E2E_PSK="$E2E_PSK" E2E_NETBOOT_CIDR="${RANGES[0]}" e2e_run tests/e2e/installer.test.ts
   phase_end
 
-  # The installer paused the main cluster's nodes: they run again until the end.
-  own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null 2>&1; done
+  # The main cluster is not used again: its nodes stay paused (or pause now), so the agent's
+  # cluster (TCG) gets both cores. Other stacks' are left alone.
+  own_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null 2>&1; done
+
+  # --- the node agent forms a cluster of its own (membership=agent) --------------------
+  phase "agent-formed cluster (membership=agent, reference serf agent): 3 nodes, a fourth, a crash, an installed machine joining"
+  new_stack "$AGENT" 3
+  pulumi config set --stack "$AGENT" membership agent >/dev/null
+  pulumi config set --stack "$AGENT" kubernetes off >/dev/null
+  pulumi config rm --stack "$AGENT" nodeAgentSource >/dev/null
+  pulumi config set --stack "$AGENT" nodeAgentPath "$AGENT_BINARY" >/dev/null
+  E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts
+  destroy_stack "$AGENT"
+  own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null; done
+  phase_end
 
   exit "$FAILED"
 }
