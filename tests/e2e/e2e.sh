@@ -37,6 +37,7 @@ OTHERS_BEFORE=""
 
 cleanup() {
   local rc=$?
+  stop_beside # a run that ends early: what ran beside stops before its stacks go
   keep_logs_on_failure "$rc" e2e /var/log/libvirt/qemu/"$PREFIX"-node-*-serial.log /var/log/libvirt/qemu/"$PREFIX"-b-node-*-serial.log \
     "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log
   phase "destroy"
@@ -160,7 +161,7 @@ main() {
       && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
       && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts \
       && E2E_CHECKPOINT_STACK="$BYSTANDER" e2e_run tests/e2e/uefi-checkpoint.test.ts
-    join_beside
+    join_beside normal-user
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   else
@@ -182,7 +183,7 @@ main() {
   phase "the test API's own up (1 node) after an interrupted up, and its destroy; beside it, a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
   beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
   own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
-  join_beside
+  join_beside repository
   phase_end
 
   phase "preview --expect-no-changes"
