@@ -161,7 +161,7 @@ main() {
       && E2E_FIRMWARE_STACK="$BYSTANDER" E2E_FIRMWARE=uefi e2e_run tests/e2e/firmware.test.ts \
       && E2E_POWER_STACK="$BYSTANDER" e2e_run tests/e2e/stop-start.test.ts \
       && E2E_CHECKPOINT_STACK="$BYSTANDER" e2e_run tests/e2e/uefi-checkpoint.test.ts
-    join_beside normal-user
+    join_beside
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   else
@@ -183,7 +183,7 @@ main() {
   phase "the test API's own up (1 node) after an interrupted up, and its destroy; beside it, a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
   beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
   own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
-  join_beside repository
+  join_beside
   phase_end
 
   phase "preview --expect-no-changes"

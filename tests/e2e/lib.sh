@@ -209,21 +209,19 @@ repository_checks() {
 
 # beside NAME FUNCTION ARGS...: runs a phase's other part in the background, while this shell
 # runs its own: two 1-node clusters boot in the time of one on two cores. Its output goes to
-# WORK/NAME.out, shown by join_beside NAME (every part without a NAME); its checks are
-# recorded as they end (record appends lines), in the phase it began in. Ranges are taken
-# before (take_ranges), never inside it.
+# WORK/NAME.out, shown by join_beside; its checks are recorded as they end (record appends
+# lines), in the phase it began in. Ranges are taken before (take_ranges), never inside it.
 BESIDE=()
 beside() { local name="$1"; shift; ( "$@" ) > "$WORK/$name.out" 2>&1 & BESIDE+=("$name:$!"); }
 join_beside() {
-  local b left=()
+  local b
   for b in "${BESIDE[@]}"; do
-    if [ -n "${1:-}" ] && [ "${b%%:*}" != "$1" ]; then left+=("$b"); continue; fi
     # shellcheck disable=SC2034 # FAILED is read by the scripts that source this file
     wait "${b#*:}" || FAILED=1
     echo "--- ${b%%:*}, which ran beside:"
     cat "$WORK/${b%%:*}.out"
   done
-  BESIDE=("${left[@]}")
+  BESIDE=()
 }
 # stop_beside: what still runs beside (a run that ends early) is stopped, with every process
 # under it, before the stacks it uses are destroyed; its output so far is shown.
