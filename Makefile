@@ -72,7 +72,8 @@ vnc:              ## node N's VNC display, reachable from this host (namespace m
 	@scripts/lab.sh --stack $(stack) vnc $(N)
 
 usb:              ## release artifacts in dist/: raw, raw.gz, hybrid BIOS/UEFI installer ISO, SHA256SUMS (SEED=dir, SEEDS=dir of seeds by machine ID, INSTALL_CONF=file)
-	@scripts/usb.sh $(stack)
+	@scripts/lab.sh --stack $(stack) usb $(if $(SEED),--seed "$(SEED)") $(if $(SEEDS),--seeds "$(SEEDS)") \
+	  $(if $(INSTALL_CONF),--config "$(INSTALL_CONF)") $(if $(NETBOOT_HTTP),--netboot-http "$(NETBOOT_HTTP)")
 
 checkpoint:       ## save the whole cluster at this moment as NAME (every node paused, snapshotted, resumed)
 	@scripts/lab.sh --stack $(stack) checkpoint save "$(NAME)"

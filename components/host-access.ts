@@ -1,7 +1,7 @@
 // Whether an unprivileged user of this machine (libvirt's dnsmasq, NETBOOT_READER) can reach
 // a directory: every directory above it must let that user enter, by its mode bits for
 // others or by an ACL entry of that user (getfacl). The directory's own contents are make
-// usb's to grant (scripts/installer.sh).
+// usb's to grant (lab/release/netboot-tree.ts).
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

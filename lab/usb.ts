@@ -1,10 +1,18 @@
-// `lab usb` (and make usb, through the same script): the stack's image as release artifacts,
-// in a directory relative to where the command runs, so a ClusterOS repository that installed
-// the lab as a package gets them in its own dist/, which is also where a stack's
-// provisioning network looks for its tree by default (config key netbootTree).
-import { spawnSync } from "node:child_process";
+// `lab usb` and make usb: the stack's image as release artifacts (release/artifacts.ts), with
+// the stack's bare-metal network pre-seed (its secret bareMetal output) when it has one, and
+// the seeds of its bareMetalNodes (its secret bareMetalSeeds output) beside the user's own. The
+// directory is relative to where the command runs, so a ClusterOS repository that installed
+// the lab as a package gets them in its own dist/, which is also where a stack's provisioning
+// network looks for its tree by default (config key netbootTree).
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_ROOT } from "../components/plan/paths";
+import { run, Runner } from "../cli/stack";
+import { log } from "./daemon";
+import { LabError } from "./errors";
+import { releaseArtifacts } from "./release/artifacts";
+import type { Preseed } from "./release/preseed";
+import { seedsTree, StackSeed } from "./release/seeds";
 
 export interface UsbOptions {
     /** Where the artifacts go (relative: to the working directory). */
@@ -15,23 +23,43 @@ export interface UsbOptions {
     seeds?: string;
     /** install.conf. */
     config?: string;
-    /** Where the network boot tree fetches over HTTP (NETBOOT_HTTP: HOST, HOST:PORT, :PORT); else TFTP. */
+    /** Where the network boot tree fetches over HTTP (HOST, HOST:PORT, :PORT); else TFTP. */
     netbootHttp?: string;
 }
 
-/** The environment scripts/usb.sh takes its options from, each path absolute. */
-export function usbEnv(o: UsbOptions, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-    const abs = (p?: string) => (p === undefined ? undefined : path.resolve(p));
-    const out: NodeJS.ProcessEnv = { ...env };
-    for (const [key, value] of [["SEED", abs(o.seed)], ["SEEDS", abs(o.seeds)], ["INSTALL_CONF", abs(o.config)], ["NETBOOT_HTTP", o.netbootHttp]] as const) {
-        if (value === undefined) delete out[key];
-        else out[key] = value;
+/** A stack output as JSON (secrets shown: they stay in this process), undefined when the stack has none. */
+function output(stack: string, name: string, runner: Runner): unknown {
+    try {
+        return JSON.parse(runner("pulumi", ["stack", "output", name, "--stack", stack, "--show-secrets", "--json"]));
+    } catch {
+        return undefined;
     }
-    return out;
 }
 
-/** Writes the stack's artifacts; the exit code of scripts/usb.sh, which says what it wrote or why not. */
-export function usb(stack: string, o: UsbOptions): number {
-    const r = spawnSync(path.join(PROJECT_ROOT, "scripts", "usb.sh"), [stack, path.resolve(o.dist)], { stdio: "inherit", env: usbEnv(o) });
-    return r.status ?? 1;
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/** Writes the stack's artifacts into o.dist; 0 once written or found up to date. */
+export async function usb(stack: string, o: UsbOptions, runner: Runner = run): Promise<number> {
+    const image = output(stack, "image", runner);
+    if (!isObject(image) || typeof image.path !== "string") throw new LabError(`stack ${stack} has no image output: make up STACK=${stack} first`);
+    const abs = (p?: string) => (p === undefined ? undefined : path.resolve(p));
+    const bareMetal = output(stack, "bareMetal", runner);
+    if (!isObject(bareMetal)) log("no network pre-seed (config key bareMetal.network is not set): installed machines use DHCP via cloud-init");
+    const stackSeeds = output(stack, "bareMetalSeeds", runner);
+    // The stack's seeds are secrets: written only into a private directory, removed after.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-usb-"));
+    try {
+        let seeds = abs(o.seeds);
+        if (isObject(stackSeeds)) {
+            log(seedsTree(path.join(tmp, "seeds"), stackSeeds as Record<string, StackSeed>, seeds));
+            seeds = path.join(tmp, "seeds");
+        }
+        releaseArtifacts(path.dirname(image.path), path.resolve(o.dist), {
+            seed: abs(o.seed), seeds, config: abs(o.config), netbootHttp: o.netbootHttp,
+            ...(isObject(bareMetal) ? { preseed: bareMetal as unknown as Preseed } : {}),
+        });
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    return 0;
 }

@@ -13,7 +13,7 @@ import { netbootServerFiles } from "./paths";
 
 /**
  * The network boot tree's boot files, by firmware, as make usb writes them (grub-mknetdir in
- * scripts/installer.sh): GRUB's PXE image for BIOS, its EFI image for UEFI.
+ * lab/release/netboot-tree.ts): GRUB's PXE image for BIOS, its EFI image for UEFI.
  */
 export const NETBOOT_BOOT_FILES = { bios: "boot/grub/i386-pc/core.0", uefi: "boot/grub/x86_64-efi/core.efi" } as const;
 

@@ -120,7 +120,7 @@ tc_actionlint() {
 }
 
 # unzstd (toolchain/unzstd): what the installer decompresses the image with, in the image's
-# own initramfs, which has no zstd (gunzip there took ~4x as long: scripts/installer.sh).
+# own initramfs, which has no zstd (gunzip there took ~4x as long: lab/release/artifacts.ts).
 # Static (CGO_ENABLED=0), so it runs in any initramfs whatever host built it.
 tc_unzstd_bin() { echo "$LAB_CACHE/build/unzstd-$(tc_hash_files toolchain/unzstd)/unzstd"; }
 tc_unzstd() {

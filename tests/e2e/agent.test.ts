@@ -115,8 +115,8 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
 
     it("make usb puts the seed on the stick, by the machine's MAC", async () => {
         // The installer test's install.conf: a failed install powers off instead of waiting at a shell.
-        const r = await run([script("usb.sh"), stack, workFile("agent-dist")],
-            { log: "agent-usb.log", env: { INSTALL_CONF: path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "metal", "install.conf") } });
+        const r = await run([script("lab.sh"), "--stack", stack, "usb", "--dist", workFile("agent-dist"),
+            "--config", path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "metal", "install.conf")], { log: "agent-usb.log" });
         expectOk(r, "make usb (the agent stack)");
         expect(r.output).toContain(`seeds from the stack (bareMetalNodes) for 1 machine(s): ${METAL_MAC}`);
         expect(r.output).toContain("seeds for 1 machines, by machine ID");

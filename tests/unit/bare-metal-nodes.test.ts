@@ -1,7 +1,6 @@
 // bareMetalNodes: installed machines that join an agent-formed cluster. The key is checked
 // against the stack before anything is made, and each machine's seed gives it the identity a
 // VM of its number would have, on its own MAC; make usb lays the seeds out by MAC.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planCluster, PlanFiles } from "../../components/plan/cluster-plan";
 import { nodeMac } from "../../components/plan/names";
+import { seedsTree, StackSeed } from "../../lab/release/seeds";
 import { config, problemsOf } from "./helpers";
 
 const files: PlanFiles = { read: (p) => Buffer.from(`content of ${p}`), cacheDir: "/cache" };
@@ -82,28 +82,24 @@ describe("bareMetalNodes", () => {
     });
 });
 
-describe("make usb's seeds (scripts/lib/seeds-tree.mjs)", () => {
-    const SCRIPT = path.join(__dirname, "..", "..", "scripts", "lib", "seeds-tree.mjs");
-    const tree = (json: unknown, own?: string) => {
+describe("make usb's seeds (lab/release/seeds.ts)", () => {
+    const tree = (seeds: Record<string, StackSeed>, own?: string) => {
         const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "seeds-")), "seeds");
-        const r = spawnSync(process.execPath, [SCRIPT, dir, ...(own ? [own] : [])], { input: JSON.stringify(json), encoding: "utf8" });
-        return { dir, code: r.status, stderr: r.stderr };
+        try {
+            return { dir, said: seedsTree(dir, seeds, own) };
+        } catch (e) {
+            return { dir, error: (e as Error).message };
+        }
     };
     const docs = { userData: "#cloud-config\nhostname: cluster-node-5\n", metaData: "instance-id: x\n", networkConfig: "version: 2\n" };
 
     it("writes each machine's seed, private, in a directory named by its MAC", () => {
-        const { dir, code } = tree({ [MAC]: docs });
-        expect(code).toBe(0);
+        const { dir, said } = tree({ [MAC]: docs });
+        expect(said).toBe(`seeds from the stack (bareMetalNodes) for 1 machine(s): ${MAC}`);
         expect(fs.readdirSync(path.join(dir, MAC)).sort()).toEqual(["meta-data", "network-config", "user-data"]);
         expect(fs.readFileSync(path.join(dir, MAC, "user-data"), "utf8")).toBe(docs.userData);
         expect(fs.statSync(path.join(dir, MAC, "user-data")).mode & 0o777).toBe(0o600);
         expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
-    });
-
-    it("writes nothing and exits 3 when the stack has none (the output's text instead of seeds)", () => {
-        const { dir, code } = tree("bareMetalNodes is not set");
-        expect(code).toBe(3);
-        expect(fs.existsSync(dir)).toBe(false);
     });
 
     it("adds SEEDS' own seeds, and refuses one for a machine the stack also seeds", () => {
@@ -111,11 +107,10 @@ describe("make usb's seeds (scripts/lib/seeds-tree.mjs)", () => {
         fs.mkdirSync(path.join(own, "serial-A1"));
         fs.writeFileSync(path.join(own, "serial-A1", "user-data"), "#cloud-config\n");
         const ok = tree({ [MAC]: docs }, own);
-        expect(ok.code).toBe(0);
+        expect(ok.error).toBeUndefined();
         expect(fs.readdirSync(ok.dir).sort()).toEqual([MAC, "serial-A1"]);
         fs.mkdirSync(path.join(own, "52-54-00-AA-BB-05"));
         const clash = tree({ [MAC]: docs }, own);
-        expect(clash.code).toBe(1);
-        expect(clash.stderr).toContain("has a seed for 52-54-00-AA-BB-05, which the stack's bareMetalNodes also gives one");
+        expect(clash.error).toContain("has a seed for 52-54-00-AA-BB-05, which the stack's bareMetalNodes also gives one");
     });
 });

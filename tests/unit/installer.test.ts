@@ -1,4 +1,5 @@
-// scripts/installer.sh on a small image of the same shape images/build.sh writes.
+// The release artifacts (lab/release/artifacts.ts), and lab usb around them (lab/usb.ts), on a
+// small image of the same shape images/build.sh writes.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -6,10 +7,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gunzipSync } from "node:zlib";
+import { releaseArtifacts, ReleaseOptions } from "../../lab/release/artifacts";
+import { usb } from "../../lab/usb";
 
-const ROOT = path.join(__dirname, "..", "..");
 const sha = (p: string) => createHash("sha256").update(fs.readFileSync(p)).digest("hex");
 const sh = (cmd: string, args: string[], cwd?: string) => execFileSync(cmd, args, { encoding: "utf8", cwd, stdio: "pipe" });
+
+/** releaseArtifacts, what it logged, and the error it stopped with (if any). */
+function release(img: string, dist: string, o: ReleaseOptions = {}): { output: string; error?: string } {
+    const lines: string[] = [];
+    try {
+        releaseArtifacts(img, dist, { ...o, log: (l) => lines.push(l) });
+        return { output: lines.join("\n") };
+    } catch (e) {
+        return { output: lines.join("\n"), error: (e as Error).message };
+    }
+}
 
 /** Whether a 64-bit ELF file names a program interpreter (PT_INTERP): a dynamically linked program does. */
 function elfInterpreter(elf: Buffer): boolean {
@@ -49,7 +62,7 @@ describe("installer artifacts", () => {
         fs.writeFileSync(path.join(img, "boot", "initrd.img"), "initrd");
         sh("sh", ["-c", "sha256sum ./clusteros-node.qcow2 ./boot/* > SHA256SUMS"], img);
         dist = path.join(tmp, "dist");
-        sh(path.join(ROOT, "scripts", "installer.sh"), [img, dist]);
+        expect(release(img, dist).error).toBeUndefined();
     }, 120_000);
 
     afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -66,10 +79,10 @@ describe("installer artifacts", () => {
         fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
         fs.writeFileSync(path.join(seed, "meta-data"), "instance-id: x\n");
         const again = path.join(tmp, "dist2");
-        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), again, "--seed", seed], { encoding: "utf8" });
-        expect(r.status, r.stderr).toBe(0);
-        expect(r.stdout + r.stderr).toContain("hybrid BIOS/UEFI installer ISO");
-        expect(r.stdout + r.stderr).not.toContain("raw disk image");
+        const r = release(path.join(tmp, "image"), again, { seed });
+        expect(r.error).toBeUndefined();
+        expect(r.output).toContain("hybrid BIOS/UEFI installer ISO");
+        expect(r.output).not.toContain("raw disk image");
         expect(sha(path.join(again, "clusteros-node.raw.gz"))).toBe(sha(path.join(dist, "clusteros-node.raw.gz")));
         sh("sha256sum", ["-c", "SHA256SUMS"], again);
     });
@@ -102,9 +115,9 @@ describe("installer artifacts", () => {
             fs.writeFileSync(path.join(seeds, mac, "meta-data"), `instance-id: ${mac}\n`);
         }
         const out = path.join(tmp, "dist-seeds");
-        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), out, "--seeds", seeds], { encoding: "utf8" });
-        expect(r.status, r.stderr).toBe(0);
-        expect(r.stdout + r.stderr).toContain("seeds for 3 machines, by machine ID");
+        const r = release(path.join(tmp, "image"), out, { seeds });
+        expect(r.error).toBeUndefined();
+        expect(r.output).toContain("seeds for 3 machines, by machine ID");
         const iso = path.join(out, "clusteros-installer.iso");
         const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros/seeds", "-type", "f"]);
         for (const f of ["52-54-00-aa-00-01/user-data", "52-54-00-aa-00-01/meta-data", "52-54-00-aa-00-02/user-data", "serial-rack7-u12/user-data"]) {
@@ -113,9 +126,9 @@ describe("installer artifacts", () => {
         expect(fs.statSync(iso).mode & 0o777).toBe(0o600);
         // A directory that is not a MAC address is refused, naming it.
         fs.mkdirSync(path.join(seeds, "node-3"));
-        const bad = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), path.join(tmp, "dist-bad"), "--seeds", seeds], { encoding: "utf8" });
-        expect(bad.status).not.toBe(0);
-        expect(bad.stderr).toContain("node-3 is not a machine ID (a MAC address 52:54:00:12:34:56, uuid-<system UUID> or serial-<serial number>)");
+        const bad = release(path.join(tmp, "image"), path.join(tmp, "dist-bad"), { seeds });
+        expect(bad.error).toContain("node-3 is not a machine ID (a MAC address 52:54:00:12:34:56, uuid-<system UUID> or serial-<serial number>)");
+        expect(fs.existsSync(path.join(tmp, "dist-bad")), "nothing written").toBe(false);
     });
 
     it("puts the image, its checksum, the image's kernel and initrd and the installer on the medium", () => {
@@ -192,19 +205,13 @@ describe("installer artifacts", () => {
         fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
         fs.writeFileSync(path.join(seed, "meta-data"), "instance-id: n\n");
         const other = path.join(tmp, "dist-net");
-        const r = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), other, "--seed", seed],
-            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "10.9.8.7" } });
-        expect(r.status, r.stderr).toBe(0);
+        expect(release(path.join(tmp, "image"), other, { seed, netbootHttp: "10.9.8.7" }).error).toBeUndefined();
         expect(fs.readFileSync(path.join(other, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="10.9.8.7"\n');
         const onBootServer = path.join(tmp, "dist-net-port");
-        const p = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), onBootServer],
-            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: ":8080" } });
-        expect(p.status, p.stderr).toBe(0);
+        expect(release(path.join(tmp, "image"), onBootServer, { netbootHttp: ":8080" }).error).toBeUndefined();
         expect(fs.readFileSync(path.join(onBootServer, "netboot/boot/grub/netboot.cfg"), "utf8")).toBe('set clusteros_proto="http"\nset clusteros_server="${net_default_server}:8080"\n');
-        const bad = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), path.join(tmp, "dist-net-bad")],
-            { encoding: "utf8", env: { ...process.env, NETBOOT_HTTP: "http://10.9.8.7/" } });
-        expect(bad.status).not.toBe(0);
-        expect(bad.stderr).toContain("NETBOOT_HTTP=http://10.9.8.7/: give HOST, HOST:PORT or :PORT");
+        const bad = release(path.join(tmp, "image"), path.join(tmp, "dist-net-bad"), { netbootHttp: "http://10.9.8.7/" });
+        expect(bad.error).toContain("NETBOOT_HTTP=http://10.9.8.7/: give HOST, HOST:PORT or :PORT");
         // (With an ACL, the group bits show its mask: the owning group's own entry is what counts.)
         expect(fs.statSync(path.join(other, "netboot")).mode & 0o707).toBe(0o700);
         expect(sh("getfacl", ["-cp", path.join(other, "netboot")], tmp)).toMatch(/^group::---$/m);
@@ -216,11 +223,43 @@ describe("installer artifacts", () => {
         expect(sh("getfacl", ["-cp", path.join(other, "netboot")], tmp)).toMatch(/^user:nobody:r-x$/m);
     });
 
+    it("lab usb puts the stack's seeds (bareMetalNodes) beside the user's own on the medium, with its network pre-seed, and refuses a machine both seed", async () => {
+        const mac = "52:54:00:c1:a5:05";
+        const outputs: Record<string, unknown> = {
+            image: { path: path.join(tmp, "image", "clusteros-node.qcow2"), hash: "h" },
+            bareMetal: { files: [{ path: "/etc/systemd/network/60-clusteros-wired.network", mode: "0644", content: "[Match]\n" }], enableUnits: ["iwd.service"] },
+            bareMetalSeeds: { [mac]: { userData: "#cloud-config\nhostname: cluster-node-5\n", metaData: "instance-id: n5\n", networkConfig: "version: 2\n" } },
+        };
+        const runner = (_cmd: string, args: string[]) => {
+            if (!(args[2] in outputs)) throw new Error(`no output ${args[2]}`);
+            return JSON.stringify(outputs[args[2]]);
+        };
+        const own = path.join(tmp, "own-seeds");
+        fs.mkdirSync(path.join(own, "serial-A1"), { recursive: true });
+        fs.writeFileSync(path.join(own, "serial-A1", "user-data"), "#cloud-config\n");
+        const out = path.join(tmp, "dist-usb");
+        expect(await usb("s", { dist: out, seeds: own }, runner)).toBe(0);
+        const iso = path.join(out, "clusteros-installer.iso");
+        const files = sh("xorriso", ["-indev", iso, "-find", "/clusteros", "-type", "f"]);
+        for (const f of ["seeds/52-54-00-c1-a5-05/user-data", "seeds/52-54-00-c1-a5-05/network-config", "seeds/serial-A1/user-data", "preseed.tar"]) {
+            expect(files).toContain(`/clusteros/${f}`);
+        }
+        const tar = sh("tar", ["tvf", path.join(out, "netboot", "clusteros", "preseed.tar")]);
+        expect(tar).toMatch(/-rw-r--r-- 0\/0 .* \.\/etc\/systemd\/network\/60-clusteros-wired\.network/);
+        expect(tar).toContain("./etc/systemd/system/multi-user.target.wants/iwd.service -> /lib/systemd/system/iwd.service");
+        expect(fs.statSync(iso).mode & 0o777).toBe(0o600);
+        fs.mkdirSync(path.join(own, "52-54-00-C1-A5-05"));
+        await expect(usb("s", { dist: path.join(tmp, "dist-clash"), seeds: own }, runner))
+            .rejects.toThrow("has a seed for 52-54-00-C1-A5-05, which the stack's bareMetalNodes also gives one");
+        delete outputs.image;
+        await expect(usb("s", { dist: out }, runner)).rejects.toThrow("stack s has no image output: make up STACK=s first");
+    });
+
     it("leaves up-to-date artifacts alone", () => {
         const before = fs.statSync(path.join(dist, "clusteros-installer.iso")).mtimeMs;
-        const again = spawnSync(path.join(ROOT, "scripts", "installer.sh"), [path.join(tmp, "image"), dist], { encoding: "utf8" });
-        expect(again.status).toBe(0);
-        expect(again.stderr).toContain(`installer artifacts in ${dist} are up to date`);
+        const again = release(path.join(tmp, "image"), dist);
+        expect(again.error).toBeUndefined();
+        expect(again.output).toContain(`installer artifacts in ${dist} are up to date`);
         expect(fs.statSync(path.join(dist, "clusteros-installer.iso")).mtimeMs).toBe(before);
     });
 });
