@@ -67,11 +67,11 @@ export function seedsTree(dir: string, seeds: Record<string, StackSeed>, own?: s
     }
     if (own) {
         if (!fs.statSync(own, { throwIfNoEntry: false })?.isDirectory()) {
-            throw new LabError(`SEEDS=${own} is not a directory (it holds a NoCloud seed per machine, in a directory named by its MAC address, uuid-<UUID> or serial-<serial>)`);
+            throw new LabError(`--seeds ${own} is not a directory (it holds a NoCloud seed per machine, in a directory named by its MAC address, uuid-<UUID> or serial-<serial>)`);
         }
         for (const name of fs.readdirSync(own)) {
             if (fromStack.has(machineDir(name))) {
-                throw new LabError(`SEEDS=${own} has a seed for ${name}, which the stack's bareMetalNodes also gives one: remove ${path.join(own, name)}, or the MAC from bareMetalNodes`);
+                throw new LabError(`--seeds ${own} has a seed for ${name}, which the stack's bareMetalNodes also gives one: remove ${path.join(own, name)}, or the MAC from bareMetalNodes`);
             }
             fs.cpSync(path.join(own, name), path.join(dir, name), { recursive: true });
         }
