@@ -28,6 +28,7 @@ import { serialLogProblem } from "./logs";
 import { labNetns } from "./place";
 import { PROJECT_ROOT } from "../components/plan/paths";
 import { daemonCommand } from "../lab/daemon";
+import { secondHostCommand } from "../lab/second-host";
 import { LabError } from "../lab/errors";
 import { labMode, runInPlace } from "../lab/mode";
 import { sweepLeftovers } from "../lab/sweep";
@@ -215,6 +216,16 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("daemon <action> [netns]")
         .description("the libvirt daemon: ensure (what make up checks: in namespace mode the lab's own is started if needed), or start, stop, status of the lab's own in namespace NETNS")
         .action((action: string, netns?: string) => { result = Promise.resolve(daemonCommand(action, netns)); });
+    program.command("second-host <action>")
+        .description("a simulated second libvirt host on this machine, for tests of stacks on two hosts (lab/second-host.ts says what it does not cover): "
+            + "start (prints its facts as shell assignments), stop (removes it), daemon-stop and daemon-start (its libvirtd alone)")
+        .requiredOption("--dir <dir>", "its directories and state")
+        .option("--netns <name>", "start: its network namespace")
+        .option("--first-netns <name>", "start: the first host's network namespace (default: this one)", "")
+        .option("--lan <cidr>", "start: the LAN between the hosts, a /24 (.1 the first host, .2 the second)")
+        .action((action: string, o: { dir: string; netns?: string; firstNetns?: string; lan?: string }) => {
+            result = Promise.resolve(secondHostCommand(action, o));
+        });
     program.command("in-place <command...>")
         .description("run a command where this machine's nodes are reachable (inside the lab namespace in namespace mode): lab in-place -- CMD ARGS...")
         .action((command: string[]) => { result = Promise.resolve(runInPlace(command)); });

@@ -49,19 +49,6 @@ lab_stack_rm() {
   [ -z "$selected" ] || [ "$selected" = "$1" ] || pulumi stack select "$selected" >/dev/null 2>&1
 }
 
-# lab_stop_pidfile FILE: stops the daemon FILE names (TERM, up to 10 s, then KILL) and
-# removes FILE. Nothing to do when FILE is absent or its process is gone.
-lab_stop_pidfile() {
-  local pid _
-  [ -f "$1" ] || return 0
-  pid="$(cat "$1")"
-  if kill "$pid" 2>/dev/null; then
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$1"
-}
-
 # lab_node_ok: the system node is new enough (>= 22).
 lab_system_node_ok() {
   local v

@@ -9,7 +9,7 @@
 # The lab runs in host mode where that daemon is and in namespace mode from outside, with
 # another stack up beside it all along; nothing is left behind, pass or fail.
 # After scaling out to 4 it adds node 5 on a second host, simulated on this machine
-# (tests/e2e/second-host.sh says how, and what that does not cover), joined to the first by a
+# (lab/second-host.ts says how, and what that does not cover), joined to the first by a
 # veth pair that plays the LAN, each routing the other's node range over it as an
 # administrator would (docs/MULTI_HOST.md): the mesh, munge and SLURM across the hosts, a
 # node whose start failed there, a host whose daemon stops, and the host dropped again.
@@ -18,7 +18,6 @@ set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon.sh"
-. "$(dirname "$0")/second-host.sh"
 lab_load_env
 cd "$LAB_ROOT" || exit 1
 # With E2E_KUBERNETES, every make up waits for Kubernetes too, whose control plane takes
@@ -42,7 +41,7 @@ cleanup() {
     "${H2_DIR:-/nonexistent}"/log/qemu/"$PREFIX"-node-*-serial.log
   phase "destroy"
   # A second host's daemon the test stopped is started again: destroy needs every host.
-  [ -z "${H2_URI:-}" ] || virsh -c "$H2_URI" version >/dev/null 2>&1 || second_host_libvirtd_start >/dev/null
+  [ -z "${H2_URI:-}" ] || virsh -c "$H2_URI" version >/dev/null 2>&1 || second_host daemon-start >/dev/null
   destroy_stack "$STACK"
   # Other stacks' domains (the bystander's among them) still run, as before this destroy.
   [ -z "$OTHERS_BEFORE" ] || E2E_OTHERS_BEFORE="$OTHERS_BEFORE" e2e_run tests/e2e/leaks.test.ts
@@ -51,7 +50,7 @@ cleanup() {
   destroy_stack "$AGENT" # likewise
   phase_end
   [ -z "${DAEMON_PID:-}" ] || E2E_LEAK_STACKS="$STACK $BYSTANDER $AGENT" e2e_run tests/e2e/leaks.test.ts
-  second_host_stop
+  [ ! -f "${H2_DIR:-/nonexistent}/host.json" ] || second_host stop
   rm -f "Pulumi.$STACK.yaml" "Pulumi.$BYSTANDER.yaml" "Pulumi.$OWN.yaml" /var/log/libvirt/qemu/"$PREFIX"-node-* /var/log/libvirt/qemu/"$PREFIX"-b-node-*
   [ -z "${DAEMON_PID:-}" ] || check "the libvirt daemon is the one the test started with (pid $DAEMON_PID)" \
     test "$(lab_fact_daemon_pid)" = "$DAEMON_PID"
@@ -66,14 +65,21 @@ running_domains() { # "name id" of every running domain but the test stack's own
     | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
 }
 
-# second_host_join: the second host (second-host.sh) on two more free ranges (its nodes', the
-# LAN's), each host routing the other's node range over the LAN; exported for the tests
-# (tests/e2e/multihost.ts).
+# second_host ACTION [OPTIONS]: the simulated second host in WORK/h2 (lab second-host,
+# lab/second-host.ts, which says how it stands for a host and what it does not cover).
+second_host() { scripts/lab.sh second-host "$1" --dir "$H2_DIR" "${@:2}"; }
+
+# second_host_join: the second host on two more free ranges (its nodes', the LAN's), each host
+# routing the other's node range over the LAN; exported for the tests (tests/e2e/multihost.ts).
+# Sets H2_NS, H2_URI, H2_FIRST_NS, H2_LAN_A, H2_LAN_B (lab second-host start prints them).
 second_host_join() {
   take_ranges 2
-  H2_CIDR="${RANGES[0]}"
-  second_host_start "clab-h2-$$" "$WORK/h2" "$HOSTNS" "${RANGES[1]}" || return 1
-  first_host ip route add "$H2_CIDR" via "$H2_LAN_B" || return 1
+  H2_CIDR="${RANGES[0]}" H2_DIR="$WORK/h2"
+  local facts
+  facts="$(second_host start --netns "clab-h2-$$" --first-netns "$HOSTNS" --lan "${RANGES[1]}")" || return 1
+  eval "$facts"
+  if [ -n "$H2_FIRST_NS" ]; then ip netns exec "$H2_FIRST_NS" ip route add "$H2_CIDR" via "$H2_LAN_B" || return 1
+  else ip route add "$H2_CIDR" via "$H2_LAN_B" || return 1; fi
   ip netns exec "$H2_NS" ip route add "$(pulumi config get --stack "$STACK" nodeCidr)" via "$H2_LAN_A" || return 1
   export E2E_H2="$H2" E2E_H2_URI="$H2_URI" E2E_H2_CIDR="$H2_CIDR" E2E_H2_DIR="$H2_DIR"
 }
@@ -208,9 +214,9 @@ main() {
   cluster_checks
   phase_end
   phase "host $H2's daemon stops, then starts again"
-  second_host_libvirtd_stop
+  second_host daemon-stop
   e2e_run tests/e2e/multihost-host-down.test.ts
-  second_host_libvirtd_start || die "the second host's libvirtd did not start again"
+  second_host daemon-start || die "the second host's libvirtd did not start again"
   # Healthy again once its daemon answers (its node ran on), each node on its host.
   e2e_run tests/e2e/multihost-placement.test.ts
   phase_end
