@@ -59,7 +59,9 @@ lab_system_node_ok() {
 
 # The project's environment: Node >= 22 and Pulumi first on PATH, offline Pulumi settings,
 # local state backend, the state passphrase (this machine's own unless the user gives one,
-# scripts/lib/passphrase.sh). Printed by `make -s env` and sourced by every script.
+# scripts/lib/passphrase.sh). Printed by `make -s env` and sourced by every script. Pulumi
+# runs the program with ts-node without type-checking it (3 to 6 s saved on every up, preview
+# and destroy under TCG load, measured): tests/unit/typecheck.test.ts checks the types once.
 lab_env_exports() {
   local path_prefix="$PULUMI_TOOLS/bin:$ACTIONLINT_TOOLS"
   if ! lab_system_node_ok; then path_prefix="$NODE_HOME/bin:$path_prefix"; fi
@@ -73,6 +75,7 @@ export PULUMI_BACKEND_URL="\${PULUMI_BACKEND_URL:-file://$LAB_STATE/backend}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+export PULUMI_NODEJS_TRANSPILE_ONLY="\${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 export LIBVIRT_DEFAULT_URI="\${LIBVIRT_DEFAULT_URI:-qemu:///system}"
 EOV
 }
