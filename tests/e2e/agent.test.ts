@@ -10,15 +10,29 @@
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../components/plan/paths";
+import { LabCluster } from "../../testing/lab-cluster";
 import { e2e, eventually, expectChanges, expectOk, inHost, lastUpdateChanges, pulumi, run, script, configSet, stackObjects, statusRows, virsh, workFile } from "./context";
 import { bootOnNetwork, install, Installed, killAll, Machine, serialOf, unplug } from "./metal";
 
 const stack = process.env.E2E_AGENT_STACK ?? "";
 const SERF = "sudo /var/lib/clusteros-serf-agent/serf";
-const onNode = (n: number, cmd: string) => run(inHost([script("lab.sh"), "--stack", stack, "exec", String(n), cmd]));
+/**
+ * The stack through the test API, in this process: the waits below poll the nodes every few
+ * seconds, and a CLI started per poll (lab exec, lab status) took a second or more of CPU
+ * each from the nodes it waited for. Attached again after each make up (its nodes change);
+ * detach() lets go of one (destroy() of an attached cluster heals what it broke, nothing here,
+ * and removes its key).
+ */
+let attached: LabCluster | undefined;
+const cluster = () => (attached ??= LabCluster.attach(stack));
+const detach = async () => { const c = attached; attached = undefined; await c?.destroy(); };
+const onNode = (n: number, cmd: string) => cluster().node(n).exec(cmd);
+const rowsOf = () => cluster().status();
 // waitSeconds: how long make up waits for health after the update (its default is 600 s).
-const up = (log: string, waitSeconds?: number) =>
-    run(inHost([script("up.sh"), stack]), { log, ...(waitSeconds ? { env: { CLUSTEROS_LAB_READY_SECONDS: String(waitSeconds) } } : {}) });
+const up = async (log: string, waitSeconds?: number) => {
+    await detach();
+    return run(inHost([script("up.sh"), stack]), { log, ...(waitSeconds ? { env: { CLUSTEROS_LAB_READY_SECONDS: String(waitSeconds) } } : {}) });
+};
 /** The installed machine's NIC (bareMetalNodes: node 5). */
 const METAL_MAC = "52:54:00:c1:a5:05";
 const names = (count: number) => Array.from({ length: count }, (_, i) => `cluster-node-${i + 1}`);
@@ -100,6 +114,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
     /** The install, started once the stick is made, awaited after the nodes' tests below. */
     let installing: Promise<Installed> | undefined;
     afterAll(async () => {
+        await detach();
         await killAll();
         if (metal.nic!.netboot.bridge) await unplug(metal);
     });
@@ -134,7 +149,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         await expectEventually(180, async () => (await members(1)).get("cluster-node-3") === "failed",
             "serf on node 1 reports cluster-node-3 failed");
         await expectEventually(60, async () => {
-            const rows = await statusRows(stack);
+            const rows = await rowsOf();
             return rows[2].domain === "shut off" && rows[0].agent.includes("1 failed (cluster-node-3)") && !rows[0].healthy;
         }, "lab status: node 3 shut off, node 1's agent sees it failed");
         expectOk(await run(inHost([script("lab.sh"), "--stack", stack, "power-on", "3"])), "lab power-on 3");
@@ -152,7 +167,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
     }, 1_800_000);
 
     it("the crashed node rejoined when powered on: all 4 healthy, every agent seeing 4 alive", async () => {
-        await expectEventually(400, async () => (await statusRows(stack)).every((r) => r.healthy && r.agent === "ready, 4 alive"),
+        await expectEventually(400, async () => (await rowsOf()).every((r) => r.healthy && r.agent === "ready, 4 alive"),
             "all 4 healthy, every agent seeing 4 alive", 5_000);
         expect(Object.fromEntries(await members(3)), "node 3's own view").toEqual(Object.fromEntries(names(4).map((m) => [m, "alive"])));
     }, 900_000);
@@ -165,7 +180,7 @@ describe.runIf(stack)("membership=agent: the reference agent forms the cluster",
         expect(r.output).toContain("[cluster-node-4] stopping the node agent");
         expectChanges(await lastUpdateChanges(stack), "delete");
         await expectEventually(60, async () => (await members(1)).get("cluster-node-4") === "left", "serf on node 1: cluster-node-4 left");
-        await expectEventually(240, async () => (await statusRows(stack)).every((row) => row.healthy && row.agent === "ready, 3 alive"),
+        await expectEventually(240, async () => (await rowsOf()).every((row) => row.healthy && row.agent === "ready, 3 alive"),
             "3 healthy nodes, every agent seeing 3 alive", 5_000);
         expect(await srun(3)).toEqual(names(3));
     }, 1_200_000);
