@@ -40,9 +40,11 @@ function fileOf(urlPath) {
 const server = http.createServer((req, res) => {
     let status = 200;
     let bytes = 0;
+    // The client's address now: once its connection is gone (a reset), the socket has none.
+    const client = req.socket.remoteAddress;
     // On close, which every response has: a client that closes as soon as it has the body
     // (busybox's wget) can leave a response without its 'finish'.
-    res.on("close", () => console.log(`${new Date().toISOString()} ${req.socket.remoteAddress} ${req.method} ${req.url} ${status} ${bytes}`));
+    res.on("close", () => console.log(`${new Date().toISOString()} ${client} ${req.method} ${req.url} ${status} ${bytes}`));
     if (req.method !== "GET" && req.method !== "HEAD") {
         status = 405;
         res.writeHead(status, { Allow: "GET, HEAD" }).end();

@@ -108,6 +108,21 @@ describe("the tree's HTTP server", () => {
         expect(log).toMatch(/ 127\.0\.0\.1 GET \/clusteros\/seeds\/52-54-00-00-00-01\/user-data 200 14\n/);
     });
 
+    it("logs a request whose client resets the connection partway with the client's address (it was once logged as 'undefined' in CI)", async () => {
+        fs.writeFileSync(path.join(tree, "clusteros", "big"), Buffer.alloc(8 << 20));
+        for (let i = 0; i < 5; i++) {
+            await new Promise<void>((resolve) => {
+                const sock = net.connect(inputs.port, "127.0.0.1", () => sock.write("GET /clusteros/big HTTP/1.1\r\nHost: x\r\n\r\n"));
+                sock.once("data", () => { sock.resetAndDestroy(); resolve(); });
+                sock.on("error", () => resolve());
+            });
+        }
+        const logged = () => fs.readFileSync(inputs.logFile, "utf8").split("\n").filter((l) => l.includes(" GET /clusteros/big 200 "));
+        for (let i = 0; i < 50 && logged().length < 5; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(logged()).toHaveLength(5);
+        expect(logged().filter((l) => !/ 127\.0\.0\.1 GET /.test(l)), "lines without the client's address").toEqual([]);
+    });
+
     it("is found by a refresh while it runs, and reported gone once it was killed, so the next up starts it again", async () => {
         expect((await provider.read!("127.0.0.1:1", { ...inputs, pid }))).toMatchObject({ id: "127.0.0.1:1" });
         const b = inputsFor(await freePort(), "b");
