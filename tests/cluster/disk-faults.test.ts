@@ -4,15 +4,12 @@
 // read past the page cache; failing writes leave the node's root file system read-only, lab
 // status says so, and the checkpoint 'ready' (tests/cluster/checkpoint.test.ts left it) brings
 // the nodes back after healing, the corrupted file with them.
-import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { untilDeadline } from "../../components/exec/spawn";
-import { PROJECT_ROOT } from "../../components/plan/paths";
 import { e2eCluster } from "./e2e-cluster";
 
 const lab = e2eCluster();
 const ALL = ["cluster-node-1", "cluster-node-2", "cluster-node-3"];
-const WRITER = path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "disk", "full-disk-writer.sh");
 
 describe("disk faults from the host, healed", () => {
     afterAll(async () => { await lab().heal(); });
@@ -21,12 +18,12 @@ describe("disk faults from the host, healed", () => {
         const c = lab();
         c.diskFault(2, "full");
         const t0 = Date.now();
-        // The writer (fixtures/disk/full-disk-writer.sh) runs on node 2 as a transient unit: new
-        // data in 64 MiB files until the disk's file must grow past the room it has inside (what
-        // earlier tests wrote and a restore freed), each write waiting while the node is paused.
-        // A unit, not this test's SSH session, which would die of the pause (its keepalive).
-        await c.node(2).copyTo(WRITER, "/run/full-disk-writer.sh");
-        await c.node(2).succeed("sudo systemd-run --quiet --collect --unit=lab-full-disk-writer sh /run/full-disk-writer.sh");
+        // New data in 64 MiB files until the disk's file must grow past the room it has inside
+        // (what earlier tests wrote and a restore freed), at most 2 GiB: each write waits while
+        // the node is paused. The files are kept until the writer stops, to count their bytes.
+        const write = c.node(2).exec("i=0; while [ $i -lt 32 ] && [ ! -e /run/full-disk-stop ]; do"
+            + " dd if=/dev/zero of=/var/tmp/full-disk-$i bs=1M count=64 oflag=direct status=none || exit 1; i=$((i+1)); done;"
+            + " echo \"$i $(cat /var/tmp/full-disk-* | wc -c)\"");
         const paused = await untilDeadline(Date.now() + 120_000, 1000, async () => (c.pausedForIo(2) ? true : undefined));
         expect(paused, "node 2 paused by QEMU for an I/O error").toBe(true);
         console.log(`node 2 paused for its full disk ${((Date.now() - t0) / 1000).toFixed(1)} s after the writes began`);
@@ -36,11 +33,11 @@ describe("disk faults from the host, healed", () => {
         expect((await c.node(1).succeed("srun -N1 -w cluster-node-3 hostname")).trim()).toBe("cluster-node-3");
         await c.heal();
         await c.node(2).succeed("sudo touch /run/full-disk-stop");
-        const written = (await c.node(2).waitUntilSucceeds("cat /run/full-disk-result", 300)).trim();
-        expect(written, "the writer's result").toMatch(/^\d+ \d+$/);
-        const [files, bytes] = written.split(" ").map(Number);
+        const written = await write;
+        expect(written.code, written.output).toBe(0);
+        const [files, bytes] = written.stdout.trim().split(" ").map(Number);
         expect(bytes, "every byte written, none lost").toBe(files * 64 * 1024 * 1024);
-        await c.node(2).succeed("sudo rm -f /var/tmp/full-disk-* /run/full-disk-stop /run/full-disk-result /run/full-disk-writer.sh");
+        await c.node(2).succeed("sudo rm -f /var/tmp/full-disk-* /run/full-disk-stop");
         await c.waitHealthy(180);
         console.log(`node 2 healthy ${((Date.now() - t0) / 1000).toFixed(1)} s after the writes began`);
     }, 600_000);

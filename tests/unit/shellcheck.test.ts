@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 const ROOT = path.join(__dirname, "..", "..");
 const DIRS = ["scripts", "scripts/lib", "images", "images/debian", "images/ubuntu", "images/common/provision",
     "images/installer", "images/common/initramfs", "images/common/cloud", "tests/e2e", "bench", ".ci", "cli",
-    "cloud-init/files", "cloud-init/membership", "cloud-init/node-agent", "cloud-init/agent", "examples/serf-agent", "tests/e2e/fixtures/disk"];
+    "cloud-init/files", "cloud-init/membership", "cloud-init/node-agent", "cloud-init/agent", "examples/serf-agent"];
 /** Shell files without the .sh suffix, named as the tools that run them want. */
 const NAMED = new Set(["run", "clusteros-install", "zz-clusteros-local-root", "clusteros-static-ipv4"]);
 
