@@ -43,6 +43,7 @@ cleanup() {
   # A second host's daemon the test stopped is started again: destroy needs every host.
   [ -z "${H2_URI:-}" ] || virsh -c "$H2_URI" version >/dev/null 2>&1 || second_host daemon-start >/dev/null
   destroy_stack "$STACK"
+  resume_bystander # paused by a run that ended in the installer's or the agent's phase
   # Other stacks' domains (the bystander's among them) still run, as before this destroy.
   [ -z "$OTHERS_BEFORE" ] || E2E_OTHERS_BEFORE="$OTHERS_BEFORE" e2e_run tests/e2e/leaks.test.ts
   destroy_stack "$BYSTANDER"
@@ -60,6 +61,8 @@ trap 'cleanup; exit $?' EXIT
 trap 'exit 130' INT TERM
 
 own_domains() { virsh -c qemu:///system list --name | grep "^$PREFIX-node-"; }
+bystander_domains() { virsh -c qemu:///system list --name | grep "^$PREFIX-b-node-"; }
+resume_bystander() { bystander_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null 2>&1; done; }
 running_domains() { # "name id" of every running domain but the test stack's own (the bystander's count)
   virsh -c qemu:///system list --name | grep -v -e '^$' -e "^$PREFIX-node-" \
     | while read -r d; do echo "$d $(virsh -c qemu:///system domid "$d" 2>/dev/null)"; done
@@ -245,6 +248,10 @@ main() {
   phase_end
 
   # --- the same image on "bare metal": the installer in plain VMs ----------------------
+  # From here on the bystander is not acted on, only checked at the end (same domain id): it
+  # pauses until the agent's phase is over, its idle vCPUs' share of the cores going to the
+  # installer's machines and the agent's nodes, as the main stack's do (below).
+  bystander_domains | while read -r d; do virsh -c qemu:///system suspend "$d" >/dev/null 2>&1; done
   phase "installer: make usb, the provisioning network, refusal, unattended installs (CD, USB, network; BIOS and UEFI), boot from disk"
   # The installer's machines run side by side (tests/e2e/metal.ts), the main cluster's nodes
   # paused by the test once its make up has added the provisioning network.
@@ -266,6 +273,7 @@ main() {
   E2E_AGENT_STACK="$AGENT" e2e_run tests/e2e/agent.test.ts
   destroy_stack "$AGENT"
   own_domains | while read -r d; do virsh -c qemu:///system resume "$d" >/dev/null; done
+  resume_bystander
   phase_end
 
   exit "$FAILED"
