@@ -22,12 +22,20 @@ import { recoverNamed } from "./recover";
 
 /**
  * A stack's settings, read once (`pulumi config --json`): key -> the value as `pulumi config
- * get` prints it; "" when it is not set. Secrets stay hidden: none is needed here.
+ * get` prints it; "" when it is not set. Secrets stay hidden: none is needed here. Settings
+ * that cannot be read (no such stack, a stack file that is not valid YAML) stop the run before
+ * anything is fetched or built: read as none, they would mean the default image flavor, whose
+ * first step downloads Ubuntu's cloud image.
  */
-function stackConfig(stack: string): (key: string) => string {
-    const r = spawnSync("pulumi", ["config", "--json", "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    let all: Record<string, { value?: string }> = {};
-    try { all = r.status === 0 ? JSON.parse(r.stdout) : {}; } catch { /* no settings to read */ }
+export function stackConfig(stack: string): (key: string) => string {
+    const r = spawnSync("pulumi", ["config", "--json", "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    let all: Record<string, { value?: string }> | undefined;
+    try { all = r.status === 0 ? JSON.parse(r.stdout) : undefined; } catch { /* said below */ }
+    if (!all) {
+        const why = (r.stderr ?? "").trim() || r.error?.message || `exit ${r.status}`;
+        throw new StepFailed(`the settings of stack ${stack} could not be read (pulumi config --json --stack ${stack}): ${why}\n` +
+            `pulumi stack ls lists the stacks; pulumi stack init ${stack} makes one; a Pulumi.${stack}.yaml that is not valid YAML is fixed by hand`);
+    }
     return (key) => all[`${projectName()}:${key}`]?.value ?? "";
 }
 
