@@ -31,6 +31,7 @@ import { daemonCommand } from "../lab/daemon";
 import { secondHostCommand } from "../lab/second-host";
 import { LabError } from "../lab/errors";
 import { labMode, runInPlace } from "../lab/mode";
+import { rekey } from "../lab/rekey";
 import { sweepLeftovers } from "../lab/sweep";
 import { usb } from "../lab/usb";
 import { startAll, stopAll } from "./power";
@@ -229,6 +230,14 @@ export function labProgram(): { program: Command; result: () => Promise<number> 
     program.command("in-place <command...>")
         .description("run a command where this machine's nodes are reachable (inside the lab namespace in namespace mode): lab in-place -- CMD ARGS...")
         .action((command: string[]) => { result = Promise.resolve(runInPlace(command)); });
+    program.command("rekey <stack>")
+        .description("encrypt the stack's secrets (state and secure settings) with the current passphrase instead of the old one, "
+            + "read from standard input (setup runs it for stacks on the passphrase earlier versions published); its libvirt objects are not touched")
+        .action((name: string) => {
+            const old = fs.readFileSync(0, "utf8").split("\n")[0];
+            if (!old) throw new CliError("lab rekey reads the stack's old passphrase from standard input: none was given");
+            rekey(name, old);
+        });
     program.command("sweep")
         .description("remove what killed test runs of this project left (their stacks, daemons, namespaces, users, scratch and libvirt records), only once their process is gone; make test runs it first")
         .action(() => { sweepLeftovers(); });

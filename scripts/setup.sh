@@ -32,7 +32,7 @@ step_hint() {
     unzstd) echo "The installer's unzstd did not build: check that the Go module proxy answers (go env GOPROXY).";;
     passphrase) echo "The state passphrase could not be set up: see the message above.";;
     stacks) echo "Pulumi stacks could not be initialised: check PULUMI_CONFIG_PASSPHRASE(_FILE) and $LAB_STATE.";;
-    rekey) echo "A stack on the published passphrase could not be re-encrypted: see scripts/rekey.sh and the message above.";;
+    rekey) echo "A stack on the published passphrase could not be re-encrypted: see lab/rekey.ts (scripts/lab.sh rekey) and the message above.";;
     *) echo "See the output above.";;
   esac
 }

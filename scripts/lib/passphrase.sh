@@ -38,7 +38,7 @@ tc_rekey_published() {
   for s in $stacks; do
     [ -f "$LAB_ROOT/Pulumi.$s.yaml" ] || continue
     if tc_opens_with "$s" "$LAB_PUBLISHED_PASSPHRASE" && ! tc_opens_with "$s" "$(cat "$PULUMI_CONFIG_PASSPHRASE_FILE")"; then
-      "$LAB_ROOT/scripts/rekey.sh" "$s" "$LAB_PUBLISHED_PASSPHRASE"
+      printf '%s\n' "$LAB_PUBLISHED_PASSPHRASE" | "$LAB_ROOT/scripts/lab.sh" rekey "$s"
     fi
   done
 }

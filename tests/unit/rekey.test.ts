@@ -1,4 +1,4 @@
-// scripts/rekey.sh against a real Pulumi CLI and a throw-away file backend: a stack on the
+// lab rekey (lab/rekey.ts) against a real Pulumi CLI and a throw-away file backend: a stack on the
 // passphrase earlier versions published moves to this machine's, secrets intact, and the
 // old passphrase no longer opens it.
 import { execFileSync } from "node:child_process";
@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { withoutSecrets } from "../../lab/rekey";
 
 const ROOT = path.join(__dirname, "..", "..");
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "rekey-test-"));
@@ -27,7 +28,7 @@ function sh(script: string, passphrase?: string): string {
         export PULUMI_BACKEND_URL='file://${work}/backend'; ${auth} ${script}`], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
 }
 
-describe("scripts/rekey.sh", () => {
+describe("lab rekey", () => {
     it("re-encrypts a stack from the published passphrase to this machine's, keeping its secrets", () => {
         sh(`pulumi stack init ${stack} --secrets-provider passphrase --no-select >/dev/null
             pulumi config set --stack ${stack} nodeCount 2
@@ -43,11 +44,22 @@ describe("scripts/rekey.sh", () => {
         fs.writeFileSync(path.join(work, "state.json"), JSON.stringify(e));
         sh(`pulumi stack import --stack ${stack} --file '${work}/state.json' >/dev/null`, "clusteros-lab");
 
-        sh(`scripts/rekey.sh ${stack} clusteros-lab 2>/dev/null`);
+        sh(`echo clusteros-lab | scripts/lab.sh rekey ${stack} 2>/dev/null`);
 
         expect(JSON.parse(sh(`pulumi stack output --stack ${stack} --show-secrets --json`)).mungeKey).toBe("s3cret-munge");
         expect(sh(`pulumi config get --stack ${stack} extraSecret`)).toBe("agent-token\n");
         expect(sh(`pulumi config get --stack ${stack} nodeCount`)).toBe("2\n");
         expect(() => sh(`pulumi stack output --stack ${stack} --show-secrets --json`, "clusteros-lab")).toThrow(/passphrase/);
     }, 120_000);
+
+    it("reads the old passphrase from standard input, never an argument: without it, refuses and changes nothing", () => {
+        expect(() => sh(`scripts/lab.sh rekey ${stack} < /dev/null`)).toThrow(/reads the stack's old passphrase from standard input/);
+        expect(sh(`pulumi config get --stack ${stack} extraSecret`)).toBe("agent-token\n");
+    }, 60_000);
+
+    it("drops the stack file's salt and secure values, keeping the other settings and comments", () => {
+        const file = "# my stack\nencryptionsalt: v1:abc\nconfig:\n  clusteros-lab:nodeCount: \"2\" # two\n" +
+            "  clusteros-lab:token:\n    secure: v1:xyz\n";
+        expect(withoutSecrets(file)).toBe("# my stack\nconfig:\n  clusteros-lab:nodeCount: \"2\" # two\n");
+    });
 });
