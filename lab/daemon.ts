@@ -125,16 +125,26 @@ export function start(ns: string, facts: ModeFacts = machineFacts): void {
     }
 }
 
-/** Stops the lab's own daemons, then every process left in the namespace (libvirt's dnsmasq), and removes it. */
+/**
+ * Ends every process left in network namespace ns (libvirt's dnsmasq, guests): SIGTERM, then
+ * SIGKILL for what still runs a second later; then deletes the namespace. Nothing if it is gone.
+ */
+export function removeNamespace(ns: string, env: NodeJS.ProcessEnv = process.env): void {
+    if (!namespaces(env).includes(ns)) return;
+    const ip = (...args: string[]) => spawnSync("ip", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] }).stdout ?? "";
+    const pids = () => ip("netns", "pids", ns).split("\n").map(Number).filter((p) => p > 0);
+    const signal = (sig: NodeJS.Signals) => pids().forEach((p) => { try { process.kill(p, sig); } catch { /* gone already */ } });
+    signal("SIGTERM");
+    for (let i = 0; i < 10 && pids().length > 0; i++) sleepSync(100);
+    signal("SIGKILL");
+    ip("netns", "delete", ns);
+}
+
+/** Stops the lab's own daemons, then every process left in the namespace, and removes it. */
 export function stop(ns: string, say: (line: string) => void = log): void {
     stopPidFile(LIBVIRTD_PID);
     stopPidFile(VIRTLOGD_PID);
-    if (namespaces().includes(ns)) {
-        for (const pid of run(["ip", "netns", "pids", ns]).stdout.split("\n").map(Number).filter((p) => p > 0)) {
-            try { process.kill(pid, "SIGTERM"); } catch { /* gone already */ }
-        }
-        run(["ip", "netns", "delete", ns]);
-    }
+    removeNamespace(ns);
     say(`libvirtd stopped, namespace ${ns} removed`);
 }
 

@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { shellQuote } from "../components/exec/spawn";
-import { namespaces, stopPidFile } from "./daemon";
+import { removeNamespace, stopPidFile } from "./daemon";
 import { LabError } from "./errors";
 import { alive, sleepSync } from "./processes";
 
@@ -121,14 +121,7 @@ export function removeSecondHost(dir: string): void {
     const h = loadSecondHost(dir);
     stopPidFile(path.join(h.dir, "libvirtd.pid"));
     stopPidFile(path.join(h.dir, "virtlogd.pid"));
-    if (namespaces().includes(h.ns)) {
-        const pids = () => run(["ip", "netns", "pids", h.ns]).stdout.split("\n").map(Number).filter((p) => p > 0);
-        const signal = (sig: NodeJS.Signals) => pids().forEach((p) => { try { process.kill(p, sig); } catch { /* gone already */ } });
-        signal("SIGTERM");
-        sleepSync(1000);
-        signal("SIGKILL");
-        run(["ip", "netns", "delete", h.ns]);
-    }
+    removeNamespace(h.ns);
     fs.rmSync(h.dir, { recursive: true, force: true });
 }
 

@@ -16,10 +16,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stateDir } from "../components/plan/paths";
 import { programDir, projectName } from "../components/program-dir";
-import { namespaces } from "./daemon";
+import { namespaces, removeNamespace } from "./daemon";
 import { removeDeadKeyDirs } from "./key-dirs";
 import { inPlace, labMode } from "./mode";
-import { alive, sleepSync } from "./processes";
+import { alive } from "./processes";
 
 /** The kind of test run and its pid, when `name` is a test run's stack or namespace. */
 export function sweepOwner(name: string): { kind: string; pid: number } | undefined {
@@ -84,12 +84,7 @@ class Sweep {
 
     /** Every process in it stopped (its libvirt daemons and their guests), then it goes. */
     namespace(ns: string): void {
-        const pids = () => this.run(["ip", "netns", "pids", ns]).out.split("\n").map(Number).filter((p) => p > 0);
-        const signal = (sig: NodeJS.Signals) => pids().forEach((p) => { try { process.kill(p, sig); } catch { /* ended */ } });
-        signal("SIGTERM");
-        sleepSync(1000);
-        signal("SIGKILL");
-        this.run(["ip", "netns", "delete", ns]);
+        removeNamespace(ns, this.env);
         this.say(`sweep: removed namespace ${ns} and what ran in it`);
     }
 
