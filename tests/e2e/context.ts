@@ -13,9 +13,6 @@ import { projectName } from "../../components/program-dir";
 import { libvirtPrefix } from "../../components/plan/names";
 import { PROJECT_ROOT } from "../../components/plan/paths";
 import { lastUpdateChanges as lastUpdate, projectStack } from "../../lab/stacks";
-import { stackFileConfig } from "../../testing/lab-cluster";
-import { configPaths } from "../../testing/config-paths";
-import type { ConfigInput } from "../../testing/config-paths";
 
 function need(name: string): string {
     const v = process.env[name];
@@ -81,14 +78,6 @@ export async function configGet(stack: string, key: string): Promise<string> {
 
 export async function configSet(stack: string, key: string, value: string): Promise<void> {
     expectOk(await pulumi("config", "set", "--stack", stack, key, value), `pulumi config set ${key}`);
-}
-
-/** A stack of this project with the ci stack's plain settings and `config` on top. */
-export async function ciStack(name: string, config: Record<string, ConfigInput>) {
-    const stack = await projectStack(name, { create: true });
-    const paths = configPaths(projectName(), { ...stackFileConfig("ci"), ...config });
-    await stack.setAllConfig(Object.fromEntries(Object.entries(paths).map(([k, value]) => [k, { value }])), true);
-    return stack;
 }
 
 /** The resource changes of the stack's newest update ({ create: 2, same: 40, ... }). */
