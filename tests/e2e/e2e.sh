@@ -101,7 +101,7 @@ main() {
   phase "setup"
   e2e_base || die "the Debian base could not be built (apt)"
   AGENT_BINARY="$(examples/serf-agent/build.sh)" || die "the reference node agent could not be built (apt: serf)"
-  if [ -z "$(lab_fact_daemon_pid)" ]; then failed_start_checks "clab-fail-$$"; fi
+  if [ -z "$(lab_fact_daemon_pid)" ]; then E2E_FAIL_NETNS="clab-fail-$$" e2e_run tests/e2e/failed-start.test.ts; fi
   daemon_acquire "clab-e2e-$$"
   OTHERS_BEFORE="$(running_domains)"
   new_stack "$STACK" 3
@@ -111,7 +111,6 @@ main() {
   kubernetes_bundle "$STACK"
   bare_metal_config "$STACK"
   phase_end
-  mode_checks
 
   # --- up: image build, nodes, readiness -----------------------------------------------
   phase "up (image build + nodes + ready)"
@@ -153,8 +152,7 @@ main() {
   phase_end
 
   phase "host and namespace mode"
-  host_mode_checks
-  namespace_mode_checks
+  e2e_run tests/e2e/host-and-namespace.test.ts
   phase_end
 
   # --- a user's own cluster; beside it, a second stack on the same daemon, up for the rest --

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Helpers of the end-to-end test: phases with durations, recorded checks, the stacks' settings,
-# running its vitest files, and the checks of where the lab runs (host and namespace mode).
+# running its vitest files.
 # Expects STACK, PREFIX, WORK, E2E_RESULTS from e2e.sh, and in_host, HOSTNS, DAEMON_PID from
 # daemon.sh.
 
@@ -134,7 +134,7 @@ new_stack() {
   pulumi config set --stack "$1" nodeAgentSource "$LAB_ROOT/tests/e2e/fixtures/node-agent-go/cmd/node-agent" >/dev/null
   pulumi config set --stack "$1" --path 'imageExtraPackages[0]' "$E2E_EXTRA_PACKAGES" >/dev/null
   pulumi config set --stack "$1" imageProvisionDir "$E2E_PROVISION_DIR" >/dev/null
-  # Plain `ssh` as the outputs print it uses this key (through an agent, see host_mode_checks).
+  # Plain `ssh` as the outputs print it uses this key (through an agent: tests/e2e/host-and-namespace.test.ts).
   [ -f "$WORK/user.pub" ] || ssh-keygen -q -t ed25519 -N '' -C e2e-user -f "$WORK/user"
   pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
 }
@@ -254,8 +254,6 @@ report_image_build() {
   fi
 }
 
-# quietly LOG CMD...: run CMD with its output in LOG (check's own report stays on the console).
-quietly() { local log="$1"; shift; "$@" >"$log" 2>&1; }
 
 # The test's WiFi passphrase: set as a secret, it must never be readable in the state or
 # the outputs, only in the installed machine's 0600 iwd file (tests/e2e/installer.test.ts).
@@ -267,81 +265,4 @@ bare_metal_config() {
   pulumi config set --stack "$1" --path bareMetal.network.wired.dhcp true >/dev/null
   pulumi config set --stack "$1" --path bareMetal.network.wifi.ssid "ClusterOS Lab" >/dev/null
   pulumi config set --stack "$1" --secret --path bareMetal.network.wifi.psk "$E2E_PSK" >/dev/null
-}
-
-# --- modes (lab/mode.ts) ------------------------------------------------------------------
-
-# mode_is PREFIX RUNNER: `scripts/libvirtd.sh mode`, run through RUNNER (in_host, or env for
-# the test's own shell), starts with PREFIX ("host mode", "namespace mode (NS)").
-mode_is() {
-  local want="$1" out; shift
-  out="$("$@" scripts/libvirtd.sh mode 2>&1)"
-  echo "  $out"
-  [[ "$out" == "$want"* ]]
-}
-
-mode_checks() {
-  check "where the libvirt daemon runs, the lab detects host mode" mode_is "host mode" in_host
-  if [ -n "$HOSTNS" ]; then
-    check "outside the daemon's namespace, the lab detects namespace mode ($HOSTNS)" mode_is "namespace mode ($HOSTNS)" env
-  fi
-}
-
-# A libvirtd that cannot start: start fails, and the namespace it made is gone.
-failed_start_checks() {
-  local ns="$1" fake="$WORK/fake-bin" rc=0
-  mkdir -p "$fake"
-  printf '#!/bin/sh\necho "libvirtd (test stand-in): cannot start" >&2\nexit 1\n' > "$fake/libvirtd"
-  chmod +x "$fake/libvirtd"
-  PATH="$fake:$PATH" scripts/libvirtd.sh start "$ns" >"$WORK/failed-start.log" 2>&1 || rc=$?
-  check "a libvirtd that cannot start makes scripts/libvirtd.sh start fail" test "$rc" -ne 0
-  check "a failed start removes the namespace it created" bash -c "! ip netns list | grep -qw '^$ns'" \
-    || ip netns delete "$ns" 2>/dev/null
-}
-
-# vnc_banner PORT [RUNNER]: the first bytes a VNC server sends on 127.0.0.1:PORT ("RFB 003.008").
-vnc_banner() {
-  local port="$1"; shift
-  "${@:-env}" timeout 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && head -c 11 <&3"
-}
-
-# Host mode, where the daemon runs: the outputs' ssh command verbatim, lab status, VNC.
-host_mode_checks() {
-  local cmd agent agent_pid out port
-  cmd="$(pulumi stack output --stack "$STACK" nodes --json | jq -r '.[1].ssh')"
-  echo "  node 2's ssh output: $cmd"
-  agent="$WORK/agent.sock"
-  agent_pid="$(ssh-agent -a "$agent" -s | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')"
-  SSH_AUTH_SOCK="$agent" ssh-add -q "$WORK/user" 2>/dev/null
-  out="$(in_host env SSH_AUTH_SOCK="$agent" timeout 60 bash -c "$cmd hostname" </dev/null 2>"$WORK/ssh-verbatim.err")"
-  check "host mode: the ssh command of the stack outputs works verbatim (as a user's own key)" test "$out" = cluster-node-2 \
-    || { echo "$out"; cat "$WORK/ssh-verbatim.err"; }
-  kill "$agent_pid" 2>/dev/null
-  check "host mode: lab status is healthy" quietly "$WORK/status-host.log" in_host scripts/lab.sh --stack "$STACK" status \
-    || cat "$WORK/status-host.log"
-  out="$(in_host scripts/lab.sh --stack "$STACK" vnc 1)"
-  port="${out##*:}"
-  check "host mode: lab vnc prints a display that answers as VNC ($out)" \
-    test "$(vnc_banner "$port" in_host)" = "RFB 003.008"
-}
-
-# Namespace mode, from the test's own shell: lab enters the namespace itself.
-namespace_mode_checks() {
-  [ -n "$HOSTNS" ] || { record SKIP "namespace mode: the daemon runs in this very namespace (a real system libvirt)"; return 0; }
-  check "namespace mode: lab status is healthy without ip netns exec" \
-    quietly "$WORK/status-ns.log" scripts/lab.sh --stack "$STACK" status || cat "$WORK/status-ns.log"
-  scripts/lab.sh --stack "$STACK" ssh-config "$WORK/ns.ssh" >/dev/null
-  check "namespace mode: plain ssh -F with lab ssh-config reaches node 2" \
-    test "$(timeout 60 ssh -F "$WORK/ns.ssh" cluster-node-2 hostname </dev/null 2>"$WORK/ssh-f.err")" = cluster-node-2 \
-    || cat "$WORK/ssh-f.err"
-  scripts/lab.sh --stack "$STACK" vnc 2 >"$WORK/vnc.out" 2>&1 &
-  local fwd=$! port=""
-  for _ in $(seq 1 30); do
-    port="$(grep -o 'vnc://127.0.0.1:[0-9]*' "$WORK/vnc.out" | cut -d: -f3)"
-    [ -z "$port" ] || break
-    sleep 1
-  done
-  check "namespace mode: lab vnc forwards node 2's display to this host's 127.0.0.1:${port:-?}" \
-    test "$(vnc_banner "${port:-0}")" = "RFB 003.008" || cat "$WORK/vnc.out"
-  kill "$fwd" 2>/dev/null; wait "$fwd" 2>/dev/null
 }
