@@ -7,7 +7,8 @@
 # and its namespace (it uses the daemon that runs, or starts one in a namespace of its own,
 # tests/e2e/daemon.sh), the stacks' settings, the order of the phases and their durations.
 # The lab runs in host mode where that daemon is and in namespace mode from outside, with
-# another stack up beside it all along; nothing is left behind, pass or fail.
+# another stack up beside it all along (paused while the installer's machines and the agent's
+# nodes run); nothing is left behind, pass or fail.
 # After scaling out to 4 it adds node 5 on a second host, simulated on this machine
 # (lab/second-host.ts says how, and what that does not cover), joined to the first by a
 # veth pair that plays the LAN, each routing the other's node range over it as an
