@@ -57,12 +57,7 @@ export function rekey(stack: string, oldPassphrase: string, env: Env = process.e
         const exported = JSON.parse(fs.readFileSync(state, "utf8"));
         exported.deployment.secrets_providers = JSON.parse(pulumi(["stack", "export", "--stack", stack], env)).deployment.secrets_providers;
         fs.writeFileSync(state, JSON.stringify(exported), { mode: 0o600 });
-        try {
-            pulumi(["stack", "import", "--stack", stack, "--file", state], env);
-        } catch (e) {
-            throw new LabError(`${(e as Error).message}\nthe stack's state (plaintext secrets) is in ${state}, its old settings in ${path.join(work, path.basename(file))}; ` +
-                `restore with PULUMI_CONFIG_PASSPHRASE=<old> pulumi stack import --file ...`);
-        }
+        pulumi(["stack", "import", "--stack", stack, "--file", state], env);
         for (const [key, v] of Object.entries(config)) {
             if (v.secret) pulumi(["config", "set", "--stack", stack, "--secret", key], env, v.value ?? "");
         }
@@ -71,6 +66,10 @@ export function rekey(stack: string, oldPassphrase: string, env: Env = process.e
             throw new LabError(`stack ${stack} does not open with the new passphrase: ${(e as Error).message}`);
         }
         log(`stack ${stack} re-encrypted; the published passphrase no longer opens it`);
+    } catch (e) {
+        if (!keep) throw e;
+        throw new LabError(`${(e as Error).message}\nthe stack's state (plaintext secrets) is in ${state}, its old settings in ${path.join(work, path.basename(file))}; ` +
+            `restore with PULUMI_CONFIG_PASSPHRASE=<old> pulumi stack import --file ...`);
     } finally {
         if (!keep) fs.rmSync(work, { recursive: true, force: true });
     }
