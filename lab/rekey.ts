@@ -44,6 +44,9 @@ export function rekey(stack: string, oldPassphrase: string, env: Env = process.e
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-lab-rekey."));
     fs.chmodSync(work, 0o700);
     const state = path.join(work, "state.json");
+    // `pulumi stack rm` leaves no stack selected, whichever it removes: the user's selection
+    // (this very stack, if it was the one) is made again at the end.
+    const selected = spawnSync("pulumi", ["stack", "--show-name"], { cwd: PROJECT_ROOT, env, encoding: "utf8" }).stdout?.trim();
     let keep = false;
     try {
         log(`re-encrypting stack ${stack} with this machine's passphrase`);
@@ -72,5 +75,6 @@ export function rekey(stack: string, oldPassphrase: string, env: Env = process.e
             `restore with PULUMI_CONFIG_PASSPHRASE=<old> pulumi stack import --file ...`);
     } finally {
         if (!keep) fs.rmSync(work, { recursive: true, force: true });
+        if (selected) spawnSync("pulumi", ["stack", "select", selected], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
     }
 }

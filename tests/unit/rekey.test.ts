@@ -17,6 +17,7 @@ fs.writeFileSync(path.join(work, "new-passphrase"), "a-new-machine-passphrase\n"
 afterAll(() => {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(stackFile, { force: true });
+    fs.rmSync(path.join(ROOT, `Pulumi.${stack}-selected.yaml`), { force: true });
 });
 
 /** Runs a command with the project's environment on the test backend. */
@@ -25,7 +26,7 @@ function sh(script: string, passphrase?: string): string {
         ? `export PULUMI_CONFIG_PASSPHRASE='${passphrase}'; unset PULUMI_CONFIG_PASSPHRASE_FILE;`
         : `unset PULUMI_CONFIG_PASSPHRASE; export PULUMI_CONFIG_PASSPHRASE_FILE='${work}/new-passphrase';`;
     return execFileSync("bash", ["-c", `set -euo pipefail; . scripts/lib/common.sh; lab_load_env;
-        export PULUMI_BACKEND_URL='file://${work}/backend'; ${auth} ${script}`], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
+        export PULUMI_BACKEND_URL='file://${work}/backend' PULUMI_HOME='${work}/home'; ${auth} ${script}`], { cwd: ROOT, encoding: "utf8", stdio: "pipe" });
 }
 
 describe("lab rekey", () => {
@@ -44,7 +45,10 @@ describe("lab rekey", () => {
         fs.writeFileSync(path.join(work, "state.json"), JSON.stringify(e));
         sh(`pulumi stack import --stack ${stack} --file '${work}/state.json' >/dev/null`, "clusteros-lab");
 
+        // Another stack selected, as a user's would be: it stays selected.
+        sh(`pulumi stack init ${stack}-selected --secrets-provider passphrase >/dev/null`, "clusteros-lab");
         sh(`echo clusteros-lab | scripts/lab.sh rekey ${stack} 2>/dev/null`);
+        expect(sh("pulumi stack --show-name")).toBe(`${stack}-selected\n`);
 
         expect(JSON.parse(sh(`pulumi stack output --stack ${stack} --show-secrets --json`)).mungeKey).toBe("s3cret-munge");
         expect(sh(`pulumi config get --stack ${stack} extraSecret`)).toBe("agent-token\n");
