@@ -19,7 +19,7 @@ const CONF = path.join(PROJECT_ROOT, "scripts", "libvirtd.conf");
 
 export const log = (line: string) => process.stderr.write(`==> ${line}\n`);
 
-const run = (argv: string[]) => spawnSync(argv[0], argv.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const run = (argv: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(argv[0], argv.slice(1), { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] });
 const ok = (argv: string[]) => run(argv).status === 0;
 
 /** Whether the daemon at the URI (LIBVIRT_DEFAULT_URI, else qemu:///system) answers. */
@@ -131,13 +131,12 @@ export function start(ns: string, facts: ModeFacts = machineFacts): void {
  */
 export function removeNamespace(ns: string, env: NodeJS.ProcessEnv = process.env): void {
     if (!namespaces(env).includes(ns)) return;
-    const ip = (...args: string[]) => spawnSync("ip", args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "pipe"] }).stdout ?? "";
-    const pids = () => ip("netns", "pids", ns).split("\n").map(Number).filter((p) => p > 0);
+    const pids = () => run(["ip", "netns", "pids", ns], env).stdout.split("\n").map(Number).filter((p) => p > 0);
     const signal = (sig: NodeJS.Signals) => pids().forEach((p) => { try { process.kill(p, sig); } catch { /* gone already */ } });
     signal("SIGTERM");
     for (let i = 0; i < 10 && pids().length > 0; i++) sleepSync(100);
     signal("SIGKILL");
-    ip("netns", "delete", ns);
+    run(["ip", "netns", "delete", ns], env);
 }
 
 /** Stops the lab's own daemons, then every process left in the namespace, and removes it. */

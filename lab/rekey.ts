@@ -14,6 +14,7 @@ import * as yaml from "yaml";
 import { PROJECT_ROOT } from "../components/plan/paths";
 import { log } from "./daemon";
 import { LabError } from "./errors";
+import { keepingSelectionSync } from "./selection";
 
 type Env = NodeJS.ProcessEnv;
 
@@ -36,17 +37,21 @@ export function withoutSecrets(stackFile: string): string {
     return doc.toString();
 }
 
-/** Re-encrypts STACK's secrets from oldPassphrase to the environment's passphrase. */
+/**
+ * Re-encrypts STACK's secrets from oldPassphrase to the environment's passphrase. The user's
+ * selected stack (this very one, if it was the one) is selected again afterwards.
+ */
 export function rekey(stack: string, oldPassphrase: string, env: Env = process.env): void {
+    keepingSelectionSync(() => rekeyStack(stack, oldPassphrase, env), PROJECT_ROOT, env);
+}
+
+function rekeyStack(stack: string, oldPassphrase: string, env: Env): void {
     const withOld: Env = { ...env, PULUMI_CONFIG_PASSPHRASE: oldPassphrase };
     delete withOld.PULUMI_CONFIG_PASSPHRASE_FILE;
     const file = path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "clusteros-lab-rekey."));
     fs.chmodSync(work, 0o700);
     const state = path.join(work, "state.json");
-    // `pulumi stack rm` leaves no stack selected, whichever it removes: the user's selection
-    // (this very stack, if it was the one) is made again at the end.
-    const selected = spawnSync("pulumi", ["stack", "--show-name"], { cwd: PROJECT_ROOT, env, encoding: "utf8" }).stdout?.trim();
     let keep = false;
     try {
         log(`re-encrypting stack ${stack} with this machine's passphrase`);
@@ -75,6 +80,5 @@ export function rekey(stack: string, oldPassphrase: string, env: Env = process.e
             `restore with PULUMI_CONFIG_PASSPHRASE=<old> pulumi stack import --file ...`);
     } finally {
         if (!keep) fs.rmSync(work, { recursive: true, force: true });
-        if (selected) spawnSync("pulumi", ["stack", "select", selected], { cwd: PROJECT_ROOT, env, stdio: "ignore" });
     }
 }

@@ -19,6 +19,7 @@ import { programDir, projectName } from "../components/program-dir";
 import { namespaces, removeNamespace } from "./daemon";
 import { removeDeadKeyDirs } from "./key-dirs";
 import { inPlace, labMode } from "./mode";
+import { keepingSelectionSync } from "./selection";
 import { alive } from "./processes";
 
 /** The kind of test run and its pid, when `name` is a test run's stack or namespace. */
@@ -74,9 +75,7 @@ class Sweep {
         const [program, ...args] = inPlace(destroy, where);
         const r = spawnSync(program, args, { cwd: programDir(), env, stdio: "ignore" });
         if (r.status !== 0) this.say(`sweep: pulumi destroy of ${s} failed; its state is removed all the same`);
-        const selected = this.run(["pulumi", "stack", "--show-name"]).out.trim();
-        this.run(["pulumi", "stack", "rm", s, "--yes", "--force"]);
-        if (selected && selected !== s) this.run(["pulumi", "stack", "select", selected]);
+        keepingSelectionSync(() => this.run(["pulumi", "stack", "rm", s, "--yes", "--force"]), programDir(), this.env);
         for (const p of [path.join(programDir(), `Pulumi.${s}.yaml`), `/var/lib/libvirt/images/${this.project}-${s}`,
             path.join(stateDir(this.env), "seeds", `${this.project}-${s}`)]) fs.rmSync(p, { recursive: true, force: true });
         this.say(`sweep: removed stack ${s}, left by test run ${pid}`);

@@ -27,7 +27,7 @@ import { recoverNamed } from "./recover";
  * anything is fetched or built: read as none, they would mean the default image flavor, whose
  * first step downloads Ubuntu's cloud image.
  */
-export function stackConfig(stack: string): (key: string) => string {
+function stackConfig(stack: string): (key: string) => string {
     const r = spawnSync("pulumi", ["config", "--json", "--stack", stack], { cwd: programDir(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     let all: Record<string, { value?: string }> | undefined;
     try { all = r.status === 0 ? JSON.parse(r.stdout) : undefined; } catch { /* said below */ }

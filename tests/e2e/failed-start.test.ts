@@ -3,13 +3,13 @@
 // starts a daemon of its own, when none runs; E2E_FAIL_NETNS names the namespace to try.
 import * as fs from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { namespaces } from "../../lab/daemon";
 import { run, script, tail, workFile } from "./context";
 
 const ns = process.env.E2E_FAIL_NETNS ?? "";
-const namespaces = async () => (await run(["ip", "netns", "list"])).stdout.split("\n").map((l) => l.split(/\s+/)[0]);
 
 describe.runIf(ns)("a libvirtd that cannot start", () => {
-    afterAll(async () => { if ((await namespaces()).includes(ns)) await run(["ip", "netns", "delete", ns]); });
+    afterAll(async () => { if (namespaces().includes(ns)) await run(["ip", "netns", "delete", ns]); });
 
     it("a libvirtd that cannot start makes scripts/libvirtd.sh start fail", async () => {
         const fake = workFile("fake-bin");
@@ -20,6 +20,6 @@ describe.runIf(ns)("a libvirtd that cannot start", () => {
     }, 120_000);
 
     it("a failed start removes the namespace it created", async () => {
-        expect(await namespaces()).not.toContain(ns);
+        expect(namespaces()).not.toContain(ns);
     });
 });

@@ -68,7 +68,8 @@ describe("host and namespace mode", () => {
         }, 120_000);
 
         it("namespace mode: lab vnc forwards node 2's display to this host's 127.0.0.1", async () => {
-            const fwd = spawn(lab("vnc", "2")[0], lab("vnc", "2").slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+            const [command, ...args] = lab("vnc", "2");
+            const fwd = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
             forwarders.push(fwd);
             let said = "";
             fwd.stdout!.on("data", (d: Buffer) => { said += d.toString(); });
@@ -78,5 +79,4 @@ describe("host and namespace mode", () => {
             expect(await vncBanner(port()!), said).toBe("RFB 003.008");
         }, 60_000);
     });
-
 });
