@@ -132,12 +132,18 @@ main() {
     phase_end
   fi
 
-  phase "partition node 3 from nodes 1 and 2, then heal"
-  api_checks tests/cluster/partition.test.ts
-  phase_end
-
   phase "faults from the host: a paused controller, a clock an hour ahead, a strobed clock, a lossy link, a delayed node, each healed"
   api_checks tests/cluster/host-faults.test.ts
+  phase_end
+
+  # The test API's own stack and a ClusterOS repository's, 1 node each, boot beside the four
+  # phases below, which mostly wait on SLURM's and the mesh's timers while the cores idle. (The
+  # host faults above measure round trips, which boots beside would disturb; they run alone.)
+  take_ranges 4
+  phase "partition node 3 from nodes 1 and 2, then heal; beside it and the next three phases, the test API's own up (1 node) after an interrupted up, and its destroy, and a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
+  beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
+  beside own-stack own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
+  api_checks tests/cluster/partition.test.ts
   phase_end
 
   phase "slurmd over a failed scope, then killed: it recovers by itself"
@@ -150,6 +156,9 @@ main() {
 
   phase "disk faults from the host: a full disk, failing writes; healed, restored"
   api_checks tests/cluster/disk-faults.test.ts
+  phase_end
+  phase "the test API's own stack and the repository's, beside the faults: joined"
+  join_beside
   phase_end
 
   phase "host and namespace mode"
@@ -184,14 +193,6 @@ main() {
 
   phase "documented commands"
   e2e_run tests/e2e/docs.test.ts
-  phase_end
-
-  # The test API's own stack and a ClusterOS repository's: 1 node each, side by side.
-  take_ranges 4
-  phase "the test API's own up (1 node) after an interrupted up, and its destroy; beside it, a ClusterOS repository (1 node): make pack, npm install, npx lab setup, up, its own test, an agent edit live"
-  beside repository repository_checks "$REPO" "${RANGES[2]}" "${RANGES[3]}"
-  own_stack_checks "$OWN" "${RANGES[0]}" "${RANGES[1]}"
-  join_beside
   phase_end
 
   phase "preview --expect-no-changes"
