@@ -73,7 +73,7 @@ describe("installer artifacts", () => {
         sh("sha256sum", ["-c", "SHA256SUMS"], dist);
     });
 
-    it("makes the raw images once per image: a second medium (another seed, another dist) copies them", () => {
+    it("makes and hashes the raw images once per image: a second medium (another seed, another dist) copies them and their sums", () => {
         const seed = path.join(tmp, "seed");
         fs.mkdirSync(seed, { recursive: true });
         fs.writeFileSync(path.join(seed, "user-data"), "#cloud-config\n");
@@ -85,6 +85,10 @@ describe("installer artifacts", () => {
         expect(r.output).not.toContain("raw disk image");
         expect(sha(path.join(again, "clusteros-node.raw.gz"))).toBe(sha(path.join(dist, "clusteros-node.raw.gz")));
         sh("sha256sum", ["-c", "SHA256SUMS"], again);
+        // Hashed where they were made, once (the raw image is 3 GiB in a real image).
+        const cached = path.join(tmp, "image.raw");
+        expect(sh("sha256sum", ["-c", "SHA256SUMS"], cached).trim().split("\n").sort())
+            .toEqual(["clusteros-node.raw.gz: OK", "clusteros-node.raw.zst: OK", "clusteros-node.raw: OK"]);
     });
 
     it("raw.gz decompresses to the raw image byte for byte, which is the image's whole disk", () => {
