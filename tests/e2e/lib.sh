@@ -88,9 +88,6 @@ check() {
   record FAIL "$what" $((SECONDS - start)); return 1
 }
 
-# new_stack NAME NODES: a stack with the ci stack's settings on network ranges that are free
-# on the daemon (and not given to this test's other stack, whose WireGuard range libvirt
-# does not see).
 USED_RANGES=()
 
 # take_ranges N: N network ranges free on the daemon and not taken by this test before, into
@@ -106,37 +103,17 @@ take_ranges() {
   USED_RANGES+=("${RANGES[@]}")
 }
 
-# The e2e's image additions (config keys imageExtraPackages, imageProvisionDir): every stack
-# new_stack makes has them, so their path through the build is exercised.
+# e2e_base: the Debian base with the extra package every e2e stack adds to its image
+# (new_stack), built outside the namespace (apt).
 E2E_EXTRA_PACKAGES=tree
-E2E_PROVISION_DIR="$LAB_ROOT/tests/e2e/fixtures/image-extras"
-
-# e2e_base: the Debian base with the e2e's extra packages, built outside the namespace (apt).
 e2e_base() { images/debian/build-base.sh --extra-packages "$E2E_EXTRA_PACKAGES" >/dev/null; }
 
+# new_stack NAME NODES: a stack with the ci stack's settings and the e2e's additions
+# (tests/e2e/new-stack.ts), on network ranges that are free on the daemon (and not given to
+# this test's other stacks, whose WireGuard ranges libvirt does not see).
 new_stack() {
   take_ranges 2
-  local ranges=("${RANGES[@]}")
-  pulumi stack init "$1" --secrets-provider passphrase --no-select >/dev/null || die "stack init $1"
-  grep -v '^encryptionsalt' Pulumi.ci.yaml | sed '/^config:/,$!d' >> "Pulumi.$1.yaml"
-  pulumi config set --stack "$1" nodeCount "$2" >/dev/null
-  # E2E_KUBERNETES=upstream|k3s runs the test with that Kubernetes (K3s's image needs the internet).
-  [ -z "${E2E_KUBERNETES:-}" ] || pulumi config set --stack "$1" kubernetes "$E2E_KUBERNETES" >/dev/null
-  # E2E_DOMAIN_TYPE=kvm on a machine with KVM (docs/examples/github-workflow.yml); the ci
-  # stack's qemu (TCG) otherwise.
-  [ -z "${E2E_DOMAIN_TYPE:-}" ] || pulumi config set --stack "$1" domainType "$E2E_DOMAIN_TYPE" >/dev/null
-  # The Kubernetes server's memory rule (config-schema.ts).
-  [ "${E2E_KUBERNETES:-}" != upstream ] || pulumi config set --stack "$1" nodeMemoryMiB 2048 >/dev/null
-  pulumi config set --stack "$1" nodeCidr "${ranges[0]}" >/dev/null
-  pulumi config set --stack "$1" wireguardCidr "${ranges[1]}" >/dev/null
-  # A test node-agent built from its Go source by make up, so the build and the bake-in paths
-  # are exercised (the same image for the stacks of the same settings).
-  pulumi config set --stack "$1" nodeAgentSource "$LAB_ROOT/tests/e2e/fixtures/node-agent-go/cmd/node-agent" >/dev/null
-  pulumi config set --stack "$1" --path 'imageExtraPackages[0]' "$E2E_EXTRA_PACKAGES" >/dev/null
-  pulumi config set --stack "$1" imageProvisionDir "$E2E_PROVISION_DIR" >/dev/null
-  # Plain `ssh` as the outputs print it uses this key (through an agent: tests/e2e/host-and-namespace.test.ts).
-  [ -f "$WORK/user.pub" ] || ssh-keygen -q -t ed25519 -N '' -C e2e-user -f "$WORK/user"
-  pulumi config set --stack "$1" --path 'sshPublicKeys[0]' "$(cat "$WORK/user.pub")" >/dev/null
+  E2E_WORK="$WORK" E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" "${LAB_TS[@]}" "$(lab_ts tests/e2e/new-stack.ts)" "$1" "$2" "${RANGES[@]}" || die "the stack $1 could not be made"
 }
 
 # kubernetes_of STACK: the stack's Kubernetes distribution (config key kubernetes; k3s by default).
