@@ -166,11 +166,14 @@ main() {
   phase_end
 
   # --- a user's own cluster; beside it, a second stack on the same daemon, up for the rest --
-  # of the test. The two 1-node clusters boot side by side (beside, lib.sh).
+  # of the test. The two 1-node clusters boot side by side (beside, lib.sh), and the docs'
+  # commands run on the main stack meanwhile: they mostly wait on the host's own processes,
+  # as the two clusters' later steps wait on their nodes, each leaving a core idle.
   take_ranges 2
   if [ -z "$OTHERS_BEFORE" ]; then
-    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down; beside it, a second stack (1 node, UEFI): make image, make up, make stop, make start, a checkpoint"
+    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down; beside it, a second stack (1 node, UEFI): make image, make up, make stop, make start, a checkpoint; and the documented commands"
     beside normal-user normal_user_checks "${RANGES[@]}"
+    beside docs e2e_run tests/e2e/docs.test.ts
     new_stack "$BYSTANDER" 1
     pulumi config set --stack "$BYSTANDER" firmware uefi >/dev/null
     E2E_IMAGE_STACK="$BYSTANDER" e2e_run tests/e2e/image.test.ts
@@ -182,17 +185,15 @@ main() {
     OTHERS_BEFORE="$(running_domains)"
     phase_end
   else
-    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down"
+    phase "a user in the libvirt group, without sudo: sudo make setup, make up, the lab's commands, make down; and the documented commands"
+    beside docs e2e_run tests/e2e/docs.test.ts
     normal_user_checks "${RANGES[@]}"
+    join_beside
     phase_end
   fi
   phase "nodeCidr collision caught at preview; an agent source that does not build"
   e2e_run tests/e2e/collision.test.ts
   e2e_run tests/e2e/agent-source.test.ts
-  phase_end
-
-  phase "documented commands"
-  e2e_run tests/e2e/docs.test.ts
   phase_end
 
   phase "preview --expect-no-changes"
