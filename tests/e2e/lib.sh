@@ -113,7 +113,9 @@ e2e_base() { images/debian/build-base.sh --extra-packages "$E2E_EXTRA_PACKAGES" 
 # this test's other stacks, whose WireGuard ranges libvirt does not see).
 new_stack() {
   take_ranges 2
-  E2E_WORK="$WORK" E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" "${LAB_TS[@]}" "$(lab_ts tests/e2e/new-stack.ts)" "$1" "$2" "${RANGES[@]}" || die "the stack $1 could not be made"
+  # E2E_KUBERNETES is a plain shell variable in kubernetes.sh: passed on, as the others.
+  E2E_WORK="$WORK" E2E_EXTRA_PACKAGES="$E2E_EXTRA_PACKAGES" E2E_KUBERNETES="${E2E_KUBERNETES:-}" E2E_DOMAIN_TYPE="${E2E_DOMAIN_TYPE:-}" \
+    "${LAB_TS[@]}" "$(lab_ts tests/e2e/new-stack.ts)" "$1" "$2" "${RANGES[@]}" || die "the stack $1 could not be made"
 }
 
 # kubernetes_of STACK: the stack's Kubernetes distribution (config key kubernetes; k3s by default).
