@@ -1,19 +1,17 @@
 // The cluster our own e2e's API tests run on: the e2e's running stack when it passes one
 // (CLUSTEROS_LAB_TEST_STACK, tests/e2e/lib.sh api_checks), else a 3-node stack of their own
 // from the ci stack's settings (`make cluster-test TESTS=tests/cluster/checks.test.ts`).
-import * as path from "node:path";
 import { expect, it } from "vitest";
 import { SHARED_STACK_ENV, useLabCluster } from "clusteros-lab/testing";
 import type { LabCluster } from "clusteros-lab/testing";
 import { loadStack } from "../../cli/stack";
-import { PROJECT_ROOT } from "../../components/plan/paths";
+import { AGENT_SOURCE } from "../e2e/new-stack";
 
 const OWN_NODES = 3;
-const NODE_AGENT_SOURCE = path.join(PROJECT_ROOT, "tests", "e2e", "fixtures", "node-agent-go", "cmd", "node-agent");
 
 export function e2eCluster(): () => LabCluster {
-    // The e2e's node agent, as its stacks have it (tests/e2e/lib.sh new_stack).
-    return useLabCluster({ stack: "e2e-api", from: "ci", config: { nodeCount: OWN_NODES, nodeAgentSource: NODE_AGENT_SOURCE } });
+    // The e2e's node agent, as its stacks have it (tests/e2e/new-stack.ts).
+    return useLabCluster({ stack: "e2e-api", from: "ci", config: { nodeCount: OWN_NODES, nodeAgentSource: AGENT_SOURCE } });
 }
 
 /** How many nodes the tests will see, known when vitest collects them (tests per node). */
