@@ -29,10 +29,12 @@ run_e2e() {
   E2E_RESULTS="$own" "$1"
   local rc=$?
   touch "$own"
+  # A run that died before recording its failure still fails, and says so.
+  if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$own"; then
+    printf 'FAIL\tend\t0\t%s ended with exit status %s before recording a failed check\n' "$1" "$rc" >> "$own"
+  fi
   passed=$((passed + $(grep -c '^PASS' "$own")))
   failed=$((failed + $(grep -c '^FAIL' "$own")))
-  # A run that died before recording its failure still fails.
-  if [ $rc -ne 0 ] && ! grep -q '^FAIL' "$own"; then failed=$((failed + 1)); fi
   cat "$own" >> "$results/e2e.txt"
 }
 
@@ -56,6 +58,13 @@ esac
 if [ -n "${JUNIT_XML:-}" ]; then
   "${LAB_TS[@]}" "$LAB_ROOT/scripts/junit.ts" "$results/unit.json" "$results/e2e.txt" > "$JUNIT_XML" \
     || { echo "the JUnit report $JUNIT_XML could not be written"; failed=$((failed + 1)); }
+fi
+# What failed, named again just above the summary: CI keeps only the tail of the log.
+if [ "$failed" -ne 0 ]; then
+  echo "=== failed"
+  [ ! -f "$results/unit.json" ] || jq -r '.testResults[] | .name as $f | .assertionResults[]
+    | select(.status == "failed") | "unit: \($f | sub(".*/tests/"; "tests/")): \(.fullName)"' "$results/unit.json"
+  [ ! -f "$results/e2e.txt" ] || awk -F'\t' '$1 == "FAIL" { print "e2e: " $2 ": " $4 }' "$results/e2e.txt"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

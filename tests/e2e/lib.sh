@@ -189,9 +189,10 @@ repository_checks() {
 # beside NAME FUNCTION ARGS...: runs a phase's other part in the background, while this shell
 # runs its own: two 1-node clusters boot in the time of one on two cores. Its output goes to
 # WORK/NAME.out, shown by join_beside; its checks are recorded as they end (record appends
-# lines), in the phase it began in. Ranges are taken before (take_ranges), never inside it.
+# lines), in the phase it began in; a check it failed fails the run (its FAILED is its own).
+# Ranges are taken before (take_ranges), never inside it.
 BESIDE=()
-beside() { local name="$1"; shift; ( "$@" ) > "$WORK/$name.out" 2>&1 & BESIDE+=("$name:$!"); }
+beside() { local name="$1"; shift; ( "$@" && [ "$FAILED" -eq 0 ] ) > "$WORK/$name.out" 2>&1 & BESIDE+=("$name:$!"); }
 join_beside() {
   local b
   for b in "${BESIDE[@]}"; do

@@ -33,6 +33,14 @@ describe("beside", () => {
         expect(lib(`beside broken false; join_beside broken; echo "FAILED=$FAILED"`)).toContain("FAILED=1");
     });
 
+    it("a part whose failed check is followed by a passing command still fails the run when joined", () => {
+        // The check is recorded (e2e.txt) and its FAILED set in the part's own shell, not this one.
+        const out = lib(`part() { check "an early check" false; check "a later check" true; }
+            beside part part; join_beside; echo "FAILED=$FAILED"`);
+        expect(out).toContain("FAIL: an early check");
+        expect(out).toContain("FAILED=1");
+    });
+
     it("stop_beside stops what still runs, its children too, before its next command runs, and shows its output", () => {
         const out = lib(`
             part() { echo started; sleep 300 & echo "child $!"; wait; echo "next command ran" > "$WORK/next"; }
