@@ -46,9 +46,11 @@ describe("the example CI workflow", () => {
         expect(targets).toEqual(["setup", "test"]);
         for (const t of targets) expect(makefile).toMatch(new RegExp(`^${t}:`, "m"));
         expect(steps.some((s) => /JUNIT_XML=/.test(s.run ?? ""))).toBe(true);
-        expect(fs.readFileSync(path.join(ROOT, "scripts/test.sh"), "utf8")).toContain("JUNIT_XML");
+        expect(fs.readFileSync(path.join(ROOT, "scripts/test.ts"), "utf8")).toContain("JUNIT_XML");
         const env = Object.keys(Object.assign({}, ...steps.map((s) => s.env ?? {})));
         expect(env).toEqual(["E2E_DOMAIN_TYPE"]);
-        expect(fs.readFileSync(path.join(ROOT, "tests/e2e/lib.sh"), "utf8")).toMatch(/E2E_DOMAIN_TYPE.*domainType/);
+        // The e2e gives it to each stack it makes (lib.sh new_stack, tests/e2e/new-stack.ts).
+        expect(fs.readFileSync(path.join(ROOT, "tests/e2e/lib.sh"), "utf8")).toContain('E2E_DOMAIN_TYPE="${E2E_DOMAIN_TYPE:-}"');
+        expect(fs.readFileSync(path.join(ROOT, "tests/e2e/new-stack.ts"), "utf8")).toMatch(/E2E_DOMAIN_TYPE.*domainType/);
     });
 });
