@@ -2,10 +2,10 @@
 // daemons it started live on in their namespaces): its stacks with their domains, networks,
 // pools, disks and seeds, the daemons and namespaces it started, its second host, its scratch
 // directory, and what libvirt itself records of them. `make test` removes them (`lab sweep`,
-// scripts/test.sh) before the e2e runs.
+// scripts/test.ts) before the e2e runs.
 // Only what a test run made and named after itself is touched: stacks
 // e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
-// directories holding a pid file, the user clab-user-<pid> with its home (whose Pulumi state
+// directories holding a pid file (the e2e scripts', make test's own), the user clab-user-<pid> with its home (whose Pulumi state
 // holds the stack e2e-<time>-<pid>-user: libvirt's records of it go with sweepLibvirt), each
 // only once the run's process <pid> is gone; and the libvirt objects of the stack <run>-repo of
 // the e2e's ClusterOS-shaped repository, whose project is its own (REPOSITORY_PROJECT) and whose
@@ -166,7 +166,7 @@ export function sweepLeftovers(opts: SweepOptions = {}): void {
         if (/^clab-user-\d+$/.test(user) && gone(Number(user.slice("clab-user-".length)))) s.user(user);
     }
     const scratchRoot = opts.scratchRoot ?? "/tmp";
-    for (const d of fs.readdirSync(scratchRoot).filter((d) => /^clusteros-(e2e|mh|k8s)\./.test(d))) {
+    for (const d of fs.readdirSync(scratchRoot).filter((d) => /^clusteros-(e2e|mh|k8s|test)\./.test(d))) {
         const pidFile = path.join(scratchRoot, d, "pid");
         if (!fs.existsSync(pidFile) || !gone(Number(fs.readFileSync(pidFile, "utf8").trim()))) continue;
         fs.rmSync(path.join(scratchRoot, d), { recursive: true, force: true });

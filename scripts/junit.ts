@@ -1,7 +1,7 @@
 // JUnit XML of one `make test` run, for CI systems that show test reports: the unit tests
 // (vitest's JSON report) and the end-to-end checks (the e2e's results file, one suite per
-// phase). scripts/test.sh runs it when JUNIT_XML names the file to write.
-// Usage: junit.ts UNIT_JSON E2E_RESULTS (either may be missing); the XML goes to stdout.
+// phase), and the counts of the summary line. scripts/test.ts writes it when JUNIT_XML names
+// the file to write.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Mustache from "mustache";
@@ -10,9 +10,11 @@ export type Outcome = "passed" | "failed" | "skipped";
 export interface Case { classname: string; name: string; seconds: number; outcome: Outcome; detail?: string }
 export interface Suite { name: string; cases: Case[] }
 
-interface VitestReport {
+export interface VitestReport {
     testResults?: {
         name: string;
+        status?: string;
+        message?: string;
         assertionResults: { fullName: string; status: string; duration?: number | null; failureMessages?: string[] }[];
     }[];
 }
@@ -80,11 +82,14 @@ export function junitXml(suites: Suite[]): string {
     return Mustache.render(fs.readFileSync(path.join(__dirname, "junit.xml.mustache"), "utf8"), view, {}, { escape: xmlEscape });
 }
 
-if (require.main === module) {
-    const [unitJson, e2eResults] = process.argv.slice(2);
-    const read = (f?: string) => (f && fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined);
-    const unit = read(unitJson);
-    const e2e = read(e2eResults);
-    const root = path.resolve(__dirname, "..");
-    process.stdout.write(junitXml([...(unit ? unitSuites(JSON.parse(unit), root) : []), ...(e2e ? e2eSuites(e2e) : [])]));
+/** The run's suites: the unit tests' (vitest's JSON report, when there is one) and the e2e's checks (their results file). */
+export function runSuites(unitJson: string | undefined, e2eResults: string | undefined, root: string): Suite[] {
+    return [...(unitJson ? unitSuites(JSON.parse(unitJson) as VitestReport, root) : []), ...(e2eResults ? e2eSuites(e2eResults) : [])];
+}
+
+/** What the summary line counts (skipped cases are neither), and each failed case as "suite: case". */
+export function tally(suites: Suite[]): { passed: number; failed: number; failures: string[] } {
+    const cases = suites.flatMap((s) => s.cases.map((c) => ({ suite: s.name, ...c })));
+    const failures = cases.filter((c) => c.outcome === "failed").map((c) => `${c.suite}: ${c.name}`);
+    return { passed: cases.filter((c) => c.outcome === "passed").length, failed: failures.length, failures };
 }

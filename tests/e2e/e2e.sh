@@ -14,7 +14,7 @@
 # veth pair that plays the LAN, each routing the other's node range over it as an
 # administrator would (docs/MULTI_HOST.md): the mesh, munge and SLURM across the hosts, a
 # node whose start failed there, a host whose daemon stops, and the host dropped again.
-# Each check is recorded as PASS/FAIL/SKIP with its phase in $E2E_RESULTS (scripts/test.sh).
+# Each check is recorded as PASS/FAIL/SKIP with its phase in $E2E_RESULTS (scripts/test.ts).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib/common.sh"
 . "$(dirname "$0")/lib.sh"

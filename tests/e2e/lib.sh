@@ -71,7 +71,7 @@ print_phases() {
 }
 
 # record PASS|FAIL|SKIP message [seconds]: one tab-separated line per check in $E2E_RESULTS
-# (status, phase, seconds, message), which scripts/test.sh counts and scripts/junit.ts reads.
+# (status, phase, seconds, message), which scripts/test.ts counts (scripts/junit.ts reads it).
 record() {
   printf '%s\t%s\t%s\t%s\n' "$1" "$_record_phase" "${3:-0}" "$2" >> "$E2E_RESULTS"
   echo "$1: $2"

@@ -48,8 +48,9 @@ describe("sweep", () => {
         fs.writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n`
             + `case "$1 $2 $3" in "netns list"*) printf 'clab-e2e-${dead} (id: 1)\\nclab-h2-${dead}\\nclab-e2e-${live}\\nclusteros-lab\\n' ;;\n`
             + `"netns exec"*) shift 3; "$@" ;;\n*) echo "ip $*" >> ${log} ;; esac\n`, { mode: 0o755 });
-        const scratch = (pid: number) => { const d = fs.mkdtempSync(path.join(dir, "clusteros-e2e.")); fs.writeFileSync(path.join(d, "pid"), `${pid}\n`); return d; };
-        const [gone, going] = [scratch(dead), scratch(live)];
+        const scratch = (pid: number, of = "e2e") => { const d = fs.mkdtempSync(path.join(dir, `clusteros-${of}.`)); fs.writeFileSync(path.join(d, "pid"), `${pid}\n`); return d; };
+        // An e2e script's scratch, and make test's own (scripts/test.ts: the results it counts).
+        const [gone, going, goneResults] = [scratch(dead), scratch(live), scratch(dead, "test")];
         try {
             // The libvirt files it looks at live under a scratch root (sweepLibvirt has its own test).
             const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, CLUSTEROS_LAB_STATE: path.join(dir, "state") };
@@ -66,10 +67,11 @@ describe("sweep", () => {
             expect(out).toContain(`sweep: removed user clab-user-${dead} and its home, left by test run ${dead}`);
             expect(calls).not.toMatch(new RegExp(`userdel -r clab-user-(mine|${live})\\b`));
             expect(calls).not.toMatch(new RegExp(`--stack (ci|e2e-100-${live})\\b|stack rm (ci|e2e-100-${live})\\b|delete (clab-e2e-${live}|clusteros-lab)`));
-            expect([fs.existsSync(gone), fs.existsSync(going)]).toEqual([false, true]);
+            expect([fs.existsSync(gone), fs.existsSync(going), fs.existsSync(goneResults)]).toEqual([false, true, false]);
         } finally {
             fs.rmSync(gone, { recursive: true, force: true });
             fs.rmSync(going, { recursive: true, force: true });
+            fs.rmSync(goneResults, { recursive: true, force: true });
         }
     });
 
