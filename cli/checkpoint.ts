@@ -192,10 +192,12 @@ export async function restore(info: StackInfo, name: string): Promise<Restored> 
     for (const r of await onEveryNode(info, (d) => ["domtime", d, "--now"])) {
         if (!r.ok) console.error(`warning: the clock of ${r.domain} was not set (${r.err}); is qemu-guest-agent running?`);
     }
+    const clocked = secondsSince(started);
     await renewWireGuard(info);
+    const renewed = secondsSince(started);
     await registerSlurmNodes(info);
-    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set, `
-        + `WireGuard sessions renewed and SLURM's nodes registered after ${secondsSince(started)} s`);
+    console.log(`stack '${info.stack}' is back at checkpoint '${name}' (${saved[0]!.createdAt}): clocks set at ${clocked} s, `
+        + `WireGuard sessions renewed at ${renewed} s and SLURM's nodes registered at ${secondsSince(started)} s`);
     return { started, resumedSeconds };
 }
 
