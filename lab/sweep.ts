@@ -5,12 +5,12 @@
 // scripts/test.ts) before the e2e runs.
 // Only what a test run made and named after itself is touched: stacks
 // e2e|mh|k8s-<time>-<pid>[-b|-own|-agent], namespaces clab-e2e|mh|k8s|fail|h2-<pid>, scratch
-// directories holding a pid file (the e2e scripts', make test's own), the user clab-user-<pid> with its home (whose Pulumi state
-// holds the stack e2e-<time>-<pid>-user: libvirt's records of it go with sweepLibvirt), each
-// only once the run's process <pid> is gone; and the libvirt objects of the stack <run>-repo of
-// the e2e's ClusterOS-shaped repository, whose project is its own (REPOSITORY_PROJECT) and whose
-// state is in the run's scratch directory. The user's stacks and domains, and a run still going,
-// are never touched.
+// directories holding a pid file (the e2e scripts', make test's own), the user clab-user-<pid>
+// with its home (whose Pulumi state holds the stack e2e-<time>-<pid>-user: libvirt's records of
+// it go with sweepLibvirt), each only once the run's process <pid> is gone; and the libvirt
+// objects of the stack <run>-repo of the e2e's ClusterOS-shaped repository, whose project is its
+// own (REPOSITORY_PROJECT) and whose state is in the run's scratch directory. The user's stacks
+// and domains, and a run still going, are never touched.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -32,9 +32,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
 
-/** A results line of the e2e's format (tests/e2e/lib.sh record): status, phase, seconds, what. */
-const failLine = (phase: string, what: string) => `FAIL\t${phase}\t0\t${what}\n`;
-
+/** A suite of one failed case: a part that failed without a failed test to say so. */
 const failedSuite = (name: string, what: string): Suite => ({ name, cases: [{ classname: name, name: what, seconds: 0, outcome: "failed" }] });
 
 /** Why vitest failed when no test did: the files that did not run, from its report, or its exit status. */
@@ -59,26 +57,32 @@ async function main(what: string): Promise<number> {
     const onSignal = (signal: NodeJS.Signals) => { interrupted ??= signal; };
     process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
     try {
-        const unitJson = path.join(results, "unit.json");
-        const e2eResults = path.join(results, "e2e.txt");
         if (parts.e2e.length > 0 && !interrupted && (await run(path.join(ROOT, "scripts/lab.sh"), ["sweep"])) !== 0) {
             console.log("sweep: failed; the e2e runs all the same");
         }
-        let unitRc = 0;
-        if (parts.unit) unitRc = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${unitJson}`]);
+        const suites: Suite[] = [];
+        const died: Suite[] = [];
+        if (parts.unit) {
+            const unitJson = path.join(results, "unit.json");
+            const rc = await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${unitJson}`]);
+            const report = read(unitJson);
+            suites.push(...runSuites(report || undefined, undefined, ROOT));
+            // A unit run that failed without a failed test (no report, a file that did not load) fails, naming why.
+            if (rc !== 0 && !tally(suites).failed) died.push(failedSuite("unit", unitFailure(rc, report)));
+        }
+        let checks = "";
         for (const script of parts.e2e) {
             if (interrupted) break;
             const own = path.join(results, `run-${path.basename(script, ".sh")}.txt`);
             const rc = await run(path.join(ROOT, script), [], { ...process.env, E2E_RESULTS: own });
+            const text = read(own);
+            checks += text;
             // A script that died before recording its failure still fails, and says so.
-            if (rc !== 0 && !/^FAIL\t/m.test(read(own))) {
-                fs.appendFileSync(own, failLine("end", `${script} ended with exit status ${rc} before recording a failed check`));
+            if (rc !== 0 && !/^FAIL\t/m.test(text)) {
+                died.push(failedSuite("e2e: end", `${script} ended with exit status ${rc} before recording a failed check`));
             }
-            fs.appendFileSync(e2eResults, read(own));
         }
-        const suites = runSuites(read(unitJson) || undefined, read(e2eResults) || undefined, ROOT);
-        // A unit run that failed without a failed test (no report, a file that did not load) fails, naming why.
-        if (unitRc !== 0 && !tally(runSuites(read(unitJson) || undefined, undefined, ROOT)).failed) suites.push(failedSuite("unit", unitFailure(unitRc, read(unitJson))));
+        suites.push(...runSuites(undefined, checks || undefined, ROOT), ...died);
         if (process.env.JUNIT_XML) {
             try {
                 fs.writeFileSync(process.env.JUNIT_XML, junitXml(suites));
