@@ -13,13 +13,15 @@ export function lastBootStart(consoleText: string): number {
 /**
  * The furthest phase the console's latest boot reaches: "firmware" before anything is
  * printed, then "GRUB", "kernel", "systemd", "cloud-init <stage>" for each of cloud-init's
- * four stages, and "cloud-init done".
+ * four stages (two when the seed skips the later ones), and "cloud-init done".
  */
 export function bootPhase(consoleText: string): string {
     const text = consoleText.slice(lastBootStart(consoleText));
     // Later phases first: the first that matches is the furthest reached.
     const phases: [RegExp, string | ((m: RegExpMatchArray) => string)][] = [
         [/Cloud-init v\. \S+ finished at/, "cloud-init done"],
+        // A seed that needs no later stage: the image records the result itself (images/common/cloud).
+        [/ClusterOS: cloud-init done/, "cloud-init done"],
         [/Cloud-init v\. \S+ running '([a-z:-]+)'/, (m) => `cloud-init ${m[1]}`],
         [/Welcome to .*Linux/, "systemd"],
         [/\] Linux version \d/, "kernel"],

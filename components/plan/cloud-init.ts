@@ -102,9 +102,15 @@ function labFiles(input: CloudInitInput): { files: WrittenFile[]; runcmd: string
 const EMULATION_BOOTCMD = [["systemd-run", "--no-block", "--unit=clusteros-lab-rx-timestamps",
     "--description=Keeps the receive-timestamp static key on (ClusterOS Lab, TCG)", "ping", "-q", "-i", "86400", "127.0.0.1"]];
 
+/** Present on a node whose seed needs neither of cloud-init's later stages (the image's condition). */
+export const INIT_ONLY = "/etc/clusteros/cloud-init-init-only";
+
 export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
     const { node, network, cfg } = input;
     const { files, runcmd } = cfg.membership === "agent" ? { files: identityFiles(input), runcmd: [] } : labFiles(input);
+    // Nothing for cloud-init's config and final stages (runcmd is the only module the lab's
+    // seeds use there): the image skips both (images/common/cloud/cloud-init-later-stages.conf).
+    if (runcmd.length === 0) files.push(file(INIT_ONLY, "0644", "root:root", render("files/cloud-init-init-only.mustache", {})));
     return {
         userData: fillYaml("user-data.yaml", [
             [["hostname"], node.hostname],

@@ -9,6 +9,7 @@ import { distribution, Kube, skipBecause } from "./kubernetes";
 const lab = e2eCluster();
 const count = nodeCount();
 const all = numbers(count);
+const dist = distribution();
 
 // The nodes are checked side by side, and their checks too (vitest's maxConcurrency, 5, at
 // once): a check mostly waits on a guest, and the guests are separate VMs.
@@ -22,6 +23,14 @@ describe.concurrent("every node", () => all.forEach((n) => describe(`node ${n}`,
     it(`node ${n}: cloud-init finished without errors`, async () => {
         const result = JSON.parse(await lab().node(n).succeed("cat /run/cloud-init/result.json")) as { v1: { errors: unknown[] } };
         expect(result.v1.errors).toEqual([]);
+    });
+
+    // A seed that starts no Kubernetes needs nothing from the config and final stages: the
+    // image skips them (images/common/cloud) and still reports cloud-init done.
+    it(`node ${n}: cloud-init's config and final stages ran only where the seed needs them (Kubernetes' runcmd)`, async () => {
+        const ran = (await lab().node(n).succeed("systemctl show -p ConditionResult --value cloud-config cloud-final")).trim().split(/\s+/);
+        expect(ran).toEqual(dist === "off" ? ["no", "no"] : ["yes", "yes"]);
+        expect(await lab().node(n).succeed("cat /run/cloud-init/status.json")).toMatch(/"stage": null/);
     });
 
     it(`node ${n}: node-agent active with its node id and cluster key`, async () => {
@@ -57,7 +66,6 @@ describe("the cluster", () => {
 });
 
 // A cluster without Kubernetes (config key kubernetes: off) has none of it to check.
-const dist = distribution();
 if (dist !== "off") describe("Kubernetes", () => {
     it(`Kubernetes (${dist}): all ${count} nodes Ready`, async (ctx) => {
         const kube = new Kube(lab, dist);

@@ -2,6 +2,7 @@
 // configuration refuses what the agent could not honour. membership=lab stays as it was.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { INIT_ONLY } from "../../components/plan/cloud-init";
 import { planCluster, PlanFiles } from "../../components/plan/cluster-plan";
 import { ConfigError } from "../../components/plan/config";
 import { config } from "./helpers";
@@ -31,7 +32,7 @@ describe("membership=agent", () => {
     it("gives each node its identity and the cluster key, and no WireGuard key, munge key, role or peer", () => {
         const docs = plan.nodes[1].cloudInit(SECRETS, "ssh-ed25519 AAAA automation");
         const written = writtenFiles(docs.userData);
-        expect([...written.keys()]).toEqual(["/etc/clusteros/node-agent.env"]);
+        expect([...written.keys()]).toEqual(["/etc/clusteros/node-agent.env", INIT_ONLY]);
         const env = written.get("/etc/clusteros/node-agent.env")!;
         for (const line of ["CLUSTEROS_MEMBERSHIP=agent", "CLUSTEROS_NODE_NAME=cluster-node-2", "CLUSTEROS_NODE_INDEX=2",
             "CLUSTEROS_CLUSTER_KEY=CLUSTER-KEY", "CLUSTEROS_NODE_IP=10.77.0.11", "CLUSTEROS_NODE_CIDR=10.77.0.0/24", "CLUSTEROS_SLURM=true"]) {
@@ -81,7 +82,7 @@ describe("membership=lab (the default)", () => {
         const plan = planCluster("clusteros-lab", "ci", config({ nodeCount: 2, kubernetes: "off" }), files);
         expect(plan.membership).toBe("lab");
         const written = writtenFiles(plan.nodes[0].cloudInit(SECRETS, "k").userData);
-        expect([...written.keys()]).toEqual(["/etc/wireguard/wg0.conf", "/etc/clusteros/node-agent.env", "/etc/munge/munge.key", "/etc/clusteros/slurm-controller"]);
+        expect([...written.keys()]).toEqual(["/etc/wireguard/wg0.conf", "/etc/clusteros/node-agent.env", "/etc/munge/munge.key", "/etc/clusteros/slurm-controller", INIT_ONLY]);
         expect(written.get("/etc/clusteros/node-agent.env")).toContain("CLUSTEROS_ROLES=slurm-controller");
         expect(plan.nodes[1].membership!(["k1", "k2"]).data.peersConf).toContain("PublicKey = k1");
         expect(plan.nodes[1].readiness).toBeUndefined();

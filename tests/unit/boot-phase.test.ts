@@ -24,6 +24,14 @@ describe("bootPhase", () => {
         expect(seen).toEqual(PHASES);
     });
 
+    it("takes the image's line for cloud-init done when the seed skips the config and final stages", () => {
+        const config = LINES.findIndex((l) => l.includes("running 'modules:config'"));
+        const initOnly = [...LINES.slice(0, config),
+            "ClusterOS: cloud-init done, 0 error(s); its config and final stages skipped, as the seed asks"];
+        expect(bootPhase(initOnly.slice(0, -1).join("\n"))).toBe("cloud-init init");
+        expect(bootPhase(initOnly.join("\n"))).toBe("cloud-init done");
+    });
+
     it("gives the phase of the console's latest boot when it holds more than one", () => {
         expect(bootPhase(CONSOLE + LINES.slice(0, 3).join("\n"))).toBe("kernel");
         expect(bootPhase(CONSOLE + CONSOLE)).toBe("cloud-init done");

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planNetwork, planNodes } from "../../components/plan/addressing";
 import { Cidr } from "../../components/plan/cidr";
-import { CloudInitDocs, renderCloudInit } from "../../components/plan/cloud-init";
+import { CloudInitDocs, INIT_ONLY, renderCloudInit } from "../../components/plan/cloud-init";
 import { ClusterConfig } from "../../components/plan/config";
 import { toYaml } from "../../components/plan/templates";
 import { config } from "./helpers";
@@ -169,6 +169,16 @@ describe("first boot runs no command the image already does", () => {
         expect(plain.grub_dpkg).toEqual({ enabled: false });
         const k3s = parse(render(config({ nodeCount: 2, kubernetes: "k3s" }), 2).userData);
         expect(k3s.runcmd).toEqual(["/usr/local/sbin/clusteros-k3s-start"]);
+    });
+
+    it("tells the image to skip cloud-init's config and final stages exactly when the seed has no runcmd", () => {
+        const plain = render(config({ nodeCount: 2, kubernetes: "off" }), 2).userData;
+        expect(writtenFile(plain, INIT_ONLY)).toMatch(/skips both stages/);
+        const agent = render(config({ nodeCount: 2, kubernetes: "off", membership: "agent", nodeAgentPath: "/bin/node-agent" }), 2).userData;
+        expect(writtenFile(agent, INIT_ONLY)).toBeDefined();
+        const k3s = render(config({ nodeCount: 2, kubernetes: "k3s" }), 2).userData;
+        expect(parse(k3s).runcmd).toHaveLength(1);
+        expect(writtenFile(k3s, INIT_ONLY)).toBeUndefined();
     });
 });
 
