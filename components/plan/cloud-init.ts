@@ -17,7 +17,7 @@ export interface NodeSecrets {
 export interface CloudInitInput {
     node: NodePlan;
     network: NetworkPlan;
-    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "adminUser" | "sshPublicKeys" | "membership"> & KubernetesConfig;
+    cfg: Pick<ClusterConfig, "wireguardCidr" | "wireguardPort" | "slurm" | "adminUser" | "sshPublicKeys" | "membership" | "image"> & KubernetesConfig;
     /** The Kubernetes server node (agents join it). */
     kubernetesServer: NodePlan;
     /** Version of the upstream Kubernetes bundle baked into the image. */
@@ -105,12 +105,23 @@ const EMULATION_BOOTCMD = [["systemd-run", "--no-block", "--unit=clusteros-lab-r
 /** Present on a node whose seed needs neither of cloud-init's later stages (the image's condition). */
 export const INIT_ONLY = "/etc/clusteros/cloud-init-init-only";
 
+/**
+ * Whether the node's image skips those stages well: the lab's Debian 12 build, whose
+ * cloud-init (22.4) takes the result clusteros-cloud-init-result writes (shown by the e2e).
+ * Not Ubuntu 24.04's, whose newer cloud-init may run every stage in one process that waits
+ * for each stage's unit to start (untested here: that image needs the internet), nor a
+ * prebuilt image (imagePath), whose cloud-init is unknown.
+ */
+function skipsLaterStages(image: ClusterConfig["image"]): boolean {
+    return image.kind === "build" && image.flavor === "debian-12";
+}
+
 export function renderCloudInit(input: CloudInitInput): CloudInitDocs {
     const { node, network, cfg } = input;
     const { files, runcmd } = cfg.membership === "agent" ? { files: identityFiles(input), runcmd: [] } : labFiles(input);
     // Nothing for cloud-init's config and final stages (runcmd is the only module the lab's
-    // seeds use there): the image skips both (images/common/cloud/cloud-init-later-stages.conf).
-    if (runcmd.length === 0) files.push(file(INIT_ONLY, "0644", "root:root", render("files/cloud-init-init-only.mustache", {})));
+    // seeds use there): an image that can skips both (images/common/cloud/cloud-init-later-stages.conf).
+    if (runcmd.length === 0 && skipsLaterStages(cfg.image)) files.push(file(INIT_ONLY, "0644", "root:root", render("files/cloud-init-init-only.mustache", {})));
     return {
         userData: fillYaml("user-data.yaml", [
             [["hostname"], node.hostname],

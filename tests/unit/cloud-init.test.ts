@@ -180,6 +180,14 @@ describe("first boot runs no command the image already does", () => {
         expect(parse(k3s).runcmd).toHaveLength(1);
         expect(writtenFile(k3s, INIT_ONLY)).toBeUndefined();
     });
+
+    it("leaves the later stages to an image whose cloud-init was not shown to take it: Ubuntu 24.04, a prebuilt image", () => {
+        for (const raw of [{ imageFlavor: "ubuntu-24.04" }, { imageFlavor: "", imagePath: "/images/prebuilt.qcow2" }]) {
+            const userData = render(config({ nodeCount: 2, kubernetes: "off", ...raw }), 2).userData;
+            expect(parse(userData).runcmd, JSON.stringify(raw)).toBeUndefined();
+            expect(writtenFile(userData, INIT_ONLY), JSON.stringify(raw)).toBeUndefined();
+        }
+    });
 });
 
 describe("identity stays put when the cluster grows", () => {
