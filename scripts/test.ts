@@ -4,11 +4,13 @@
 // after a sweep of what a killed earlier run left (lab/sweep.ts). Ends with one summary line,
 // "<passed> passed, <failed> failed", counting unit tests and end-to-end checks, just below the
 // failed ones named again (CI keeps only the log's tail). JUNIT_XML=FILE also writes the run as a
-// JUnit report (scripts/junit.ts) for CI systems.
+// JUnit report (scripts/junit.ts) for CI systems. Above them, where the end-to-end part's CPU
+// went, by phase (scripts/cpu-watch.ts).
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CpuWatch } from "./cpu-watch";
 import { junitXml, runSuites, Suite, tally, VitestReport } from "./junit";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -71,10 +73,13 @@ async function main(what: string): Promise<number> {
             if (rc !== 0 && !tally(suites).failed) died.push(failedSuite("unit", unitFailure(rc, report)));
         }
         let checks = "";
+        const phases = path.join(results, "phases.tsv");
+        const cpu = parts.e2e.length > 0 ? new CpuWatch(phases) : undefined;
+        cpu?.start();
         for (const script of parts.e2e) {
             if (interrupted) break;
             const own = path.join(results, `run-${path.basename(script, ".sh")}.txt`);
-            const rc = await run(path.join(ROOT, script), [], { ...process.env, E2E_RESULTS: own });
+            const rc = await run(path.join(ROOT, script), [], { ...process.env, E2E_RESULTS: own, E2E_PHASES: phases });
             const text = read(own);
             checks += text;
             // A script that died before recording its failure still fails, and says so.
@@ -82,6 +87,7 @@ async function main(what: string): Promise<number> {
                 died.push(failedSuite("e2e: end", `${script} ended with exit status ${rc} before recording a failed check`));
             }
         }
+        if (cpu) console.log(cpu.stop(os.cpus().length).join("\n"));
         suites.push(...runSuites(undefined, checks || undefined, ROOT), ...died);
         if (process.env.JUNIT_XML) {
             try {

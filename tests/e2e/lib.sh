@@ -59,7 +59,10 @@ _phase_name="" _phase_start=0
 # The phase checks are recorded under: the last one begun (checks between phases belong to it).
 _record_phase="setup"
 
-phase() { _phase_name="$1"; _record_phase="$1"; _phase_start=$(date +%s); echo "=== $1"; }
+phase() {
+  _phase_name="$1"; _record_phase="$1"; _phase_start=$(date +%s); echo "=== $1"
+  [ -z "${E2E_PHASES:-}" ] || printf '%s\t%s\n' "$_phase_start" "$1" >> "$E2E_PHASES" # scripts/cpu-watch.ts
+}
 phase_end() {
   [ -n "$_phase_name" ] || return 0
   PHASES+=("$(printf '%-34s %5ss' "$_phase_name" "$(( $(date +%s) - _phase_start ))")")
