@@ -98,7 +98,8 @@ class Sweep {
      * libvirt's own records of a gone run's objects, which outlive its daemon and its stack (a
      * stack removed by hand leaves nothing for stack() to start from), and a daemon started later
      * would load: domain, network and pool definitions under /etc/libvirt named after a test
-     * run's stack, their autostart links and UEFI variable stores, and the run's disks. Undefined
+     * run's stack (its provisioning network, -netboot, among them), their autostart links and UEFI
+     * variable stores, and the run's disks. Undefined
      * through a daemon that answers (never under its feet), else removed as files.
      */
     libvirt(root: string): void {
@@ -111,7 +112,7 @@ class Sweep {
         const daemon = this.run(["pgrep", "-x", "libvirtd"]).ok || this.run(["pgrep", "-x", "virtqemud"]).ok;
         const virshUp = daemon && this.run(["virsh", "-c", "qemu:///system", "version"]).ok;
         const virsh = (...args: string[]) => this.run(["virsh", "-c", "qemu:///system", ...args]);
-        const named = new RegExp(`^${this.runStack}(-node-\\d+|-net|-pool)$`);
+        const named = new RegExp(`^${this.runStack}(-node-\\d+|-net|-netboot|-pool)$`);
         for (const [dir, kind] of [[path.join(etc, "qemu"), "domain"], [path.join(etc, "qemu", "networks"), "net"], [path.join(etc, "storage"), "pool"]] as const) {
             for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".xml")) : []) {
                 const name = f.replace(/\.xml$/, "");

@@ -92,6 +92,8 @@ describe("sweep", () => {
             // What its daemon, killed while the nodes ran, kept of them.
             file(`run/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.xml`), file(`run/libvirt/qemu/clusteros-lab-e2e-100-${dead}-node-1.pid`),
             file(`run/libvirt/network/clusteros-lab-mh-100-${dead}-net.pid`), file(`run/libvirt/network/clusteros-lab-mh-100-${dead}-net/ports/x`),
+            // Its provisioning network (netbootCidr): the dnsmasq pid file a destroy in the namespace leaves.
+            file(`etc/libvirt/qemu/networks/clusteros-lab-e2e-100-${dead}-netboot.xml`), file(`run/libvirt/network/clusteros-lab-e2e-100-${dead}-netboot.pid`),
             // The normal user's stack (its state went with the user's home).
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${dead}-user-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${dead}-user/disk.qcow2`),
             // The stack of the e2e's ClusterOS repository, under that repository's own project.
@@ -100,6 +102,7 @@ describe("sweep", () => {
         const kept = [
             file("etc/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file("etc/libvirt/qemu/networks/clusteros-lab-dev.xml"),
             file("run/libvirt/qemu/clusteros-lab-ci-node-1.xml"), file(`run/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.pid`),
+            file(`run/libvirt/network/clusteros-lab-e2e-100-${live}-netboot.pid`), file("run/libvirt/network/clusteros-lab-ci-netboot.pid"),
             file(`etc/libvirt/qemu/clusteros-lab-e2e-100-${live}-node-1.xml`), file(`var/lib/libvirt/images/clusteros-lab-e2e-100-${live}/disk.qcow2`),
             file(`etc/libvirt/qemu/other-e2e-100-${dead}-node-1.xml`), file("var/lib/libvirt/images/clusteros-lab-ci/disk.qcow2"),
             file(`etc/libvirt/qemu/clusteros-e2e-100-${live}-repo-node-1.xml`), file("etc/libvirt/qemu/clusteros-dev-node-1.xml"),
