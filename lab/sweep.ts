@@ -99,8 +99,8 @@ class Sweep {
      * stack removed by hand leaves nothing for stack() to start from), and a daemon started later
      * would load: domain, network and pool definitions under /etc/libvirt named after a test
      * run's stack (its provisioning network, -netboot, among them), their autostart links and UEFI
-     * variable stores, and the run's disks. Undefined
-     * through a daemon that answers (never under its feet), else removed as files.
+     * variable stores, and the run's disks. Undefined through a daemon that answers (never under
+     * its feet), else removed as files.
      */
     libvirt(root: string): void {
         const etc = path.join(root, "/etc/libvirt");

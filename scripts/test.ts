@@ -87,7 +87,8 @@ async function main(what: string): Promise<number> {
                 died.push(failedSuite("e2e: end", `${script} ended with exit status ${rc} before recording a failed check`));
             }
         }
-        if (cpu) console.log(cpu.stop(os.cpus().length).join("\n"));
+        const cpuReport = cpu?.stop(os.cpus().length) ?? [];
+        if (cpuReport.length > 0) console.log(cpuReport.join("\n"));
         suites.push(...runSuites(undefined, checks || undefined, ROOT), ...died);
         if (process.env.JUNIT_XML) {
             try {
