@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { shellQuote, untilDeadline } from "../components/exec/spawn";
+import { shellQuote } from "../components/exec/spawn";
 import { MAIN_HOST } from "../components/plan/hosts";
 import { stateDir } from "../components/plan/paths";
 import { programDir, projectName } from "../components/program-dir";
@@ -27,7 +27,7 @@ import { loadRuleset, nftNeedsRoot } from "../cli/nft";
 import { Row } from "../cli/health";
 import { forgetConnections, keyFile, runOn } from "../cli/ssh";
 import { loadStack, NodeInfo, StackInfo } from "../cli/stack";
-import { assessAll, HEALTH_POLL_MS, realProbers } from "../cli/status";
+import { assessAll, realProbers, untilHealthy } from "../cli/status";
 import { must, virshFor } from "../cli/virsh";
 import { lastUpdateChanges, projectStack, removeProjectStack } from "../lab/stacks";
 import { recoverStack } from "../lab/recover";
@@ -144,12 +144,8 @@ export class LabCluster {
 
     /** Waits until every node is healthy by `lab status`'s definition. */
     async waitHealthy(timeoutSeconds = 300): Promise<void> {
-        let rows: Row[] = [];
-        const ok = await untilDeadline(Date.now() + timeoutSeconds * 1000, HEALTH_POLL_MS, async () => {
-            rows = await this.status();
-            return rows.every((r) => r.healthy) ? true : undefined;
-        });
-        if (!ok) {
+        const { rows } = await untilHealthy(this.info, realProbers(this.info, this.key.file), Date.now() + timeoutSeconds * 1000);
+        if (!rows.every((r) => r.healthy)) {
             throw new TimedOut(`stack ${this.info.stack} not healthy after ${timeoutSeconds} s: `
                 + rows.filter((r) => !r.healthy).map((r) => `${r.node} (${r.problems.join("; ")})`).join(", "));
         }

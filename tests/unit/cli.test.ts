@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { assess, formatAge, parseProbe, runsKubernetes } from "../../cli/health";
 import { sshConfig, writeSshKey } from "../../cli/ssh";
 import { CliError, hostOf, loadStack, NO_STACK, nodeByNumber, parseStackOutputs, resolveStack } from "../../cli/stack";
-import { assessAll, Probers, status, statusTable } from "../../cli/status";
+import { assessAll, Probers, status, statusTable, untilHealthy } from "../../cli/status";
 import type { Row } from "../../cli/health";
 import { colour, newTable, tableOptions } from "../../cli/table";
 import { virshAt } from "../../cli/virsh";
@@ -171,7 +171,7 @@ describe("ssh-config", () => {
 describe("probe.sh", () => {
     const PROBE = fs.readFileSync(path.join(__dirname, "..", "..", "cli", "probe.sh"), "utf8");
     /** The paths probe.sh looks at, moved under a scratch root. */
-    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/etc/kubernetes/", "/run/cloud-init/", "/var/tmp/"];
+    const MOVED = ["/usr/local/bin/", "/var/lib/kubelet/", "/etc/clusteros/", "/etc/kubernetes/", "/run/cloud-init/", "/run/clusteros/", "/var/tmp/"];
 
     interface Node {
         binaries?: ("k3s" | "kubelet" | "kubectl")[];
@@ -181,6 +181,10 @@ describe("probe.sh", () => {
         agent?: string;
         /** No file can be made on its root file system (here: no /var/tmp to make one in). */
         readOnlyRoot?: boolean;
+        /** Each WireGuard peer's latest handshake, as `wg show wg0 latest-handshakes` prints it (seconds since the epoch, 0: never). */
+        handshakes?: number[];
+        /** What a node agent reports (membership=agent): files of /run/clusteros/agent. */
+        agentReport?: Record<"state" | "members" | "roles", string>;
     }
 
     /** Runs probe.sh as `lab status` does (bash -s), on a fake node: its binaries, files and a recording sudo. */
@@ -194,11 +198,10 @@ describe("probe.sh", () => {
             }
             const log = path.join(root, "calls.log");
             const stub = (dir: string, name: string, body: string) => fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-            stub(stubs, "hostname", "echo cluster-node-2");
             stub(stubs, "sudo", `echo "sudo $*" >> "${log}"; exec "$@"`);
-            stub(stubs, "wg", "exit 1");
-            stub(stubs, "sinfo", node.slurm ? `echo "${node.slurm.state}"` : "exit 1");
-            stub(stubs, "scontrol", node.slurm ? `[ "$*" = "show node cluster-node-2" ] && printf '%s\\n' "NodeName=cluster-node-2 Arch=x86_64" "   State=${node.slurm.state}" "   Reason=${node.slurm.reason}"` : "exit 1");
+            stub(stubs, "wg", node.handshakes ? `[ "$*" = "show wg0 latest-handshakes" ] && printf '%s\\n' ${node.handshakes.map((t, i) => `"peer${i}=\t${t}"`).join(" ")}` : "exit 1");
+            // sinfo as slurmctld answers for this node: state, who set the reason and when, the reason ("none" without one).
+            stub(stubs, "sinfo", node.slurm ? `[ "$*" = "-h -N -n cluster-node-2 -o %t|%u|%H|%E" ] && echo "${node.slurm.state}|${node.slurm.reason ? "slurm|2026-12-02T10:00:00" : "Unknown|Unknown"}|${node.slurm.reason || "none"}"` : "exit 1");
             stub(stubs, "systemctl", `[ "$*" = "is-active slurmd" ] && echo "${node.slurm?.slurmd ?? "inactive"}"`);
             stub(stubs, "journalctl", `[ "$*" = "-u slurmd -n 3 --no-pager -o cat" ] && printf '%s\\n' "slurmd: error: Long time waiting" "slurmd: fatal: scope could not be set."`);
             // The API server as curl reaches it with the node's client certificate: its Node, in the
@@ -217,10 +220,14 @@ JSON
             };
             for (const b of node.binaries ?? []) stub(bin, b, answers[b]);
             if (node.agent !== undefined) fs.writeFileSync(path.join(bin, "clusteros-node-agent"), node.agent, { mode: 0o755 });
+            if (node.agentReport) {
+                fs.mkdirSync(path.join(root, "run/clusteros/agent"), { recursive: true });
+                for (const [f, text] of Object.entries(node.agentReport)) fs.writeFileSync(path.join(root, "run/clusteros/agent", f), text);
+            }
             for (const f of node.files ?? []) fs.writeFileSync(path.join(root, f), f.endsWith("kubernetes.env") ? "SERVER_IP=10.80.0.1\n" : "x\n");
             let script = PROBE;
             for (const p of MOVED) script = script.split(p).join(`${root}${p}`);
-            const output = execFileSync("bash", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, PATH: `${stubs}:${bin}:/usr/bin:/bin` } });
+            const output = execFileSync("bash", ["-s"], { input: script, encoding: "utf8", env: { ...process.env, HOSTNAME: "cluster-node-2", PATH: `${stubs}:${bin}:/usr/bin:/bin` } });
             const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
             return { output, calls };
         } finally {
@@ -274,13 +281,27 @@ JSON
         }
     });
 
+    it("reports each WireGuard peer's handshake age, a peer never met as inf", () => {
+        const now = Math.floor(Date.now() / 1000);
+        const ages = parseProbe(probe({ handshakes: [now - 30, 0, now - 200] }).output).handshakeAges ?? [];
+        expect(ages[1]).toBe(Infinity);
+        expect([ages[0], ages[2]].map((a) => Math.round(a / 10))).toEqual([3, 20]);
+    });
+
+    it("reports what the node agent reports: its state, the members with their status, its roles", () => {
+        const parsed = parseProbe(probe({ agentReport: { state: "ready: 3 alive members, SLURM controller cluster-node-1\n",
+            members: "cluster-node-1 10.79.0.10 alive\ncluster-node-2 10.79.0.11 alive\ncluster-node-3 10.79.0.12 failed\n", roles: "slurm-node\n" } }).output);
+        expect(parsed).toMatchObject({ agentState: "ready: 3 alive members, SLURM controller cluster-node-1", agentRoles: ["slurm-node"],
+            agentMembers: [{ name: "cluster-node-1", status: "alive" }, { name: "cluster-node-2", status: "alive" }, { name: "cluster-node-3", status: "failed" }] });
+    });
+
     it("reports the sha256 of the node's agent binary, which lab status compares with the stack's build", () => {
         const content = "#!/bin/sh\necho agent\n";
         expect(parseProbe(probe({ agent: content }).output).agentSha).toBe(crypto.createHash("sha256").update(content).digest("hex"));
     });
 
     it("reports slurmctld's reason and slurmd's state and last log lines, which lab status shows beside the state", () => {
-        const failed = parseProbe(probe({ slurm: { state: "unk*", reason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed" } }).output);
+        const failed = parseProbe(probe({ slurm: { state: "unk*", reason: "Not responding", slurmd: "failed" } }).output);
         expect(failed).toMatchObject({ slurm: "unk*", slurmReason: "Not responding [slurm@2026-12-02T10:00:00]", slurmd: "failed",
             slurmdLog: "slurmd: error: Long time waiting | slurmd: fatal: scope could not be set." });
         const up = parseProbe(probe({ slurm: { state: "idle", reason: "", slurmd: "active" } }).output);
@@ -337,6 +358,50 @@ echo running
             },
         };
     }
+
+    describe("a wait for health", () => {
+        /** Probers whose node N answers healthy from its `healthyFrom[N-1]`-th probe on (1-based; 0: never), and unhealthy again at `sickAt`. */
+        function scheduled(healthyFrom: number[], sickAt: Record<string, number> = {}) {
+            const probed: string[] = [];
+            const probers: Probers = {
+                virsh: (host) => virshAt(host, fakeVirsh),
+                probe: async (node) => {
+                    probed.push(node.name);
+                    const nth = probed.filter((n) => n === node.name).length;
+                    const from = healthyFrom[Number(node.name.replace(/\D+/g, "")) - 1];
+                    const ok = from > 0 && nth >= from && nth !== sickAt[node.name];
+                    const stdout = `cloudinit=${ok ? "done" : "running"}\nhandshakes=10,20\nslurm=idle\nkubernetes=absent\n`;
+                    return { code: 0, stdout, stderr: "", output: stdout };
+                },
+            };
+            const count = (name: string) => probed.filter((n) => n === name).length;
+            return { probers, count };
+        }
+
+        it("probes again only the nodes not yet healthy, then every node once more", async () => {
+            const { probers, count } = scheduled([1, 1, 4]);
+            const rounds: string[][] = [];
+            const { rows } = await untilHealthy(info, probers, Date.now() + 10_000, (r) => rounds.push(r.filter((x) => !x.healthy).map((x) => x.node)), 1);
+            expect(rows.every((r) => r.healthy)).toBe(true);
+            expect(rounds).toEqual([["cluster-node-3"], ["cluster-node-3"], ["cluster-node-3"]]);
+            // Nodes 1 and 2: the first round and the last, which asks every node; node 3 until it answered healthy, and that last round.
+            expect(["cluster-node-1", "cluster-node-2", "cluster-node-3"].map(count)).toEqual([2, 2, 5]);
+        });
+
+        it("goes on waiting when the round that asks every node finds one unhealthy again", async () => {
+            const { probers, count } = scheduled([1, 2, 2], { "cluster-node-1": 2 });
+            const { rows } = await untilHealthy(info, probers, Date.now() + 10_000, () => {}, 1);
+            expect(rows.every((r) => r.healthy)).toBe(true);
+            // Node 1 was sick in the round that asked every node: asked alone again, then every node once more.
+            expect(["cluster-node-1", "cluster-node-2", "cluster-node-3"].map(count)).toEqual([4, 4, 4]);
+        });
+
+        it("ends at the deadline with the rows it has, the unhealthy named", async () => {
+            const { probers } = scheduled([1, 0, 1]);
+            const { rows } = await untilHealthy(info, probers, Date.now() + 50, () => {}, 5);
+            expect(rows.filter((r) => !r.healthy).map((r) => r.node)).toEqual(["cluster-node-2"]);
+        });
+    });
 
     /** Runs lab status against the fake hosts; its exit code, and its table's rows as cells by column name. */
     async function runStatus(info: ReturnType<typeof parseStackOutputs>) {
