@@ -44,15 +44,17 @@ if [ -x /usr/local/bin/k3s ]; then
   echo "kubernetes=$(sudo k3s kubectl get node "$HOSTNAME" --no-headers 2>/dev/null | awk '{print $2}')"
 elif [ ! -x /usr/local/bin/kubelet ] && [ ! -x /usr/local/bin/kubectl ]; then
   echo "kubernetes=absent"
-elif sudo test -e /var/lib/kubelet/pki/kubelet-client-current.pem; then
+elif node="$(sudo bash -c 'test -e /var/lib/kubelet/pki/kubelet-client-current.pem || exit 3
+    . /etc/clusteros/kubernetes.env
+    exec curl -s --max-time 20 --cacert /etc/kubernetes/pki/ca.crt \
+      --cert /var/lib/kubelet/pki/kubelet-client-current.pem "https://$SERVER_IP:6443/api/v1/nodes/$1"' _ "$HOSTNAME")" \
+    || [ $? != 3 ]; then
   # Upstream: the node's Ready condition, asked with the client certificate kubelet got by
-  # TLS bootstrap (a node may read its own Node). curl, not kubectl: a Go binary's start
-  # costs seconds of CPU under TCG, on every poll of every node.
-  . /etc/clusteros/kubernetes.env
-  node="$(sudo curl -s --max-time 20 --cacert /etc/kubernetes/pki/ca.crt \
-    --cert /var/lib/kubelet/pki/kubelet-client-current.pem "https://$SERVER_IP:6443/api/v1/nodes/$HOSTNAME")"
+  # TLS bootstrap (a node may read its own Node), once it has one (exit 3: not yet). curl, not
+  # kubectl: a Go binary's start costs seconds of CPU under TCG, on every poll of every node.
   # The API server indents its JSON for curl (it does so for curl's user agent): compact it first.
-  ready="$(tr -d ' \t\n' <<<"$node" | grep -o '"type":"Ready","status":"[A-Za-z]*"' | sed 's/.*"status":"//; s/"$//')"
+  compact="${node//[[:space:]]/}"
+  ready=""; [[ $compact =~ \"type\":\"Ready\",\"status\":\"([A-Za-z]*)\" ]] && ready="${BASH_REMATCH[1]}"
   case "$ready" in True) echo "kubernetes=Ready" ;; "") echo "kubernetes=" ;; *) echo "kubernetes=NotReady" ;; esac
 elif [ -e /etc/clusteros/kubernetes.env ]; then
   echo "kubernetes="
